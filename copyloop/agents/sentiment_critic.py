@@ -1,0 +1,72 @@
+"""Sentiment critic: scores each variant's tone against the brief's target band and checks it says something.
+
+Returns the variants with sentiment scores, and feedback on those that must go back to drafting; once the
+revise cap is reached it nudges out-of-band copy into the band itself, or blocks copy with nothing usable.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.runtime import Runtime
+
+from copyloop.brief import Brief
+from copyloop.graphs.context import CopyContext
+from copyloop.graphs.state import CopyState, bump, live, trips
+from copyloop.result import Variant
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.grounding import mentions_product
+from copyloop.tools.sentiment import nudge_into_band, sentiment_feedback, sentiment_score
+
+
+def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
+    """Judge every live variant; send failing ones back while the revise cap allows."""
+    brief = state["brief"]
+    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    can_revise = trips(state, "revise") < runtime.context.settings.max_revisions
+    flagged = False
+    for variant in live(variants):
+        problem = critique(variant.text, brief)
+        if problem and can_revise:
+            variant.feedback = problem
+            variant.note("sentiment_critic", "send back", problem)
+            flagged = True
+        elif problem:
+            settle(variant, brief)
+        variant.scores.sentiment = sentiment_score(variant.text)
+        low, high = brief.sentiment_band
+        variant.scores.sentiment_in_band = low <= variant.scores.sentiment <= high
+    update: dict = {"variants": variants}
+    if flagged:
+        update["rounds"] = bump(state, "revise")
+    return update
+
+
+def critique(text: str, brief: Brief) -> str | None:
+    """What is wrong with a draft, as an instruction the drafter can act on; None when it is fine."""
+    spec = channel_spec(brief.channel)
+    if len(text) < max(8, spec.min_chars // 2):
+        return f"Write a complete {spec.label} of at least {spec.min_chars} characters."
+    if not mentions_product(text, brief):
+        return f"Name the product ({brief.product_name}) in the copy."
+    return sentiment_feedback(text, brief.sentiment_band)
+
+
+def settle(variant: Variant, brief: Brief) -> None:
+    """After the last revision: repair the tone deterministically, or block copy that has no substance."""
+    spec = channel_spec(brief.channel)
+    if len(variant.text) < max(8, spec.min_chars // 3):
+        variant.status = "blocked"
+        variant.blocked_reason = "the model produced no usable copy within the revision limit"
+        variant.note("sentiment_critic", "block", variant.blocked_reason)
+        return
+    before = variant.text
+    variant.text = nudge_into_band(variant.text, brief.sentiment_band)
+    if variant.text != before:
+        variant.note("sentiment_critic", "nudge tone", "still out of the target band after the revision limit",
+                     before=before)
+
+
+def route_after_sentiment(state: CopyState) -> Literal["draft", "diversity_check"]:
+    """Back to drafting while any variant carries feedback."""
+    return "draft" if any(v.feedback for v in live(state["variants"])) else "diversity_check"

@@ -1,0 +1,220 @@
+"""The input contract: a product brief and the limits every field is held to.
+
+Every text field is bounded and cleaned of control characters and chat-template
+tokens here, so nothing downstream ever sees unbounded or markup-bearing input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from copyloop.errors import BriefError
+
+
+class Channel(StrEnum):
+    """Where the copy will run; each has its own length and style limits (rules/channels.yaml)."""
+
+    PRODUCT_DESCRIPTION = "product_description"
+    PRODUCT_TITLE = "product_title"
+    EMAIL_SUBJECT = "email_subject"
+    PUSH_NOTIFICATION = "push_notification"
+    SEARCH_AD_HEADLINE = "search_ad_headline"
+    SOCIAL_POST = "social_post"
+
+
+class CtaGoal(StrEnum):
+    """What the call to action asks the reader to do (rules/ctas.yaml)."""
+
+    BUY = "buy"
+    PRE_ORDER = "pre_order"
+    SIGN_UP = "sign_up"
+    LEARN_MORE = "learn_more"
+    SUBSCRIBE = "subscribe"
+    VISIT_STORE = "visit_store"
+
+
+SENTIMENT_BANDS: dict[str, tuple[float, float]] = {
+    "calm": (0.0, 0.6),
+    "positive": (0.3, 0.95),
+    "enthusiastic": (0.6, 1.0),
+}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_TEMPLATE_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|<\/?s>|\[/?INST\]|<<\/?SYS>>", re.IGNORECASE)
+
+
+def clean_text(value: str) -> str:
+    """Strip control characters and chat-template tokens, fold whitespace: text stays data."""
+    value = _CONTROL.sub(" ", value)
+    value = _TEMPLATE_TOKENS.sub(" ", value)
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def _clean(value: str) -> str:
+    return clean_text(value)
+
+
+ShortText = Annotated[str, Field(max_length=120), AfterValidator(_clean)]
+Phrase = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_clean)]
+FactText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean)]
+
+
+class Brief(BaseModel):
+    """What a marketer tells copyloop about one product and one placement."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=False)
+
+    product_name: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_clean)]
+    category: ShortText = "General"
+    sku: Annotated[str, Field(max_length=64), AfterValidator(_clean)] | None = None
+    brand: ShortText | None = None
+    features: list[FactText] = Field(default_factory=list, max_length=12)
+    attributes: dict[Phrase, FactText] = Field(default_factory=dict, max_length=20)
+    price: Decimal | None = Field(default=None, ge=0, le=1_000_000, decimal_places=2)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    audience: ShortText | None = None
+    channel: Channel = Channel.PRODUCT_DESCRIPTION
+    tone: Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_clean)] = "friendly"
+    brand_voice: Annotated[str, Field(max_length=400), AfterValidator(_clean)] | None = None
+    target_sentiment: tuple[float, float] | None = None
+    cta_goal: CtaGoal = CtaGoal.BUY
+    required_words: list[Phrase] = Field(default_factory=list, max_length=10)
+    banned_words: list[Phrase] = Field(default_factory=list, max_length=50)
+    n_variants: int = Field(default=4, ge=1, le=8)
+    locale: str = "en"
+    reference_copy: Annotated[str, Field(max_length=2000), AfterValidator(_clean)] | None = None
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _upper_currency(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("target_sentiment", mode="before")
+    @classmethod
+    def _named_band(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value not in SENTIMENT_BANDS:
+                raise ValueError(f"unknown sentiment band {value!r}; use one of {sorted(SENTIMENT_BANDS)} or [min, max]")
+            return SENTIMENT_BANDS[value]
+        if isinstance(value, dict):
+            return (value.get("min"), value.get("max"))
+        return value
+
+    @field_validator("target_sentiment")
+    @classmethod
+    def _valid_band(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is None:
+            return value
+        low, high = value
+        if not (-1.0 <= low < high <= 1.0):
+            raise ValueError(f"band {list(value)} must satisfy -1 <= min < max <= 1")
+        if high - low < 0.2:
+            raise ValueError(f"band {list(value)} is narrower than 0.2; copy cannot be steered that finely")
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _english_only(cls, value: str) -> str:
+        if value.split("-")[0].lower() != "en":
+            raise ValueError(f"locale {value!r} is not supported yet; only 'en' (English) is")
+        return value
+
+    @model_validator(mode="after")
+    def _no_required_banned_overlap(self) -> Brief:
+        clash = {w.lower() for w in self.required_words} & {w.lower() for w in self.banned_words}
+        if clash:
+            raise ValueError(f"words both required and banned: {sorted(clash)}")
+        return self
+
+    @property
+    def sentiment_band(self) -> tuple[float, float]:
+        """The target band: the brief's own, else the channel's default (titles run cooler than posts)."""
+        if self.target_sentiment is not None:
+            return self.target_sentiment
+        from copyloop.tools.channels import channel_spec
+
+        return channel_spec(self.channel).sentiment
+
+    def facts(self) -> list[str]:
+        """The brief's product facts as short lines: the only facts copy may state."""
+        lines = [f"Product: {self.product_name}"]
+        if self.brand:
+            lines.append(f"Brand: {self.brand}")
+        lines.append(f"Category: {self.category}")
+        lines += [f"Feature: {f}" for f in self.features]
+        lines += [f"{k}: {v}" for k, v in self.attributes.items()]
+        if self.price is not None:
+            lines.append(f"Price: {format_price(self.price, self.currency)}")
+        if self.audience:
+            lines.append(f"Audience: {self.audience}")
+        return lines
+
+    def fact_text(self) -> str:
+        """All text a variant may legitimately draw facts from."""
+        return "\n".join(self.facts() + list(self.required_words))
+
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
+
+
+def format_price(price: Decimal, currency: str) -> str:
+    """Format a price the way shoppers read it: $29, $29.50, 29 SEK."""
+    amount = f"{price:.2f}".removesuffix(".00")
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+
+
+def brief_from_dict(data: Any) -> Brief:
+    """Validate raw data into a Brief, raising BriefError with field-level messages."""
+    if not isinstance(data, dict):
+        raise BriefError([f"brief: expected a mapping of fields, got {type(data).__name__}"])
+    try:
+        return Brief.model_validate(data)
+    except ValidationError as exc:
+        raise BriefError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> list[str]:
+    """One line per problem: field path, what is wrong, the value given (shortened)."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "brief"
+        given = repr(err.get("input"))
+        given = given if len(given) <= 60 else given[:57] + "..."
+        lines.append(f"{where}: {err['msg']} (got {given})")
+    return lines
+
+
+MAX_BRIEF_FILE_BYTES = 256 * 1024
+
+
+def load_brief(path: str | Path) -> Brief:
+    """Read a brief from a YAML or JSON file, with clear errors for unreadable or malformed files."""
+    path = Path(path)
+    if not path.is_file():
+        raise BriefError([f"{path}: no such file"])
+    size = path.stat().st_size
+    if size > MAX_BRIEF_FILE_BYTES:
+        raise BriefError([f"{path}: file is {size} bytes; a brief may be at most {MAX_BRIEF_FILE_BYTES}"])
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise BriefError([f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}"]) from None
+    return brief_from_dict(data)

@@ -1,0 +1,181 @@
+"""The `copyloop` command: thin Typer wrappers over the Python API, with Rich output and --json for machines."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from copyloop.brief import load_brief  # noqa: E402
+from copyloop.config import Settings  # noqa: E402
+from copyloop.errors import BriefError, CopyloopError  # noqa: E402
+from copyloop.result import Result  # noqa: E402
+
+app = typer.Typer(help="copyloop: e-commerce marketing copy from a local LLM and a graph of agents.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+memory_app = typer.Typer(help="Inspect, import and export the memory of past copy.", no_args_is_help=True)
+app.add_typer(memory_app, name="memory")
+console = Console()
+errors = Console(stderr=True)
+
+ModelOption = Annotated[str | None, typer.Option(help="Local transformers checkpoint folder instead of SmolLM2.")]
+AdapterOption = Annotated[str | None, typer.Option(help="LoRA adapter folder to apply to the model.")]
+HomeOption = Annotated[Path | None, typer.Option(help="Folder for model cache, memory and checkpoints.")]
+
+
+def settings_from(home: Path | None = None, model: str | None = None, adapter: str | None = None,
+                  **overrides: Any) -> Settings:
+    """Settings from the environment plus the command's options."""
+    if model:
+        overrides.update(backend="transformers", model_path=model)
+    if home:
+        overrides["home"] = home
+    return Settings.from_env(adapter_path=adapter, **overrides)
+
+
+def fail(error: CopyloopError) -> None:
+    """Print a user-facing error (no traceback) and exit with status 2."""
+    lines = error.problems if isinstance(error, BriefError) else [str(error)]
+    errors.print("[bold red]error:[/] " + ("invalid brief" if isinstance(error, BriefError) else lines[0]))
+    for line in lines if isinstance(error, BriefError) else lines[1:]:
+        errors.print(f"  {line}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def generate(
+    brief_file: Annotated[Path, typer.Argument(help="Brief as YAML or JSON.")],
+    variants: Annotated[int | None, typer.Option("--variants", "-n", help="How many variants (1-8).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
+    seed: Annotated[int | None, typer.Option(help="Sampling seed.")] = None,
+    approve: Annotated[bool, typer.Option("--approve", help="Ask which variants to approve before storing.")] = False,
+    no_memory: Annotated[bool, typer.Option("--no-store", help="Do not store approved copy in memory.")] = False,
+    home: HomeOption = None,
+    model: ModelOption = None,
+    adapter: AdapterOption = None,
+) -> None:
+    """Generate ranked copy variants for a brief."""
+    from copyloop.generation import ApprovalPending
+    from copyloop.generation import generate as run
+    from copyloop.generation import resume
+
+    try:
+        brief = load_brief(brief_file)
+        if variants is not None:
+            brief = brief.model_copy(update={"n_variants": variants})
+            brief = type(brief).model_validate(brief.model_dump())
+        approval = "off" if no_memory else "human" if approve else "auto"
+        settings = settings_from(home, model, adapter, seed=seed, approval=approval)
+        progress = None if as_json else show_progress
+        try:
+            with console.status("[bold]loading model and memory…", spinner="dots"):
+                from copyloop.graphs.context import CopyContext
+
+                CopyContext(settings=settings).chat_model()
+            result = run(brief, settings, on_progress=progress)
+        except ApprovalPending as pending:
+            show_pending(pending.payload)
+            chosen = typer.prompt("Approve which variants? (e.g. 1,3 or all or none)", default="all")
+            ids: list[int] | str = "all" if chosen.strip() == "all" else [
+                int(x) for x in chosen.replace(" ", "").split(",") if x.isdigit()]
+            result = resume(pending.thread_id, ids, settings, on_progress=progress)
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    else:
+        show_result(result)
+
+
+def show_pending(payload: dict[str, Any]) -> None:
+    """The ranked variants waiting for a person's approval."""
+    for item in payload.get("variants", []):
+        console.print(f"[bold]#{item['id']}[/] (rank {item['rank']}): {item['text']}")
+
+
+def show_progress(node: str, update: dict[str, Any]) -> None:
+    """One line per finished node: what it did to the variants."""
+    variants = update.get("variants") or []
+    sent_back = [v.id for v in variants if v.feedback]
+    blocked = [v.id for v in variants if v.status == "blocked"]
+    detail = f"{len(variants)} variants" if variants else ", ".join(f"{k}" for k in update) or "done"
+    if sent_back:
+        detail += f"; sent back #{', #'.join(map(str, sent_back))}"
+    if blocked:
+        detail += f"; blocked #{', #'.join(map(str, blocked))}"
+    console.print(f"[dim]✓ {node:<18}[/] {detail}")
+
+
+def show_result(result: Result) -> None:
+    """The variants as a table, best first, with their key scores and findings."""
+    table = Table(title=f"{result.brief.product_name} · {result.brief.channel.value} · {result.model}",
+                  show_lines=True)
+    for column in ("#", "variant", "sentiment", "novelty", "CTA", "len", "score", "findings"):
+        table.add_column(column, overflow="fold")
+    for v in result.variants:
+        findings = ", ".join(f.rule_id + (" (fixed)" if f.fixed else "") for f in v.findings) or "-"
+        text = v.text if v.status == "ok" else f"[red]BLOCKED[/] {v.blocked_reason}\n[dim]{v.text}[/]"
+        table.add_row(str(v.rank or v.id), text, f"{v.scores.sentiment:+.2f}", f"{v.scores.novelty:.2f}",
+                      v.cta or "-", str(v.scores.length), f"{v.scores.overall:.2f}", findings)
+    console.print(table)
+    console.print(f"distinct-2 {result.distinct_2:.2f} · loops {result.rounds or {}} · {result.seconds:.1f}s · "
+                  f"stored {len(result.stored_ids)} in memory")
+    for warning in result.input_warnings:
+        console.print(f"[yellow]input warning:[/] {warning}")
+
+
+@memory_app.command("stats")
+def memory_stats(home: HomeOption = None) -> None:
+    """Counts of stored copy by channel, category and brand, with performance totals."""
+    from copyloop.graphs.context import open_memory
+
+    try:
+        stats = open_memory(str(settings_from(home).memory_dir)).stats()
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    console.print_json(json.dumps(stats, default=str))
+
+
+@memory_app.command("export")
+def memory_export(path: Annotated[Path, typer.Argument(help="JSONL file to write ('-' for stdout).")],
+                  home: HomeOption = None) -> None:
+    """Write every stored record as one JSON object a line."""
+    from copyloop.graphs.context import open_memory
+
+    try:
+        memory = open_memory(str(settings_from(home).memory_dir))
+        count = memory.export_jsonl(sys.stdout if str(path) == "-" else path)
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    errors.print(f"exported {count} records")
+
+
+@memory_app.command("import")
+def memory_import(path: Annotated[Path, typer.Argument(help="JSONL file of copy records.")],
+                  home: HomeOption = None) -> None:
+    """Add records from a JSONL file; bad lines are reported and skipped, stored copy is never lost."""
+    from copyloop.graphs.context import open_memory
+
+    try:
+        imported, problems = open_memory(str(settings_from(home).memory_dir)).import_jsonl(path)
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    for problem in problems:
+        errors.print(f"[yellow]skipped:[/] {problem}")
+    console.print(f"imported {imported} records" + (f", skipped {len(problems)}" if problems else ""))
+    if problems and not imported:
+        raise typer.Exit(1)

@@ -1,0 +1,77 @@
+"""Run-time settings: model backend, paths, loop caps and thresholds.
+
+Every field falls back to an upper-case COPYLOOP_* environment variable, then to its default, so the
+same settings work from Python, the CLI, the HTTP server and LangGraph Studio.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+Backend = Literal["smollm2", "transformers", "openai"]
+Approval = Literal["auto", "human", "off"]
+
+
+def default_home() -> Path:
+    """Where copyloop keeps its model cache, memory and checkpoints."""
+    return Path(os.environ.get("COPYLOOP_HOME", Path.home() / ".copyloop")).expanduser()
+
+
+@dataclass(kw_only=True)
+class Settings:
+    """Everything a run can be configured with; see the README's configuration table."""
+
+    home: Path = field(default_factory=default_home, metadata={"help": "cache, memory and checkpoint folder"})
+    backend: Backend = field(default="smollm2", metadata={"help": "smollm2 | transformers | openai"})
+    model_path: str | None = field(default=None, metadata={"help": "local checkpoint folder (transformers)"})
+    adapter_path: str | None = field(default=None, metadata={"help": "LoRA adapter folder to apply"})
+    openai_base_url: str | None = field(default=None, metadata={"help": "OpenAI-compatible endpoint"})
+    openai_model: str | None = field(default=None, metadata={"help": "model name at that endpoint"})
+    openai_api_key: str | None = field(default=None, metadata={"help": "API key for that endpoint"})
+    seed: int = field(default=7, metadata={"help": "sampling seed; same seed, same variants"})
+    temperature: float = field(default=0.8, metadata={"help": "sampling temperature for drafts"})
+    max_revisions: int = field(default=2, metadata={"help": "sentiment revise rounds per brief"})
+    max_regenerations: int = field(default=2, metadata={"help": "diversity regenerate rounds per brief"})
+    max_fix_rounds: int = field(default=2, metadata={"help": "compliance fix rounds per brief"})
+    sibling_similarity_max: float = field(default=0.92, metadata={"help": "cosine above which siblings clash"})
+    memory_similarity_max: float = field(default=0.9, metadata={"help": "cosine above which copy is not novel"})
+    approval: Approval = field(default="auto", metadata={"help": "auto | human (interrupt) | off"})
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Settings from COPYLOOP_* variables, with explicit keyword overrides winning."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"COPYLOOP_{f.name.upper()}")
+            if raw is not None and f.name != "home":
+                values[f.name] = _coerce(f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    @property
+    def memory_dir(self) -> Path:
+        return self.home / "memory"
+
+    @property
+    def checkpoint_db(self) -> Path:
+        return self.home / "checkpoints.sqlite"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.home / "models"
+
+
+def _coerce(kind: Any, raw: str) -> Any:
+    kind = str(kind)
+    if kind.startswith("int"):
+        return int(raw)
+    if kind.startswith("float"):
+        return float(raw)
+    return raw

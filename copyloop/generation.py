@@ -1,0 +1,101 @@
+"""The Python API: `generate(brief)` runs the workflow and returns a Result.
+
+It streams per-node progress to an optional callback, keeps threads in the SQLite checkpointer when a
+thread id is given (or a human must approve), and resumes a paused thread with the person's answer.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.types import Command
+
+from copyloop.brief import Brief, brief_from_dict
+from copyloop.config import Settings
+from copyloop.graphs.checkpoints import sqlite_checkpointer
+from copyloop.graphs.context import CopyContext
+from copyloop.graphs.copy_workflow import compile_workflow, graph
+from copyloop.llm.factory import model_label
+from copyloop.memory import CopyMemory
+from copyloop.result import Result
+
+ProgressCallback = Callable[[str, dict[str, Any]], None]
+
+
+class ApprovalPending(Exception):
+    """The run paused for a human approval; resume it with `resume(thread_id, approve=[...])`."""
+
+    def __init__(self, thread_id: str, payload: Any):
+        self.thread_id, self.payload = thread_id, payload
+        super().__init__(f"thread {thread_id} waits for approval")
+
+
+def generate(
+    brief: Brief | dict,
+    settings: Settings | None = None,
+    *,
+    llm: BaseChatModel | None = None,
+    memory: CopyMemory | None = None,
+    thread_id: str | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Result:
+    """Turn one brief into ranked variants (raises ApprovalPending when a human must approve first)."""
+    brief = brief if isinstance(brief, Brief) else brief_from_dict(brief)
+    settings = settings or Settings.from_env()
+    context = CopyContext(settings=settings, llm=llm, memory=memory)
+    if thread_id is None and settings.approval == "human":
+        thread_id = uuid.uuid4().hex
+    return _run({"brief": brief}, context, thread_id, on_progress)
+
+
+def resume(
+    thread_id: str,
+    approve: list[int] | str,
+    settings: Settings | None = None,
+    *,
+    llm: BaseChatModel | None = None,
+    memory: CopyMemory | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Result:
+    """Answer a paused thread's approval question and finish the run."""
+    context = CopyContext(settings=settings or Settings.from_env(), llm=llm, memory=memory)
+    return _run(Command(resume={"approve": approve}), context, thread_id, on_progress)
+
+
+def _run(payload: Any, context: CopyContext, thread_id: str | None, on_progress: ProgressCallback | None) -> Result:
+    started = time.perf_counter()
+    state: dict[str, Any] = {}
+    with _workflow(context.settings, thread_id) as (workflow, config):
+        for mode, chunk in workflow.stream(payload, config, context=context, stream_mode=["updates", "values"]):
+            if mode == "values":
+                state = chunk
+                continue
+            for node, update in chunk.items():
+                if node == "__interrupt__":
+                    raise ApprovalPending(str(thread_id), update[0].value if update else None)
+                if on_progress:
+                    on_progress(node, update or {})
+    return Result(
+        brief=state["brief"], variants=state.get("variants", []), model=model_label(context.settings),
+        thread_id=thread_id, distinct_2=state.get("distinct_2", 0.0), rounds=dict(state.get("rounds") or {}),
+        seconds=round(time.perf_counter() - started, 2), stored_ids=state.get("stored_ids", []),
+        input_warnings=state.get("input_warnings", []),
+    )
+
+
+@contextmanager
+def _workflow(settings: Settings, thread_id: str | None) -> Iterator[tuple[Any, dict]]:
+    """The compiled graph, with the SQLite checkpointer when the run belongs to a thread."""
+    if thread_id is None:
+        yield graph, {"recursion_limit": 100}
+        return
+    saver = sqlite_checkpointer(settings.checkpoint_db)
+    try:
+        yield compile_workflow(saver), {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
+    finally:
+        saver.conn.close()

@@ -1,0 +1,61 @@
+"""The copy workflow: a brief becomes ranked, compliant, diverse, CTA-bearing variants.
+
+draft → sentiment_critic ⇄ draft → diversity_check ⇄ draft → cta_insert → compliance_review ⇄ fix
+(or ⇄ draft) → postprocess → rank → approve (optional interrupt) → remember. Every arrow back is capped
+by a counter in the state (see state.LOOPS and Settings), never by the recursion limit.
+"""
+
+from __future__ import annotations
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
+
+from copyloop.agents.approver import approve
+from copyloop.agents.compliance_reviewer import compliance_review, fix, route_after_compliance
+from copyloop.agents.cta_inserter import cta_insert
+from copyloop.agents.diversity_checker import diversity_check, route_after_diversity
+from copyloop.agents.drafter import draft
+from copyloop.agents.postprocessor import postprocess
+from copyloop.agents.ranker import rank
+from copyloop.agents.rememberer import remember
+from copyloop.agents.sentiment_critic import route_after_sentiment, sentiment_critic
+from copyloop.graphs.context import CopyContext
+from copyloop.graphs.state import CopyInput, CopyState
+
+
+def build() -> StateGraph:
+    """The uncompiled graph, for users who compose it into their own LangGraph apps."""
+    builder = StateGraph(CopyState, context_schema=CopyContext, input_schema=CopyInput)
+    builder.add_node(draft)
+    builder.add_node(sentiment_critic)
+    builder.add_node(diversity_check)
+    builder.add_node(cta_insert)
+    builder.add_node(compliance_review)
+    builder.add_node(fix)
+    builder.add_node(postprocess)
+    builder.add_node(rank)
+    builder.add_node(approve)
+    builder.add_node(remember)
+
+    builder.add_edge(START, "draft")
+    builder.add_edge("draft", "sentiment_critic")
+    builder.add_conditional_edges("sentiment_critic", route_after_sentiment)
+    builder.add_conditional_edges("diversity_check", route_after_diversity)
+    builder.add_edge("cta_insert", "compliance_review")
+    builder.add_conditional_edges("compliance_review", route_after_compliance)
+    builder.add_edge("fix", "compliance_review")
+    builder.add_edge("postprocess", "rank")
+    builder.add_edge("rank", "approve")
+    builder.add_edge("approve", "remember")
+    builder.add_edge("remember", END)
+    return builder
+
+
+def compile_workflow(checkpointer: Checkpointer = None) -> CompiledStateGraph:
+    """The compiled workflow, optionally with a checkpointer (threads, resume, human approval)."""
+    return build().compile(checkpointer=checkpointer, name="copyloop")
+
+
+builder = build()
+graph = compile_workflow()

@@ -1,0 +1,46 @@
+"""The workflow's state: the brief, the variants travelling together, and the loop counters that cap every cycle."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from copyloop.brief import Brief
+from copyloop.result import Variant
+
+# Each arrow back in the graph counts its trips here; routers compare against the caps in Settings.
+LOOPS = ("revise", "regenerate", "fix", "redraft")
+
+
+class CopyInput(TypedDict):
+    """What a caller passes in: just the brief."""
+
+    brief: Brief
+
+
+class CopyState(TypedDict, total=False):
+    """Everything the agents read and write while a brief becomes ranked copy."""
+
+    brief: Brief
+    variants: list[Variant]
+    rounds: dict[str, int]
+    distinct_2: float
+    approved: list[int]
+    stored_ids: list[str]
+    input_warnings: list[str]
+
+
+def bump(state: CopyState, loop: str) -> dict[str, int]:
+    """The loop counters with one more trip round `loop`."""
+    rounds = dict(state.get("rounds") or {})
+    rounds[loop] = rounds.get(loop, 0) + 1
+    return rounds
+
+
+def trips(state: CopyState, loop: str) -> int:
+    """How often the workflow has gone round `loop` so far."""
+    return (state.get("rounds") or {}).get(loop, 0)
+
+
+def live(variants: list[Variant]) -> list[Variant]:
+    """Variants still in play (not blocked)."""
+    return [v for v in variants if v.status == "ok"]

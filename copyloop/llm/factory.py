@@ -1,0 +1,70 @@
+"""Picks the chat model a run uses: built-in SmolLM2, a local checkpoint, or an OpenAI-compatible URL.
+
+Models are cached per configuration so a long-lived process (CLI chat, HTTP server) loads weights once.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+
+from langchain_core.language_models import BaseChatModel
+
+from copyloop.config import Settings
+from copyloop.errors import ModelError
+from copyloop.llm.local import LocalChatModel
+from copyloop.llm.smollm2 import MODEL_NAME, converted_model_dir
+
+_lock = threading.Lock()
+
+
+def model_label(settings: Settings) -> str:
+    """A short human-readable name of the configured model, for results and reports."""
+    if settings.backend == "openai":
+        return f"openai:{settings.openai_model}@{settings.openai_base_url}"
+    base = MODEL_NAME if settings.backend == "smollm2" else str(settings.model_path)
+    return f"{base}+{settings.adapter_path}" if settings.adapter_path else base
+
+
+def chat_model(settings: Settings) -> BaseChatModel:
+    """The chat model for these settings, loaded once per process."""
+    with _lock:
+        return _cached_model(
+            settings.backend, settings.model_path, settings.adapter_path, str(settings.model_cache_dir),
+            settings.openai_base_url, settings.openai_model, settings.openai_api_key, settings.seed,
+            settings.temperature,
+        )
+
+
+@cache
+def _cached_model(
+    backend: str, model_path: str | None, adapter_path: str | None, cache_dir: str,
+    base_url: str | None, openai_model: str | None, api_key: str | None, seed: int, temperature: float,
+) -> BaseChatModel:
+    if backend == "openai":
+        return _openai_model(base_url, openai_model, api_key, seed, temperature)
+    if backend == "smollm2":
+        from pathlib import Path
+
+        model_path = str(converted_model_dir(Path(cache_dir)))
+    elif backend != "transformers":
+        raise ModelError(f"backend {backend!r} is unknown; use smollm2, transformers or openai")
+    if not model_path:
+        raise ModelError("backend 'transformers' needs model_path (COPYLOOP_MODEL_PATH) naming a checkpoint folder")
+    label = MODEL_NAME if backend == "smollm2" else model_path
+    model = LocalChatModel(model_path=model_path, adapter_path=adapter_path, label=label, seed=seed,
+                           temperature=temperature)
+    model.load()
+    return model
+
+
+def _openai_model(base_url: str | None, name: str | None, api_key: str | None, seed: int,
+                  temperature: float) -> BaseChatModel:
+    """Any OpenAI-compatible server (vLLM, Ray Serve LLM, Ollama, llama.cpp server)."""
+    from langchain_openai import ChatOpenAI
+
+    if not base_url or not name:
+        raise ModelError("backend 'openai' needs openai_base_url and openai_model (COPYLOOP_OPENAI_BASE_URL, "
+                         "COPYLOOP_OPENAI_MODEL)")
+    return ChatOpenAI(base_url=base_url, model=name, api_key=api_key or "not-needed", seed=seed,
+                      temperature=temperature, max_retries=2, timeout=120)

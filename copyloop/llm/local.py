@@ -1,0 +1,157 @@
+"""A LangChain chat model over a local transformers checkpoint, optionally with a LoRA adapter.
+
+`batch()` is overridden so that N prompts become one padded `generate` call: on a CPU that is what
+makes N variants cost little more than one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import RunnableConfig
+from pydantic import ConfigDict, PrivateAttr
+
+from copyloop.errors import ModelError
+
+_ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "user"}
+
+
+class LocalChatModel(BaseChatModel):
+    """Chat model over a local causal-LM folder; batched, seeded, CPU-friendly."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str
+    adapter_path: str | None = None
+    label: str = "local"
+    temperature: float = 0.8
+    top_p: float = 0.95
+    max_new_tokens: int = 96
+    repetition_penalty: float = 1.15
+    seed: int | None = 7
+
+    _model: Any = PrivateAttr(default=None)
+    _tokenizer: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "copyloop-local-transformers"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "adapter_path": self.adapter_path}
+
+    def load(self) -> None:
+        """Load weights now (otherwise on first use)."""
+        if self._model is not None:
+            return
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        path = Path(self.model_path)
+        if not (path / "config.json").is_file():
+            raise ModelError(f"model_path {self.model_path!r} is not a transformers checkpoint folder (no config.json)")
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        if self.adapter_path:
+            model = _apply_adapter(model, self.adapter_path)
+        model.eval()
+        self._tokenizer, self._model = tokenizer, model
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = self.generate_texts([messages], stop=stop, **kwargs)[0]
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def batch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[BaseMessage]:
+        """All inputs in one padded generate call, not one call each."""
+        conversations = [self._convert_input(item).to_messages() for item in inputs]
+        stop = kwargs.pop("stop", None)
+        return [AIMessage(content=t) for t in self.generate_texts(conversations, stop=stop, **kwargs)]
+
+    def generate_texts(
+        self,
+        conversations: list[list[BaseMessage]],
+        *,
+        stop: list[str] | None = None,
+        temperature: float | None = None,
+        max_new_tokens: int | None = None,
+        seed: int | None = None,
+        top_p: float | None = None,
+    ) -> list[str]:
+        """Generate one completion per conversation in a single batch."""
+        import torch
+
+        self.load()
+        tokenizer, model = self._tokenizer, self._model
+        prompts = [tokenizer.apply_chat_template(_as_chat(c), tokenize=False, add_generation_prompt=True)
+                   for c in conversations]
+        encoded = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        temp = self.temperature if temperature is None else temperature
+        sample = temp > 0
+        options: dict[str, Any] = {
+            "max_new_tokens": max_new_tokens or self.max_new_tokens,
+            "do_sample": sample,
+            "repetition_penalty": self.repetition_penalty,
+            "pad_token_id": tokenizer.pad_token_id,
+        }
+        if sample:
+            options.update(temperature=temp, top_p=self.top_p if top_p is None else top_p)
+        with self._lock, torch.inference_mode():
+            run_seed = self.seed if seed is None else seed
+            if run_seed is not None:
+                torch.manual_seed(run_seed)
+            output = model.generate(**encoded, **options)
+        new_tokens = output[:, encoded["input_ids"].shape[1]:]
+        texts = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        return [_cut_at_stop(t.strip(), stop) for t in texts]
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens in a text, for throughput figures."""
+        self.load()
+        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def _as_chat(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+
+
+def _cut_at_stop(text: str, stop: list[str] | None) -> str:
+    for marker in stop or []:
+        index = text.find(marker)
+        if index >= 0:
+            text = text[:index]
+    return text
+
+
+def _apply_adapter(model: Any, adapter_path: str) -> Any:
+    """Wrap the base model with a LoRA adapter folder and merge it for plain-speed inference."""
+    from peft import PeftModel
+
+    if not (Path(adapter_path) / "adapter_config.json").is_file():
+        raise ModelError(f"adapter_path {adapter_path!r} is not a LoRA adapter folder (no adapter_config.json)")
+    return PeftModel.from_pretrained(model, adapter_path).merge_and_unload()

@@ -1,0 +1,122 @@
+"""The call-to-action library (rules/ctas.yaml): finding a CTA in copy and placing one where it reads naturally."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from copyloop.brief import Brief, Channel, CtaGoal
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.rulebook import load_rules
+
+# Channels whose copy is one line: the CTA joins with a separator instead of ending a sentence.
+_ONE_LINE = {Channel.PRODUCT_TITLE, Channel.EMAIL_SUBJECT, Channel.SEARCH_AD_HEADLINE}
+_SEPARATOR = {Channel.PRODUCT_TITLE: " | ", Channel.EMAIL_SUBJECT: " - ", Channel.SEARCH_AD_HEADLINE: " - "}
+_DANGLING = re.compile(r"[\s,;:\-–—|]+$|\s+(and|or|with|for|the|a|an|to|of|in|on|your|our)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CtaPlacement:
+    """The copy with its CTA, and where the CTA sits in it."""
+
+    text: str
+    cta: str
+    span: tuple[int, int]
+    added: bool
+
+
+@cache
+def _library() -> dict[str, dict[str, list[str]]]:
+    return load_rules("ctas.yaml")
+
+
+def cta_phrases(goal: CtaGoal, channel: Channel) -> list[str]:
+    """Candidate CTAs for a goal, in the form the channel wants (title case for one-line channels)."""
+    entry = _library()[CtaGoal(goal).value]
+    return list(entry["short"] if Channel(channel) in _ONE_LINE else entry["phrases"])
+
+
+@cache
+def _detectors(goal: str) -> tuple[re.Pattern[str], ...]:
+    entry = _library()[goal]
+    phrases = entry["phrases"] + entry["short"]
+    literal = [re.escape(p.rstrip(".!")) for p in phrases]
+    return tuple(re.compile(p, re.IGNORECASE) for p in [*entry.get("detect", []), *(rf"\b{x}\b" for x in literal)])
+
+
+def find_cta(text: str, goal: CtaGoal | None = None) -> tuple[int, int] | None:
+    """Span of the first CTA for the goal (or for any goal) in the text, if there is one."""
+    goals = [CtaGoal(goal).value] if goal else list(_library())
+    hits = [m.span() for g in goals for d in _detectors(g) for m in [d.search(text)] if m]
+    return min(hits) if hits else None
+
+
+def has_cta(text: str, goal: CtaGoal | None = None) -> bool:
+    """Whether the copy already asks the reader to act."""
+    return find_cta(text, goal) is not None
+
+
+def place_cta(text: str, brief: Brief, rotation: int = 0) -> CtaPlacement:
+    """Ensure exactly one CTA: keep one already there, else add one that fits the channel's limit.
+
+    `rotation` picks a different phrase per variant so siblings do not all end alike. The copy body is
+    shortened at a word boundary when that is the only way to make room.
+    """
+    existing = find_cta(text, brief.cta_goal)
+    if existing:
+        return CtaPlacement(text=text, cta=text[existing[0]:existing[1]], span=existing, added=False)
+    spec = channel_spec(brief.channel)
+    phrases = cta_phrases(brief.cta_goal, brief.channel)
+    ordered = phrases[rotation % len(phrases):] + phrases[:rotation % len(phrases)]
+    body = text.rstrip()
+    for cta in ordered:
+        joined = _join(body, cta, brief.channel)
+        if len(joined) <= spec.max_chars:
+            return _placed(joined, cta)
+    cta = ordered[0] if len(ordered[0]) * 2 <= spec.max_chars else min(phrases, key=len)
+    room = spec.max_chars - len(_join("", cta, brief.channel))
+    joined = _join(_shorten(body, room), cta, brief.channel)
+    while len(joined) > spec.max_chars and room > 0:
+        room -= 1
+        joined = _join(_shorten(body, room), cta, brief.channel)
+    return _placed(joined, cta)
+
+
+def _placed(joined: str, cta: str) -> CtaPlacement:
+    start = joined.rfind(cta)
+    return CtaPlacement(text=joined, cta=cta, span=(start, start + len(cta)), added=True)
+
+
+def _join(body: str, cta: str, channel: Channel) -> str:
+    if not body:
+        return cta
+    if Channel(channel) in _ONE_LINE:
+        return body.rstrip(" .!,;:-–—|") + _SEPARATOR[Channel(channel)] + cta
+    if body[-1] not in ".!?…":
+        body += "."
+    return f"{body} {cta}"
+
+
+def _shorten(body: str, room: int) -> str:
+    """Cut the body to `room` characters at a word boundary, dropping dangling joiners."""
+    if len(body) <= room:
+        return body
+    cut = body[: max(room, 0) + 1]
+    cut = cut[: cut.rfind(" ")] if " " in cut else cut[:room]
+    previous = None
+    while previous != cut:
+        previous, cut = cut, _DANGLING.sub("", cut)
+    return cut
+
+
+def cta_reward(prompts: list, completions: list[str], briefs: list[Brief], **_: object) -> list[float]:
+    """trl-shaped reward: 1 for a CTA of the brief's goal near the end, 0.5 elsewhere, 0 for none."""
+    scores = []
+    for text, brief in zip(completions, briefs, strict=True):
+        span = find_cta(text, brief.cta_goal)
+        if span is None:
+            scores.append(0.0)
+        else:
+            scores.append(1.0 if span[1] >= len(text.rstrip(" .!")) - 2 or len(text) - span[1] <= 40 else 0.5)
+    return scores

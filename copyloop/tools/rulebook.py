@@ -1,0 +1,55 @@
+"""Loads the YAML data files users customise: channel limits, CTA library, compliance rule packs.
+
+A user overrides any file by putting one of the same name in COPYLOOP_RULES_DIR; rule packs found
+there are added to the built-in ones.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from copyloop.errors import CopyloopError
+
+BUILTIN_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+
+def user_rules_dir() -> Path | None:
+    """The user's rules folder, if COPYLOOP_RULES_DIR names one."""
+    value = os.environ.get("COPYLOOP_RULES_DIR")
+    return Path(value) if value else None
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CopyloopError(f"{path}: not valid YAML: {exc}") from None
+
+
+@cache
+def load_rules(name: str) -> Any:
+    """Read `name` (e.g. 'channels.yaml'), preferring the user's copy over the built-in one."""
+    user = user_rules_dir()
+    if user and (user / name).is_file():
+        return _read_yaml(user / name)
+    return _read_yaml(BUILTIN_RULES_DIR / name)
+
+
+@cache
+def load_rule_packs(folder: str = "compliance") -> tuple[tuple[str, Any], ...]:
+    """Every rule pack in the built-in folder plus the user's folder of the same name, by file stem."""
+    packs: dict[str, Any] = {}
+    dirs = [BUILTIN_RULES_DIR / folder]
+    user = user_rules_dir()
+    if user:
+        dirs.append(user / folder)
+    for directory in dirs:
+        if directory.is_dir():
+            for path in sorted(directory.glob("*.yaml")):
+                packs[path.stem] = _read_yaml(path)
+    return tuple(packs.items())

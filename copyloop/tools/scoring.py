@@ -1,0 +1,43 @@
+"""The combined score: one weighted sum of the component scores, shared by ranking, rewards and reports.
+
+The λ knob trades creativity (novelty, sibling diversity) against conversion (CTA, sentiment fit, grounding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# Component weights before λ is applied; every component is in [0, 1] except the compliance penalty.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "sentiment_fit": 1.0,
+    "novelty": 1.0,
+    "sibling_diversity": 0.5,
+    "cta": 1.0,
+    "length_fit": 1.0,
+    "grounding": 1.0,
+    "compliance": 1.0,
+}
+CREATIVITY = frozenset({"novelty", "sibling_diversity"})
+CONVERSION = frozenset({"cta", "sentiment_fit", "grounding"})
+
+
+def combined_score(components: Mapping[str, float], weights: Mapping[str, float] | None = None,
+                   balance: float = 0.5) -> float:
+    """Weighted mean of the components; `balance` (λ in [0, 1]) shifts weight from creativity to conversion.
+
+    At λ = 0.5 the weights are as given; λ = 1 doubles conversion terms and zeroes creativity terms.
+    The compliance component enters as 1 - penalty, so a blocking finding pulls the score down hard.
+    """
+    if not 0.0 <= balance <= 1.0:
+        raise ValueError(f"balance λ={balance} must lie in [0, 1]")
+    weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
+    total = weighted = 0.0
+    for name, value in components.items():
+        w = weights.get(name, 0.0)
+        if name in CREATIVITY:
+            w *= 2 * (1 - balance)
+        elif name in CONVERSION:
+            w *= 2 * balance
+        total += w
+        weighted += w * value
+    return weighted / total if total else 0.0

@@ -1,0 +1,40 @@
+"""A scripted chat model for routing tests: replies come from a function of the request, deterministically."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import ConfigDict
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Answers each conversation with `script(request_text, call_index)`; records every batch it was given."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    script: Callable[[str, int], str]
+    calls: list[list[str]] = []
+    kwargs_seen: list[dict[str, Any]] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=self._answer([messages], kwargs)[0])])
+
+    def batch(self, inputs: list[Any], config: Any = None, *, return_exceptions: bool = False,
+              **kwargs: Any) -> list[BaseMessage]:
+        return self._answer([self._convert_input(i).to_messages() for i in inputs], kwargs)
+
+    def _answer(self, conversations: list[list[BaseMessage]], kwargs: dict[str, Any]) -> list[AIMessage]:
+        requests = [str(c[-1].content) for c in conversations]
+        self.calls.append(requests)
+        self.kwargs_seen.append(kwargs)
+        start = sum(len(c) for c in self.calls[:-1])
+        return [AIMessage(content=self.script(r, start + i)) for i, r in enumerate(requests)]

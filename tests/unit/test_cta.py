@@ -1,0 +1,63 @@
+"""CTA library: detection, placement within channel limits, no duplicates, rotation across siblings."""
+
+from __future__ import annotations
+
+import pytest
+
+from copyloop.brief import Brief, Channel, CtaGoal
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.cta import cta_phrases, cta_reward, find_cta, has_cta, place_cta
+
+
+def brief(channel: str, goal: str = "buy") -> Brief:
+    return Brief(product_name="Trail Bottle", channel=channel, cta_goal=goal)
+
+
+def test_existing_cta_is_kept_not_duplicated() -> None:
+    text = "Cold drinks all day on the trail. Shop now."
+    placement = place_cta(text, brief("product_description"))
+    assert placement.text == text and not placement.added
+    assert placement.text.lower().count("shop now") == 1
+
+
+def test_cta_added_as_sentence_for_prose_channels() -> None:
+    placement = place_cta("Cold drinks all day on the trail", brief("product_description"))
+    assert placement.added
+    assert placement.text.startswith("Cold drinks all day on the trail. ")
+    assert placement.text.endswith(placement.cta)
+    assert placement.text[placement.span[0]:placement.span[1]] == placement.cta
+
+
+@pytest.mark.parametrize("channel", [c.value for c in Channel])
+@pytest.mark.parametrize("goal", [g.value for g in CtaGoal])
+def test_placed_cta_always_fits_channel(channel: str, goal: str) -> None:
+    long_body = "Our insulated trail bottle keeps water icy cold from sunrise summit to sunset campfire " * 8
+    placement = place_cta(long_body.strip(), brief(channel, goal))
+    assert len(placement.text) <= channel_spec(channel).max_chars
+    assert has_cta(placement.text, CtaGoal(goal))
+    assert not placement.text.split(placement.cta)[0].rstrip().endswith((" with", " and", " the"))
+
+
+def test_one_line_channels_use_short_title_case_ctas() -> None:
+    placement = place_cta("Icy Water All Day", brief("email_subject"))
+    assert placement.text == "Icy Water All Day - Shop Now"
+    assert placement.cta in cta_phrases(CtaGoal.BUY, Channel.EMAIL_SUBJECT)
+
+
+def test_rotation_varies_the_phrase() -> None:
+    ctas = {place_cta("Cold water all day", brief("push_notification"), rotation=r).cta for r in range(4)}
+    assert len(ctas) >= 3
+
+
+def test_goal_specific_detection() -> None:
+    assert find_cta("Pre-order the Orbit 2 today", CtaGoal.PRE_ORDER) is not None
+    assert find_cta("Pre-order the Orbit 2 today", CtaGoal.SIGN_UP) is None
+    assert has_cta("Sign up for early access")
+    assert not has_cta("A bottle that keeps drinks cold.")
+
+
+def test_cta_reward_prefers_a_cta_at_the_end() -> None:
+    b = brief("product_description")
+    texts = ["Cold water all day. Shop now.", "Shop now: cold water all day, " + "on every trail " * 8, "Cold water."]
+    scores = cta_reward([None] * 3, texts, [b] * 3)
+    assert scores[0] == 1.0 and scores[1] == 0.5 and scores[2] == 0.0
