@@ -110,7 +110,8 @@ class Brief(BaseModel):
     def _named_band(cls, value: Any) -> Any:
         if isinstance(value, str):
             if value not in SENTIMENT_BANDS:
-                raise ValueError(f"unknown sentiment band {value!r}; use one of {sorted(SENTIMENT_BANDS)} or [min, max]")
+                known = sorted(SENTIMENT_BANDS)
+                raise ValueError(f"unknown sentiment band {value!r}; use one of {known} or [min, max]")
             return SENTIMENT_BANDS[value]
         if isinstance(value, dict):
             return (value.get("min"), value.get("max"))

@@ -12,14 +12,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+import typer
+from rich.console import Console
+from rich.table import Table
 
-from copyloop.brief import load_brief  # noqa: E402
-from copyloop.config import Settings  # noqa: E402
-from copyloop.errors import BriefError, CopyloopError  # noqa: E402
-from copyloop.result import Result  # noqa: E402
+from copyloop.brief import load_brief
+from copyloop.config import Settings
+from copyloop.errors import BriefError, CopyloopError
+from copyloop.result import Result
 
 app = typer.Typer(help="copyloop: e-commerce marketing copy from a local LLM and a graph of agents.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -65,9 +65,8 @@ def generate(
     adapter: AdapterOption = None,
 ) -> None:
     """Generate ranked copy variants for a brief."""
-    from copyloop.generation import ApprovalPending
+    from copyloop.generation import ApprovalPending, resume
     from copyloop.generation import generate as run
-    from copyloop.generation import resume
 
     try:
         brief = load_brief(brief_file)
@@ -179,3 +178,45 @@ def memory_import(path: Annotated[Path, typer.Argument(help="JSONL file of copy 
     console.print(f"imported {imported} records" + (f", skipped {len(problems)}" if problems else ""))
     if problems and not imported:
         raise typer.Exit(1)
+
+
+@app.command()
+def chat(
+    thread: Annotated[str | None, typer.Option(help="Continue an earlier thread by its id.")] = None,
+    home: HomeOption = None,
+    model: ModelOption = None,
+    adapter: AdapterOption = None,
+) -> None:
+    """Describe a product in plain words and refine the copy in a conversation."""
+    from copyloop.chat import ChatSession
+
+    try:
+        settings = settings_from(home, model, adapter)
+        with console.status("[bold]loading model and memory…", spinner="dots"):
+            session = ChatSession(thread, settings)
+            session.context.chat_model()
+            session.context.copy_memory()
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    console.print(f"[bold]copyloop chat[/] · thread [cyan]{session.thread_id}[/] (resume with --thread "
+                  f"{session.thread_id}) · type 'help' for commands, 'quit' to leave")
+    for message in session.history:
+        console.print(("[bold]you>[/] " if message["role"] == "user" else "") + message["content"])
+    while True:
+        try:
+            text = console.input("[bold green]you>[/] ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not text:
+            continue
+        try:
+            with console.status("[bold]working…", spinner="dots") as status:
+                reply = session.send(text, on_progress=lambda node: status.update(f"[bold]{node}…"))
+        except CopyloopError as exc:
+            errors.print(f"[bold red]error:[/] {exc}")
+            continue
+        console.print(reply, markup=False, highlight=False)
+        if text.lower() in {"quit", "exit", "bye", "q"}:
+            break
+    session.close()

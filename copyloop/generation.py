@@ -42,15 +42,20 @@ def generate(
     llm: BaseChatModel | None = None,
     memory: CopyMemory | None = None,
     thread_id: str | None = None,
+    guidance: str | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Result:
-    """Turn one brief into ranked variants (raises ApprovalPending when a human must approve first)."""
+    """Turn one brief into ranked variants (raises ApprovalPending when a human must approve first).
+
+    `guidance` is an extra instruction for the first drafts, such as "make it shorter".
+    """
     brief = brief if isinstance(brief, Brief) else brief_from_dict(brief)
     settings = settings or Settings.from_env()
     context = CopyContext(settings=settings, llm=llm, memory=memory)
     if thread_id is None and settings.approval == "human":
         thread_id = uuid.uuid4().hex
-    return _run({"brief": brief}, context, thread_id, on_progress)
+    payload = {"brief": brief, **({"guidance": guidance} if guidance else {})}
+    return _run(payload, context, thread_id, on_progress)
 
 
 def resume(

@@ -31,12 +31,11 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     if not todo:
         return {"variants": variants}
     exemplars = find_exemplars(brief, ctx.copy_memory())
-    conversations = [
-        draft_messages(brief, angle_of(v), exemplars, feedback=v.feedback) for v in todo
-    ]
+    guidance = state.get("guidance")
+    conversations = [draft_messages(brief, angle_of(v), exemplars, feedback=v.feedback or guidance) for v in todo]
     passes = sum((state.get("rounds") or {}).values())
-    texts = generate(ctx.chat_model(), conversations, brief.channel, temperature=ctx.settings.temperature + 0.1 * passes,
-                     seed=ctx.settings.seed + 1000 * passes)
+    texts = generate(ctx.chat_model(), conversations, brief.channel,
+                     temperature=ctx.settings.temperature + 0.1 * passes, seed=ctx.settings.seed + 1000 * passes)
     for variant, raw in zip(todo, texts, strict=True):
         before = variant.text or None
         variant.text = clean_draft(raw, brief.channel)
@@ -80,4 +79,5 @@ def generate(llm: BaseChatModel, conversations: list, channel: Channel, *, tempe
 def clean_draft(raw: str, channel: Channel) -> str:
     """Raw model output to clean copy: no preamble, loops or cut-off endings."""
     text = extract_copy(raw, keep_hashtags=channel == Channel.SOCIAL_POST)
-    return tidy(drop_cut_off_sentence(remove_repeated_phrases(text)))
+    one_line = channel_spec(channel).sentences == 1
+    return tidy(drop_cut_off_sentence(remove_repeated_phrases(text), one_line=one_line))

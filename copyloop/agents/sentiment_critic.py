@@ -15,7 +15,7 @@ from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, live, trips
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
-from copyloop.tools.grounding import mentions_product
+from copyloop.tools.grounding import mentions_product, missing_required_words
 from copyloop.tools.sentiment import nudge_into_band, sentiment_feedback, sentiment_score
 
 
@@ -49,6 +49,8 @@ def critique(text: str, brief: Brief) -> str | None:
         return f"Write a complete {spec.label} of at least {spec.min_chars} characters."
     if not mentions_product(text, brief):
         return f"Name the product ({brief.product_name}) in the copy."
+    if missing := missing_required_words(text, brief):
+        return "Use these words: " + ", ".join(missing) + "."
     return sentiment_feedback(text, brief.sentiment_band)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from copyloop.brief import Brief
 from copyloop.result import Variant
@@ -12,15 +12,17 @@ LOOPS = ("revise", "regenerate", "fix", "redraft")
 
 
 class CopyInput(TypedDict):
-    """What a caller passes in: just the brief."""
+    """What a caller passes in: the brief, and optional guidance for the first drafts ("shorter")."""
 
     brief: Brief
+    guidance: NotRequired[str]
 
 
 class CopyState(TypedDict, total=False):
     """Everything the agents read and write while a brief becomes ranked copy."""
 
     brief: Brief
+    guidance: str
     variants: list[Variant]
     rounds: dict[str, int]
     distinct_2: float

@@ -1,0 +1,52 @@
+"""Chat-style brief submission from Python: a session object over the chat graph and its SQLite thread."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from langchain_core.language_models import BaseChatModel
+
+from copyloop.config import Settings
+from copyloop.graphs.chat_graph import compile_chat
+from copyloop.graphs.checkpoints import sqlite_checkpointer
+from copyloop.graphs.context import CopyContext
+from copyloop.memory import CopyMemory
+from copyloop.result import Variant
+
+
+class ChatSession:
+    """One chat thread: `send()` a message, get copyloop's reply; the thread survives restarts."""
+
+    def __init__(self, thread_id: str | None = None, settings: Settings | None = None, *,
+                 llm: BaseChatModel | None = None, memory: CopyMemory | None = None):
+        self.thread_id = thread_id or uuid.uuid4().hex[:12]
+        self.context = CopyContext(settings=settings or Settings.from_env(), llm=llm, memory=memory)
+        self._saver = sqlite_checkpointer(self.context.settings.checkpoint_db)
+        self._graph = compile_chat(self._saver)
+        self._config = {"configurable": {"thread_id": self.thread_id}}
+
+    def send(self, text: str, on_progress: Callable[[str], None] | None = None) -> str:
+        """Answer one message; `on_progress` hears each workflow node as it finishes."""
+        reply = ""
+        for mode, chunk in self._graph.stream({"messages": [{"role": "user", "content": text}]}, self._config,
+                                              context=self.context, stream_mode=["custom", "values"]):
+            if mode == "custom" and on_progress:
+                on_progress(chunk["node"])
+            elif mode == "values" and chunk.get("messages"):
+                reply = chunk["messages"][-1]["content"]
+        return reply
+
+    @property
+    def variants(self) -> list[Variant]:
+        """The variants currently on the table in this thread."""
+        return list(self._graph.get_state(self._config).values.get("variants") or [])
+
+    @property
+    def history(self) -> list[dict[str, str]]:
+        """Every message of the thread so far."""
+        return list(self._graph.get_state(self._config).values.get("messages") or [])
+
+    def close(self) -> None:
+        """Release the checkpoint database."""
+        self._saver.conn.close()
