@@ -18,13 +18,13 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from langchain_core.messages import HumanMessage, SystemMessage  # noqa: E402
+from langchain_core.messages import HumanMessage, SystemMessage
 
-from copyloop.brief import load_brief  # noqa: E402
-from copyloop.config import Settings  # noqa: E402
-from copyloop.generation import generate  # noqa: E402
-from copyloop.llm.factory import chat_model  # noqa: E402
-from copyloop.memory import CopyMemory  # noqa: E402
+from copyloop.brief import load_brief
+from copyloop.config import Settings
+from copyloop.generation import generate
+from copyloop.llm.factory import chat_model
+from copyloop.memory import CopyMemory
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = [SystemMessage("You write e-commerce marketing copy."),

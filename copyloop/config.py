@@ -33,6 +33,7 @@ class Settings:
     openai_api_key: str | None = field(default=None, metadata={"help": "API key for that endpoint"})
     seed: int = field(default=7, metadata={"help": "sampling seed; same seed, same variants"})
     temperature: float = field(default=0.8, metadata={"help": "sampling temperature for drafts"})
+    candidates: int = field(default=2, metadata={"help": "drafts sampled per variant; the best is kept"})
     max_revisions: int = field(default=2, metadata={"help": "sentiment revise rounds per brief"})
     max_regenerations: int = field(default=2, metadata={"help": "diversity regenerate rounds per brief"})
     max_fix_rounds: int = field(default=2, metadata={"help": "compliance fix rounds per brief"})

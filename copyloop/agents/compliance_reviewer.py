@@ -1,7 +1,8 @@
 """Compliance review: runs the rule packs (claims, spam, banned words, disclaimers, invented facts) on each variant.
 
-Returns the findings per variant; fixable blocking findings go to the fixer, unfixable ones back to drafting
-while the cap allows, and a variant that still cannot be made compliant is blocked with its reason.
+Returns the findings per variant; fixable claims go to the fixer, invented facts and unfixable findings back to
+drafting while the cap allows (cutting a made-up number out of a one-line draft leaves broken grammar), and a
+variant that still cannot be made compliant is blocked with its reason.
 """
 
 from __future__ import annotations
@@ -28,12 +29,16 @@ def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         found = check_compliance(variant.text, brief)
         variant.findings = [f for f in variant.findings if f.fixed] + found
         blocking = [f for f in found if f.severity == "block"]
-        if not blocking or (can_fix and all(f.fix is not None for f in blocking)):
+        invented = any(f.rule_id.startswith("facts.") for f in blocking)
+        fixable = can_fix and all(f.fix is not None for f in blocking)
+        if not blocking or (fixable and not (invented and can_redraft)):
             continue
         reason = "; ".join(f"{f.rule_id} '{f.matched}'" for f in blocking)
         if can_redraft:
-            variant.feedback = "Remove these claims: " + ", ".join(f"'{f.matched}'" for f in blocking) + "."
-            variant.note("compliance_review", "send back", f"cannot be fixed in place: {reason}")
+            variant.feedback = ("Use only the listed facts; do not say " +
+                                ", ".join(f"'{f.matched}'" for f in blocking if f.matched) + ".")
+            why = "invented facts go back to the writer" if invented else "cannot be fixed in place"
+            variant.note("compliance_review", "send back", f"{why}: {reason}")
             redrafting = True
         else:
             block(variant, f"non-compliant after all fixes and redrafts: {reason}")

@@ -1,6 +1,7 @@
 """Drafting agent: writes every variant that has no text yet or carries a critic's feedback.
 
-Returns the variants with fresh text; all drafts of one pass come from a single batched model call.
+Returns the variants with fresh text. All drafts of one pass come from a single batched model call that samples
+`candidates` drafts per variant and keeps the best by draft quality (inference-time best-of-n).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from copyloop.memory import CopyMemory
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.injection import injection_warnings
+from copyloop.tools.quality import draft_quality
 from copyloop.tools.text_cleanup import drop_cut_off_sentence, extract_copy, remove_repeated_phrases, tidy
 
 EXEMPLARS_PER_PROMPT = 2
@@ -32,13 +34,15 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         return {"variants": variants}
     exemplars = find_exemplars(brief, ctx.copy_memory())
     guidance = state.get("guidance")
-    conversations = [draft_messages(brief, angle_of(v), exemplars, feedback=v.feedback or guidance) for v in todo]
+    k = ctx.settings.candidates
+    conversations = [draft_messages(brief, angle_of(v), exemplars, feedback=v.feedback or guidance)
+                     for v in todo for _ in range(k)]
     passes = sum((state.get("rounds") or {}).values())
     texts = generate(ctx.chat_model(), conversations, brief.channel,
                      temperature=ctx.settings.temperature + 0.1 * passes, seed=ctx.settings.seed + 1000 * passes)
-    for variant, raw in zip(todo, texts, strict=True):
+    for index, variant in enumerate(todo):
         before = variant.text or None
-        variant.text = clean_draft(raw, brief.channel)
+        variant.text = best_draft([clean_draft(t, brief.channel) for t in texts[index * k:(index + 1) * k]], brief)
         reason = f"angle '{variant.angle}'" + (f"; feedback: {variant.feedback}" if variant.feedback else "")
         variant.note("draft", "redraft" if before else "draft", reason, before=before or "")
         variant.feedback = None
@@ -74,6 +78,11 @@ def generate(llm: BaseChatModel, conversations: list, channel: Channel, *, tempe
                if isinstance(llm, LocalChatModel) else {"max_tokens": budget, "temperature": temperature, "seed": seed})
     replies = llm.bind(**options).batch(conversations)
     return [str(r.content) for r in replies]
+
+
+def best_draft(candidates: list[str], brief: Brief) -> str:
+    """The sampled candidate with the highest draft quality (the first on a tie)."""
+    return max(candidates, key=lambda text: draft_quality(text, brief))
 
 
 def clean_draft(raw: str, channel: Channel) -> str:

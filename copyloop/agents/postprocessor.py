@@ -6,8 +6,10 @@ is fixed once more or the variant is blocked, so nothing unchecked ships.
 
 from __future__ import annotations
 
+from copyloop.agents.diversity_checker import DUPLICATE_SIMILARITY
 from copyloop.brief import Brief
 from copyloop.graphs.state import CopyState, live
+from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.compliance import check_compliance, compliance_penalty, fix_findings
@@ -27,10 +29,26 @@ def postprocess(state: CopyState) -> dict:
         variant.note("postprocess", "clean up", "whitespace, channel emoji/punctuation policy, tone, CTA, length",
                      before=before)
         recheck(variant, brief)
+        tone_check(variant, brief)
         span = find_cta(variant.text, brief.cta_goal)
         variant.cta = variant.text[span[0]:span[1]] if span else None
         score_final(variant, brief)
+    drop_duplicates(live(variants))
     return {"variants": variants}
+
+
+def drop_duplicates(variants: list[Variant]) -> None:
+    """Fixes and CTAs can make two siblings converge: block the later of any near-identical pair."""
+    if len(variants) < 2:
+        return
+    vectors = embed([v.text for v in variants])
+    similarity = vectors @ vectors.T
+    for i, variant in enumerate(variants):
+        earlier = [j for j in range(i) if variants[j].status == "ok" and similarity[i, j] >= DUPLICATE_SIMILARITY]
+        if earlier:
+            variant.status = "blocked"
+            variant.blocked_reason = f"duplicate of variant #{variants[earlier[0]].id} after final clean-up"
+            variant.note("postprocess", "block", variant.blocked_reason)
 
 
 def finish(text: str, brief: Brief, rotation: int) -> str:
@@ -57,6 +75,16 @@ def recheck(variant: Variant, brief: Brief) -> None:
     if blocking:
         variant.status = "blocked"
         variant.blocked_reason = "final check: " + "; ".join(f"{f.rule_id} '{f.matched}'" for f in blocking)
+        variant.note("postprocess", "block", variant.blocked_reason)
+
+
+def tone_check(variant: Variant, brief: Brief) -> None:
+    """Block copy whose final tone is still outside the brief's band: it would not be what was asked for."""
+    low, high = brief.sentiment_band
+    score = sentiment_score(variant.text)
+    if variant.status == "ok" and not low <= score <= high:
+        variant.status = "blocked"
+        variant.blocked_reason = f"tone {score:+.2f} outside the target band {low:+.2f}..{high:+.2f}"
         variant.note("postprocess", "block", variant.blocked_reason)
 
 

@@ -16,6 +16,7 @@ from copyloop.graphs.state import CopyState, bump, live, trips
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.grounding import mentions_product, missing_required_words
+from copyloop.tools.quality import is_refusal
 from copyloop.tools.sentiment import nudge_into_band, sentiment_feedback, sentiment_score
 
 
@@ -47,6 +48,8 @@ def critique(text: str, brief: Brief) -> str | None:
     spec = channel_spec(brief.channel)
     if len(text) < max(8, spec.min_chars // 2):
         return f"Write a complete {spec.label} of at least {spec.min_chars} characters."
+    if is_refusal(text):
+        return "Write the copy itself: no greeting, apology or comment about the task."
     if not mentions_product(text, brief):
         return f"Name the product ({brief.product_name}) in the copy."
     if missing := missing_required_words(text, brief):
@@ -57,9 +60,11 @@ def critique(text: str, brief: Brief) -> str | None:
 def settle(variant: Variant, brief: Brief) -> None:
     """After the last revision: repair the tone deterministically, or block copy that has no substance."""
     spec = channel_spec(brief.channel)
-    if len(variant.text) < max(8, spec.min_chars // 3):
+    unusable = len(variant.text) < max(8, spec.min_chars // 3) or is_refusal(variant.text) \
+        or not mentions_product(variant.text, brief)
+    if unusable:
         variant.status = "blocked"
-        variant.blocked_reason = "the model produced no usable copy within the revision limit"
+        variant.blocked_reason = "the model produced no usable, on-topic copy within the revision limit"
         variant.note("sentiment_critic", "block", variant.blocked_reason)
         return
     before = variant.text

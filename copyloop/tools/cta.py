@@ -9,11 +9,11 @@ from functools import cache
 from copyloop.brief import Brief, Channel, CtaGoal
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.rulebook import load_rules
+from copyloop.tools.text_cleanup import shorten, strip_dangling
 
 # Channels whose copy is one line: the CTA joins with a separator instead of ending a sentence.
 _ONE_LINE = {Channel.PRODUCT_TITLE, Channel.EMAIL_SUBJECT, Channel.SEARCH_AD_HEADLINE}
 _SEPARATOR = {Channel.PRODUCT_TITLE: " | ", Channel.EMAIL_SUBJECT: " - ", Channel.SEARCH_AD_HEADLINE: " - "}
-_DANGLING = re.compile(r"[\s,;:\-–—|]+$|\s+(and|or|with|for|the|a|an|to|of|in|on|your|our)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,16 @@ def place_cta(text: str, brief: Brief, rotation: int = 0) -> CtaPlacement:
             return _placed(joined, cta)
     cta = ordered[0] if len(ordered[0]) * 2 <= spec.max_chars else min(phrases, key=len)
     room = spec.max_chars - len(_join("", cta, brief.channel))
-    joined = _join(_shorten(body, room), cta, brief.channel)
+    joined = _join(shorten(body, room), cta, brief.channel)
     while len(joined) > spec.max_chars and room > 0:
         room -= 1
-        joined = _join(_shorten(body, room), cta, brief.channel)
+        joined = _join(shorten(body, room), cta, brief.channel)
     return _placed(joined, cta)
+
+
+def cta_room(brief: Brief) -> int:
+    """Characters the shortest CTA of the brief's goal takes up, separator included."""
+    return len(_join("x", min(cta_phrases(brief.cta_goal, brief.channel), key=len), brief.channel)) - 1
 
 
 def _placed(joined: str, cta: str) -> CtaPlacement:
@@ -92,22 +97,10 @@ def _join(body: str, cta: str, channel: Channel) -> str:
     if not body:
         return cta
     if Channel(channel) in _ONE_LINE:
-        return body.rstrip(" .!,;:-–—|") + _SEPARATOR[Channel(channel)] + cta
+        return strip_dangling(body).rstrip(" .!,;:-–—|") + _SEPARATOR[Channel(channel)] + cta
     if body[-1] not in ".!?…":
         body += "."
     return f"{body} {cta}"
-
-
-def _shorten(body: str, room: int) -> str:
-    """Cut the body to `room` characters at a word boundary, dropping dangling joiners."""
-    if len(body) <= room:
-        return body
-    cut = body[: max(room, 0) + 1]
-    cut = cut[: cut.rfind(" ")] if " " in cut else cut[:room]
-    previous = None
-    while previous != cut:
-        previous, cut = cut, _DANGLING.sub("", cut)
-    return cut
 
 
 def cta_reward(prompts: list, completions: list[str], briefs: list[Brief], **_: object) -> list[float]:

@@ -435,19 +435,20 @@ def fit_length(text: str, max_chars: int, keep_suffix: str | None = None) -> str
     text = text.strip()
     suffix = (keep_suffix or "").strip()
     if not suffix:
-        return _shorten(text, max_chars)
+        return shorten(text, max_chars)
     if len(suffix) > max_chars:
-        return _shorten(suffix, max_chars)
+        return shorten(suffix, max_chars)
     body = text[: -len(suffix)].rstrip() if text.endswith(suffix) else text
     if not body:
         return suffix
     if len(body) + 1 + len(suffix) <= max_chars:
         return text if text.endswith(suffix) and len(text) <= max_chars else f"{body} {suffix}"
-    short = _shorten(body, max_chars - len(suffix) - 1)
+    short = shorten(body, max_chars - len(suffix) - 1)
     return f"{short} {suffix}" if short else suffix
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
+    """Cut text to `limit` characters: at a sentence end if one is near, else a word boundary, no dangling words."""
     if len(text) <= limit:
         return text
     if limit <= 0:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from copyloop.agents.prompts import draft_messages, fact_lines
 from copyloop.agents.prompts import angles as all_angles
+from copyloop.agents.prompts import draft_messages, fact_lines
 from copyloop.brief import Brief
 from copyloop.tools.injection import injection_warnings, looks_like_instruction, neutralize
 from copyloop.tools.scoring import combined_score
