@@ -37,6 +37,7 @@ class Settings:
     max_revisions: int = field(default=2, metadata={"help": "sentiment revise rounds per brief"})
     max_regenerations: int = field(default=2, metadata={"help": "diversity regenerate rounds per brief"})
     max_fix_rounds: int = field(default=2, metadata={"help": "compliance fix rounds per brief"})
+    max_replacements: int = field(default=1, metadata={"help": "rounds that redraft blocked variants afresh"})
     sibling_similarity_max: float = field(default=0.92, metadata={"help": "cosine above which siblings clash"})
     memory_similarity_max: float = field(default=0.9, metadata={"help": "cosine above which copy is not novel"})
     approval: Approval = field(default="auto", metadata={"help": "auto | human (interrupt) | off"})

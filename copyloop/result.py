@@ -63,6 +63,13 @@ class Variant(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     trace: list[TraceStep] = Field(default_factory=list)
 
+    @property
+    def body(self) -> str:
+        """The copy without its CTA: what siblings are compared on, so a shared CTA cannot hide a duplicate."""
+        if self.cta and self.cta in self.text:
+            return self.text.replace(self.cta, " ").strip(" -|.,;:")
+        return self.text
+
     def note(self, node: str, action: str, reason: str, before: str | None = None) -> None:
         """Record a step in the trace; `before` is kept only when the text changed."""
         changed = before is not None and before != self.text

@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 
 class ScriptedChatModel(BaseChatModel):
@@ -17,8 +17,8 @@ class ScriptedChatModel(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     script: Callable[[str, int], str]
-    calls: list[list[str]] = []
-    kwargs_seen: list[dict[str, Any]] = []
+    calls: list[list[str]] = Field(default_factory=list)
+    kwargs_seen: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
     def _llm_type(self) -> str:

@@ -12,7 +12,7 @@ from typing import Literal
 from langgraph.runtime import Runtime
 
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, live, trips
+from copyloop.graphs.state import CopyState, bump, live, under_cap
 from copyloop.result import Finding, Variant
 from copyloop.tools.compliance import check_compliance, fix_findings
 
@@ -22,8 +22,8 @@ def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     settings = runtime.context.settings
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
-    can_fix = trips(state, "fix") < settings.max_fix_rounds
-    can_redraft = trips(state, "redraft") < settings.max_revisions
+    can_fix = under_cap(state, "fix", settings.max_fix_rounds)
+    can_redraft = under_cap(state, "redraft", settings.max_revisions)
     redrafting = False
     for variant in live(variants):
         found = check_compliance(variant.text, brief)

@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 
 from copyloop.agents.prompts import angles
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, live, trips
+from copyloop.graphs.state import CopyState, bump, live, under_cap
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.diversity import distinct_n
@@ -30,11 +30,11 @@ def diversity_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     current = live(variants)
     if not current:
         return {"variants": variants, "distinct_2": 0.0}
-    vectors = embed([v.text for v in current])
+    vectors = embed([v.body for v in current])
     siblings = vectors @ vectors.T
     np.fill_diagonal(siblings, -1.0)
     remembered = runtime.context.copy_memory().nearest_similarity([v.text for v in current], brand=brief.brand)
-    can_regenerate = trips(state, "regenerate") < settings.max_regenerations
+    can_regenerate = under_cap(state, "regenerate", settings.max_regenerations)
     used_angles = {v.angle for v in current}
     flagged = False
     for i, variant in enumerate(current):

@@ -1,14 +1,20 @@
 """Post-processing: final cleanup, channel emoji/punctuation policy, tone and CTA kept, exact length enforced.
 
 Returns the variants in their shipping form with final scores; anything the final re-check finds blocking
-is fixed once more or the variant is blocked, so nothing unchecked ships.
+is fixed once more or the variant is blocked, so nothing unchecked ships. Blocked variants get one fresh
+start (a new angle, drafted again) while the replacement cap allows, so a brief still yields N variants.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
+from langgraph.runtime import Runtime
+
 from copyloop.agents.diversity_checker import DUPLICATE_SIMILARITY
 from copyloop.brief import Brief
-from copyloop.graphs.state import CopyState, live
+from copyloop.graphs.context import CopyContext
+from copyloop.graphs.state import CopyState, bump, live, trips
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
@@ -41,7 +47,7 @@ def drop_duplicates(variants: list[Variant]) -> None:
     """Fixes and CTAs can make two siblings converge: block the later of any near-identical pair."""
     if len(variants) < 2:
         return
-    vectors = embed([v.text for v in variants])
+    vectors = embed([v.body for v in variants])
     similarity = vectors @ vectors.T
     for i, variant in enumerate(variants):
         earlier = [j for j in range(i) if variants[j].status == "ok" and similarity[i, j] >= DUPLICATE_SIMILARITY]
@@ -99,3 +105,27 @@ def score_final(variant: Variant, brief: Brief) -> None:
     scores.length_ok = length_fit(variant.text, brief.channel) == 1.0
     scores.grounding = round(grounding_score(variant.text, brief), 4)
     scores.compliance_penalty = round(compliance_penalty([f for f in variant.findings if not f.fixed]), 4)
+
+
+def replace_blocked(state: CopyState) -> dict:
+    """Give every blocked variant a fresh start on an unused angle: empty text, no findings, drafted anew."""
+    from copyloop.agents.diversity_checker import fresh_angle
+
+    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    used = {v.angle for v in variants}
+    for variant in variants:
+        if variant.status == "blocked":
+            variant.note("replace_blocked", "replace", f"blocked ({variant.blocked_reason}); drafting afresh")
+            variant.angle = fresh_angle(variant, used)
+            used.add(variant.angle)
+            variant.status, variant.blocked_reason, variant.text, variant.cta = "ok", None, "", None
+            variant.findings = []
+    return {"variants": variants, "rounds": bump(state, "replace")}
+
+
+def route_after_postprocess(state: CopyState, runtime: Runtime[CopyContext]) -> Literal["replace_blocked", "rank"]:
+    """Replace blocked variants while the cap allows; otherwise rank what there is."""
+    blocked = any(v.status == "blocked" for v in state["variants"])
+    if blocked and trips(state, "replace") < runtime.context.settings.max_replacements:
+        return "replace_blocked"
+    return "rank"

@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 
 from copyloop.brief import Brief
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, live, trips
+from copyloop.graphs.state import CopyState, bump, live, under_cap
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.grounding import mentions_product, missing_required_words
@@ -24,7 +24,7 @@ def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     """Judge every live variant; send failing ones back while the revise cap allows."""
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
-    can_revise = trips(state, "revise") < runtime.context.settings.max_revisions
+    can_revise = under_cap(state, "revise", runtime.context.settings.max_revisions)
     flagged = False
     for variant in live(variants):
         problem = critique(variant.text, brief)

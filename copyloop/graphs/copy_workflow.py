@@ -1,8 +1,8 @@
 """The copy workflow: a brief becomes ranked, compliant, diverse, CTA-bearing variants.
 
 draft → sentiment_critic ⇄ draft → diversity_check ⇄ draft → cta_insert → compliance_review ⇄ fix
-(or ⇄ draft) → postprocess → rank → approve (optional interrupt) → remember. Every arrow back is capped
-by a counter in the state (see state.LOOPS and Settings), never by the recursion limit.
+(or ⇄ draft) → postprocess (⇄ replace_blocked → draft) → rank → approve (optional interrupt) → remember.
+Every arrow back is capped by a counter in the state (see state.LOOPS and Settings), never by the recursion limit.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from copyloop.agents.compliance_reviewer import compliance_review, fix, route_af
 from copyloop.agents.cta_inserter import cta_insert
 from copyloop.agents.diversity_checker import diversity_check, route_after_diversity
 from copyloop.agents.drafter import draft
-from copyloop.agents.postprocessor import postprocess
+from copyloop.agents.postprocessor import postprocess, replace_blocked, route_after_postprocess
 from copyloop.agents.ranker import rank
 from copyloop.agents.rememberer import remember
 from copyloop.agents.sentiment_critic import route_after_sentiment, sentiment_critic
@@ -34,6 +34,7 @@ def build() -> StateGraph:
     builder.add_node(compliance_review)
     builder.add_node(fix)
     builder.add_node(postprocess)
+    builder.add_node(replace_blocked)
     builder.add_node(rank)
     builder.add_node(approve)
     builder.add_node(remember)
@@ -45,7 +46,8 @@ def build() -> StateGraph:
     builder.add_edge("cta_insert", "compliance_review")
     builder.add_conditional_edges("compliance_review", route_after_compliance)
     builder.add_edge("fix", "compliance_review")
-    builder.add_edge("postprocess", "rank")
+    builder.add_conditional_edges("postprocess", route_after_postprocess)
+    builder.add_edge("replace_blocked", "draft")
     builder.add_edge("rank", "approve")
     builder.add_edge("approve", "remember")
     builder.add_edge("remember", END)

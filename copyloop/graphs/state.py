@@ -8,7 +8,7 @@ from copyloop.brief import Brief
 from copyloop.result import Variant
 
 # Each arrow back in the graph counts its trips here; routers compare against the caps in Settings.
-LOOPS = ("revise", "regenerate", "fix", "redraft")
+LOOPS = ("revise", "regenerate", "fix", "redraft", "replace")
 
 
 class CopyInput(TypedDict):
@@ -41,6 +41,11 @@ def bump(state: CopyState, loop: str) -> dict[str, int]:
 def trips(state: CopyState, loop: str) -> int:
     """How often the workflow has gone round `loop` so far."""
     return (state.get("rounds") or {}).get(loop, 0)
+
+
+def under_cap(state: CopyState, loop: str, cap: int) -> bool:
+    """Whether `loop` may go round once more: `cap` trips per pass, and each replacement pass earns a new set."""
+    return trips(state, loop) < cap * (1 + trips(state, "replace"))
 
 
 def live(variants: list[Variant]) -> list[Variant]:
