@@ -56,11 +56,16 @@ SENTIMENT_BANDS: dict[str, tuple[float, float]] = {
 }
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+TEMPLATE_TURN = re.compile(r"<\|im_start\|>\s*(system|assistant|developer)\b.*?(<\|im_end\|>|$)", re.IGNORECASE | re.DOTALL)
 _TEMPLATE_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|<\/?s>|\[/?INST\]|<<\/?SYS>>", re.IGNORECASE)
 
 
 def clean_text(value: str) -> str:
-    """Strip control characters and chat-template tokens, fold whitespace: text stays data."""
+    """Strip terminal escapes, smuggled system/assistant turns, control characters and chat-template tokens,
+    and fold whitespace: text stays data."""
+    value = _ANSI.sub(" ", value)
+    value = TEMPLATE_TURN.sub(" ", value)
     value = _CONTROL.sub(" ", value)
     value = _TEMPLATE_TOKENS.sub(" ", value)
     return re.sub(r"\s+", " ", value).strip()

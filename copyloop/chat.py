@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
@@ -43,6 +44,11 @@ class ChatSession:
         return list(self._graph.get_state(self._config).values.get("variants") or [])
 
     @property
+    def fields(self) -> dict[str, Any]:
+        """The brief fields gathered so far in this thread (what the replies call 'Understood')."""
+        return dict(self._graph.get_state(self._config).values.get("fields") or {})
+
+    @property
     def history(self) -> list[dict[str, str]]:
         """Every message of the thread so far."""
         return list(self._graph.get_state(self._config).values.get("messages") or [])
@@ -50,3 +56,10 @@ class ChatSession:
     def close(self) -> None:
         """Release the checkpoint database."""
         self._saver.conn.close()
+
+    def __enter__(self) -> ChatSession:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """`with ChatSession(...) as chat:` closes the database even when a message fails."""
+        self.close()

@@ -189,6 +189,7 @@ def chat(
 ) -> None:
     """Describe a product in plain words and refine the copy in a conversation."""
     from copyloop.chat import ChatSession
+    from copyloop.tools.brief_parser import parse_followup
 
     try:
         settings = settings_from(home, model, adapter)
@@ -202,7 +203,8 @@ def chat(
     console.print(f"[bold]copyloop chat[/] · thread [cyan]{session.thread_id}[/] (resume with --thread "
                   f"{session.thread_id}) · type 'help' for commands, 'quit' to leave")
     for message in session.history:
-        console.print(("[bold]you>[/] " if message["role"] == "user" else "") + message["content"])
+        console.print(("you> " if message["role"] == "user" else "") + message["content"], markup=False,
+                      highlight=False)
     while True:
         try:
             text = console.input("[bold green]you>[/] ").strip()
@@ -217,6 +219,7 @@ def chat(
             errors.print(f"[bold red]error:[/] {exc}")
             continue
         console.print(reply, markup=False, highlight=False)
-        if text.lower() in {"quit", "exit", "bye", "q"}:
+        followup = parse_followup(text)
+        if followup is not None and followup.kind == "quit":
             break
     session.close()

@@ -20,11 +20,18 @@ def default_home() -> Path:
     return Path(os.environ.get("COPYLOOP_HOME", Path.home() / ".copyloop")).expanduser()
 
 
+def default_model_cache() -> Path:
+    """Where converted model weights live: a cache, shared by every copyloop home on the machine."""
+    xdg = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")).expanduser()
+    return Path(os.environ.get("COPYLOOP_MODEL_CACHE", xdg / "copyloop" / "models")).expanduser()
+
+
 @dataclass(kw_only=True)
 class Settings:
     """Everything a run can be configured with; see the README's configuration table."""
 
     home: Path = field(default_factory=default_home, metadata={"help": "cache, memory and checkpoint folder"})
+    model_cache: Path = field(default_factory=default_model_cache, metadata={"help": "converted model weights"})
     backend: Backend = field(default="smollm2", metadata={"help": "smollm2 | transformers | openai"})
     model_path: str | None = field(default=None, metadata={"help": "local checkpoint folder (transformers)"})
     adapter_path: str | None = field(default=None, metadata={"help": "LoRA adapter folder to apply"})
@@ -32,8 +39,10 @@ class Settings:
     openai_model: str | None = field(default=None, metadata={"help": "model name at that endpoint"})
     openai_api_key: str | None = field(default=None, metadata={"help": "API key for that endpoint"})
     seed: int = field(default=7, metadata={"help": "sampling seed; same seed, same variants"})
-    temperature: float = field(default=0.8, metadata={"help": "sampling temperature for drafts"})
-    candidates: int = field(default=2, metadata={"help": "drafts sampled per variant; the best is kept"})
+    temperature: float = field(default=0.7, metadata={"help": "sampling temperature for drafts"})
+    candidates: int | None = field(default=None, metadata={
+        "help": "drafts sampled per variant, the best kept (default: the channel's `candidates`)"})
+    max_drafts: int = field(default=4, metadata={"help": "drafting passes per brief, first included"})
     max_revisions: int = field(default=2, metadata={"help": "sentiment revise rounds per brief"})
     max_regenerations: int = field(default=2, metadata={"help": "diversity regenerate rounds per brief"})
     max_fix_rounds: int = field(default=2, metadata={"help": "compliance fix rounds per brief"})
@@ -48,7 +57,7 @@ class Settings:
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = os.environ.get(f"COPYLOOP_{f.name.upper()}")
-            if raw is not None and f.name != "home":
+            if raw is not None and f.name not in ("home", "model_cache"):
                 values[f.name] = _coerce(f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -64,10 +73,6 @@ class Settings:
     @property
     def checkpoint_db(self) -> Path:
         return self.home / "checkpoints.sqlite"
-
-    @property
-    def model_cache_dir(self) -> Path:
-        return self.home / "models"
 
 
 def _coerce(kind: Any, raw: str) -> Any:

@@ -6,6 +6,7 @@ understood, generates, and applies follow-ups (shorter, tone, another CTA, regen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,13 +26,24 @@ from copyloop.tools.brief_parser import (
 )
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.cta import place_cta
-from copyloop.tools.text_cleanup import fit_length, tidy
+from copyloop.tools.sentiment import sentiment_score
+from copyloop.tools.text_cleanup import fit_length, length_fit, tidy
+from copyloop.tools.text_cleanup import shorten as cut_to
 
+FIRST_STEP = "Describe the product first, e.g. 'a 750 ml steel bottle, $29, for hikers, email subject line'."
 HELP = (
     "Describe a product in plain words (name, features, price, audience, tone, channel). Then: "
     "'shorter', 'longer', 'more playful', 'another CTA', 'regenerate #2', 'approve #3', 'drop #4', "
     "'now as a push notification', 'price is $25', 'new product: …', 'quit'."
 )
+# Follow-ups that act on variants: before there are any, they are not product details either.
+_NEEDS_COPY = frozenset({"shorter", "longer", "another_cta", "regenerate", "approve", "reject"})
+# A message that is nothing but variant numbers ('#9', '2 and 3'): it points at variants, it is no product fact.
+_BARE_REFS = re.compile(r"\s*(?:(?:variant|option|version|number|no\.?)\s*)?(?:#\s*\d{1,3}|\d{1,2})"
+                        r"(?:\s*(?:,|&|\+|and)\s*#?\s*\d{1,3})*\s*[.!?]*\s*", re.IGNORECASE)
+# What may follow a closing CTA and still belong to it ('… Add it to your cart today.', '… Shop now!').
+_CTA_TRAIL = re.compile(r"(?:\s+[A-Za-z]+)?\s*[.!?…]*\s*")
+_JOINERS = " \t.!?…,;:-–—|"
 
 
 class Turn:
@@ -53,8 +65,15 @@ def respond(state: dict[str, Any], runtime: Runtime[CopyContext]) -> dict[str, A
     """Handle the newest user message of the thread."""
     turn = Turn(state, runtime.context, lambda node, _update: runtime.stream_writer({"node": node}))
     text = str(state["messages"][-1]["content"])
-    followup = parse_followup(text) if turn.variants or turn.fields else None
-    if followup is None:
+    followup = parse_followup(text)
+    if followup and not (turn.variants or turn.fields) and followup.kind not in ("help", "quit"):
+        if command_only(text, followup):
+            turn.lines.append("There is no copy to work on yet. " + FIRST_STEP)
+            return turn.update()
+        followup = None  # 'playful tone, for hikers' before any product: details for the brief
+    if followup is None and turn.variants and len(text) <= 200 and _BARE_REFS.fullmatch(text):
+        point_at(turn, sorted({int(n) for n in re.findall(r"\d+", text)}))
+    elif followup is None:
         take_product_info(turn, text)
     else:
         for step in (followup, *followup.also):
@@ -62,13 +81,42 @@ def respond(state: dict[str, Any], runtime: Runtime[CopyContext]) -> dict[str, A
     return turn.update()
 
 
-def take_product_info(turn: Turn, text: str, fresh: bool = False) -> None:
-    """Merge what the message says into the brief; ask for what is missing, else generate."""
+def command_only(text: str, followup: Followup) -> bool:
+    """Whether a message before any copy is only an edit command ('shorter', 'approve #2'): then it is no product
+    called "Shorter". A message that also carries facts ('Trail Buddy — hikers love it') is product information."""
+    if followup.kind not in _NEEDS_COPY or followup.unparsed:
+        return False
+    return set(parse_product_message(text).fields) <= {"product_name", "category"}
+
+
+def point_at(turn: Turn, numbers: list[int]) -> None:
+    """A bare '#2' names variants but no action: say which numbers exist, or ask what to do with them."""
+    bad = [n for n in numbers if not 1 <= n <= len(turn.variants)]
+    if bad:
+        report_missing(turn, bad)
+        return
+    refs = " and ".join(f"#{n}" for n in numbers)
+    turn.lines.append(f"What should I do with {refs}? Say e.g. 'approve {refs}', 'regenerate {refs}', "
+                      f"'make {refs} shorter' or 'drop {refs}'.")
+
+
+def take_product_info(turn: Turn, text: str, fresh: bool = False, explain: bool = True) -> None:
+    """Merge what the message says into the brief; ask for what is missing, else generate.
+
+    A message that adds nothing to a brief whose variants are on the table changes nothing: regenerating
+    would throw away the marketer's edits for no reason (and hostile text would cost a model call).
+    """
+    before = turn.fields
     parsed = parse_product_message(text, None if fresh else turn.fields)
     turn.fields = parsed.fields
     turn.lines += [f"Noted: {n}" for n in parsed.notes]
     if not parsed.ready:
         turn.lines.append(parsed.question or "What product is this copy for?")
+        return
+    if turn.variants and not fresh and parsed.fields == before:
+        if explain:
+            turn.lines.append("I found nothing new for the brief in that, so the variants stay as they are. "
+                              "Say 'help' to see what I can do.")
         return
     turn.lines.append("Understood — " + "; ".join(describe_fields(turn.fields)))
     regenerate_all(turn)
@@ -86,9 +134,9 @@ def apply_followup(turn: Turn, f: Followup) -> None:
         take_product_info(turn, f.text, fresh=True)
     elif f.kind == "approve":
         ambiguous = not f.variants and not f.all_variants and len(turn.variants) > 1
-        approve(turn, [] if ambiguous else targets)
-    elif f.kind == "reject":
-        turn.variants = [v for v in turn.variants if v not in targets]
+        approve(turn, [] if ambiguous else targets, ask=not f.variants)
+    elif f.kind == "reject" and targets:
+        turn.variants = [v for v in turn.variants if not among(v, targets)]
         turn.lines.append(f"Dropped {len(targets)} variant(s).")
         show(turn)
     elif f.kind == "another_cta":
@@ -109,7 +157,7 @@ def apply_followup(turn: Turn, f: Followup) -> None:
     elif f.kind == "regenerate":
         regenerate(turn, targets)
     if f.unparsed:
-        take_product_info(turn, f.unparsed)
+        take_product_info(turn, f.unparsed, explain=False)
 
 
 def chosen(turn: Turn, f: Followup) -> list[Variant]:
@@ -118,9 +166,24 @@ def chosen(turn: Turn, f: Followup) -> list[Variant]:
         return list(turn.variants)
     bad = [n for n in f.variants if not 1 <= n <= len(turn.variants)]
     if bad:
-        turn.lines.append(f"There is no variant {', '.join(f'#{n}' for n in bad)}; "
-                          f"I have {len(turn.variants)} (#1–#{len(turn.variants)}).")
+        report_missing(turn, bad)
     return [turn.variants[n - 1] for n in f.variants if 1 <= n <= len(turn.variants)]
+
+
+def report_missing(turn: Turn, bad: list[int]) -> None:
+    """Tell the marketer which numbers do not exist and which do."""
+    have = f"I have {len(turn.variants)} (#1–#{len(turn.variants)})" if turn.variants else "I have none yet"
+    turn.lines.append(f"There is no variant {', '.join(f'#{n}' for n in bad)}; {have}.")
+
+
+def among(variant: Variant, group: list[Variant]) -> bool:
+    """Membership by identity: two variants with equal fields are still two variants."""
+    return any(variant is other for other in group)
+
+
+def number_of(turn: Turn, variant: Variant) -> int:
+    """The 1-based number the marketer sees for a variant."""
+    return next(n for n, v in enumerate(turn.variants, start=1) if v is variant)
 
 
 def current_brief(turn: Turn, **changes: Any) -> Brief | None:
@@ -160,53 +223,102 @@ def regenerate(turn: Turn, targets: list[Variant], guidance: str | None = None) 
     if brief is None or not targets:
         return
     fresh = iter(run_workflow(turn, brief, guidance))
-    turn.variants = [next(fresh, v) if v in targets else v for v in turn.variants]
+    turn.variants = [next(fresh, v) if among(v, targets) else v for v in turn.variants]
     show(turn)
 
 
+def split_cta(variant: Variant) -> tuple[str, str, str] | None:
+    """(body, separator, closing) when the copy ends on its CTA, else None.
+
+    The closing keeps what trails the CTA ('Add it to your cart' + ' today.'), and the separator keeps the
+    punctuation between body and CTA (' - ' in a subject line, '! ' in prose), so an edit can put them back.
+    """
+    start = variant.text.rfind(variant.cta) if variant.cta else -1
+    if start < 0 or not _CTA_TRAIL.fullmatch(variant.text[start + len(variant.cta or ""):]):
+        return None
+    head = variant.text[:start]
+    body = head.rstrip(_JOINERS)
+    return body, head[len(body):], variant.text[start:]
+
+
+def _cta_key(cta: str | None) -> str:
+    """'Shop now.' and 'Shop Now' are one CTA: another CTA must differ in words, not in punctuation or case."""
+    return " ".join((cta or "").lower().strip(_JOINERS).split())
+
+
 def swap_cta(turn: Turn, targets: list[Variant]) -> None:
-    """Give each named variant a different call to action."""
+    """Give each named variant a different call to action (exactly one, within the channel's limit)."""
     brief = current_brief(turn)
     if brief is None:
         return
     for variant in targets:
-        body = tidy(variant.text.replace(variant.cta, "")) if variant.cta else variant.text
-        for rotation in range(variant.id, variant.id + 8):
-            placement = place_cta(body, brief, rotation=rotation)
-            if placement.cta != variant.cta:
-                break
-        variant.note("chat", "another CTA", f"asked for another CTA: '{placement.cta}'", before=variant.text)
-        variant.text, variant.cta = placement.text, placement.cta
+        number = number_of(turn, variant)
+        parts = split_cta(variant)
+        if parts:
+            body, old = parts[0] + parts[1].strip(), parts[2]
+        else:
+            body, old = (tidy(variant.text.replace(variant.cta, "")) if variant.cta else variant.text), variant.cta
+        placements = (place_cta(body, brief, rotation=r) for r in range(number, number + 8))
+        placement = next((p for p in placements if _cta_key(p.cta) != _cta_key(old)), None)
+        if placement is None:
+            turn.lines.append(f"#{number} has no other call to action for this goal; try e.g. 'CTA should be sign up'.")
+            continue
+        before, variant.text, variant.cta = variant.text, placement.text, placement.cta
+        variant.note("chat", "another CTA", f"asked for another CTA: '{placement.cta}'", before=before)
+        rescore(variant, brief)
     show(turn)
 
 
 def shorten(turn: Turn, targets: list[Variant]) -> None:
-    """Cut each named variant to about two thirds of its length, keeping its CTA."""
+    """Cut each named variant to about two thirds of its length, keeping its CTA and the channel's minimum."""
     brief = current_brief(turn)
     if brief is None:
         return
     floor = channel_spec(brief.channel).min_chars
     for variant in targets:
         limit = max(floor, int(len(variant.text) * 0.67))
-        shorter = fit_length(variant.text, limit, keep_suffix=variant.cta)
-        if len(shorter) < len(variant.text):
-            variant.note("chat", "shorter", f"asked for shorter copy (≤ {limit} characters)", before=variant.text)
-            variant.text = shorter
+        shorter = cut_keeping_cta(variant, limit)
+        if shorter and floor <= len(shorter) < len(variant.text):
+            before, variant.text = variant.text, shorter
+            variant.note("chat", "shorter", f"asked for shorter copy (≤ {limit} characters)", before=before)
+            rescore(variant, brief)
         else:
-            turn.lines.append(f"#{turn.variants.index(variant) + 1} is already as short as its channel allows.")
+            turn.lines.append(f"#{number_of(turn, variant)} is already as short as its channel allows.")
     show(turn)
 
 
-def approve(turn: Turn, targets: list[Variant]) -> None:
-    """Store the named variants in memory as approved copy."""
+def cut_keeping_cta(variant: Variant, limit: int) -> str | None:
+    """The variant cut to `limit` characters with its CTA (and separator) intact; None when only a stub would be
+    left, since one word plus a CTA is not copy."""
+    parts = split_cta(variant)
+    if parts is None:
+        return fit_length(variant.text, limit, keep_suffix=variant.cta)
+    body, separator, closing = parts
+    cut = cut_to(body, limit - len(separator) - len(closing)).rstrip(_JOINERS)
+    return f"{cut}{separator}{closing}" if len(cut.split()) >= 2 else None
+
+
+def rescore(variant: Variant, brief: Brief) -> None:
+    """Keep the scores the marketer sees true to a text the chat edited."""
+    s = variant.scores
+    s.length, s.length_ok = len(variant.text), length_fit(variant.text, brief.channel) == 1.0
+    s.sentiment = round(sentiment_score(variant.text), 4)
+    low, high = brief.sentiment_band
+    s.sentiment_in_band, s.cta_present = low <= s.sentiment <= high, variant.cta is not None
+
+
+def approve(turn: Turn, targets: list[Variant], ask: bool = True) -> None:
+    """Store the named variants in memory as approved copy; `ask` which one when none is named."""
     brief = current_brief(turn)
     if brief is None:
         return
     if not targets:
-        turn.lines.append("Which one? Say e.g. 'approve #2'.")
+        if ask:
+            turn.lines.append("Which one? Say e.g. 'approve #2'." if turn.variants
+                              else "There is nothing to approve yet.")
         return
     ids = turn.context.copy_memory().add([to_record(v, brief) for v in targets])
-    numbers = ", ".join(f"#{turn.variants.index(v) + 1}" for v in targets)
+    numbers = ", ".join(f"#{number_of(turn, v)}" for v in targets)
     turn.lines.append(f"Approved {numbers}: stored {len(ids)} in memory for future briefs.")
 
 

@@ -22,8 +22,8 @@ def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     settings = runtime.context.settings
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
-    can_fix = under_cap(state, "fix", settings.max_fix_rounds)
-    can_redraft = under_cap(state, "redraft", settings.max_revisions)
+    can_fix = under_cap(state, "fix", settings)
+    can_redraft = under_cap(state, "redraft", settings)
     redrafting = False
     for variant in live(variants):
         found = check_compliance(variant.text, brief)

@@ -34,7 +34,7 @@ def diversity_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     siblings = vectors @ vectors.T
     np.fill_diagonal(siblings, -1.0)
     remembered = runtime.context.copy_memory().nearest_similarity([v.text for v in current], brand=brief.brand)
-    can_regenerate = under_cap(state, "regenerate", settings.max_regenerations)
+    can_regenerate = under_cap(state, "regenerate", settings)
     used_angles = {v.angle for v in current}
     flagged = False
     for i, variant in enumerate(current):

@@ -34,7 +34,7 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         return {"variants": variants}
     exemplars = find_exemplars(brief, ctx.copy_memory())
     guidance = state.get("guidance")
-    k = ctx.settings.candidates
+    k = ctx.settings.candidates or channel_spec(brief.channel).candidates
     conversations = [draft_messages(brief, angle_of(v), exemplars, feedback=v.feedback or guidance)
                      for v in todo for _ in range(k)]
     passes = sum((state.get("rounds") or {}).values())

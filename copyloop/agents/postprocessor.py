@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 from copyloop.agents.diversity_checker import DUPLICATE_SIMILARITY
 from copyloop.brief import Brief
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, live, trips
+from copyloop.graphs.state import CopyState, bump, live, under_cap
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
@@ -35,7 +35,7 @@ def postprocess(state: CopyState) -> dict:
         variant.note("postprocess", "clean up", "whitespace, channel emoji/punctuation policy, tone, CTA, length",
                      before=before)
         recheck(variant, brief)
-        tone_check(variant, brief)
+        final_checks(variant, brief)
         span = find_cta(variant.text, brief.cta_goal)
         variant.cta = variant.text[span[0]:span[1]] if span else None
         score_final(variant, brief)
@@ -84,14 +84,20 @@ def recheck(variant: Variant, brief: Brief) -> None:
         variant.note("postprocess", "block", variant.blocked_reason)
 
 
-def tone_check(variant: Variant, brief: Brief) -> None:
-    """Block copy whose final tone is still outside the brief's band: it would not be what was asked for."""
+def final_checks(variant: Variant, brief: Brief) -> None:
+    """Block copy whose final tone or length is not what was asked for (tone repairs can cut whole sentences)."""
     low, high = brief.sentiment_band
+    spec = channel_spec(brief.channel)
     score = sentiment_score(variant.text)
-    if variant.status == "ok" and not low <= score <= high:
+    problem = None
+    if not low <= score <= high:
+        problem = f"tone {score:+.2f} outside the target band {low:+.2f}..{high:+.2f}"
+    elif not spec.min_chars <= len(variant.text) <= spec.max_chars:
+        problem = f"length {len(variant.text)} outside the {spec.label} limits {spec.min_chars}..{spec.max_chars}"
+    if variant.status == "ok" and problem:
         variant.status = "blocked"
-        variant.blocked_reason = f"tone {score:+.2f} outside the target band {low:+.2f}..{high:+.2f}"
-        variant.note("postprocess", "block", variant.blocked_reason)
+        variant.blocked_reason = problem
+        variant.note("postprocess", "block", problem)
 
 
 def score_final(variant: Variant, brief: Brief) -> None:
@@ -126,6 +132,6 @@ def replace_blocked(state: CopyState) -> dict:
 def route_after_postprocess(state: CopyState, runtime: Runtime[CopyContext]) -> Literal["replace_blocked", "rank"]:
     """Replace blocked variants while the cap allows; otherwise rank what there is."""
     blocked = any(v.status == "blocked" for v in state["variants"])
-    if blocked and trips(state, "replace") < runtime.context.settings.max_replacements:
+    if blocked and under_cap(state, "replace", runtime.context.settings):
         return "replace_blocked"
     return "rank"

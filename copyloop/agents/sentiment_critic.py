@@ -24,7 +24,7 @@ def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     """Judge every live variant; send failing ones back while the revise cap allows."""
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
-    can_revise = under_cap(state, "revise", runtime.context.settings.max_revisions)
+    can_revise = under_cap(state, "revise", runtime.context.settings)
     flagged = False
     for variant in live(variants):
         problem = critique(variant.text, brief)

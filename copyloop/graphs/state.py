@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NotRequired, TypedDict
 
 from copyloop.brief import Brief
+from copyloop.config import Settings
 from copyloop.result import Variant
 
 # Each arrow back in the graph counts its trips here; routers compare against the caps in Settings.
@@ -43,9 +44,21 @@ def trips(state: CopyState, loop: str) -> int:
     return (state.get("rounds") or {}).get(loop, 0)
 
 
-def under_cap(state: CopyState, loop: str, cap: int) -> bool:
-    """Whether `loop` may go round once more: `cap` trips per pass, and each replacement pass earns a new set."""
-    return trips(state, loop) < cap * (1 + trips(state, "replace"))
+def drafting_passes(state: CopyState) -> int:
+    """How many times the drafter has run (or is about to, for a flagged loop): every loop but fix redrafts."""
+    return 1 + sum(n for loop, n in (state.get("rounds") or {}).items() if loop != "fix")
+
+
+def under_cap(state: CopyState, loop: str, settings: Settings) -> bool:
+    """Whether `loop` may go round once more.
+
+    Each loop has its own cap per pass (a replacement pass earns a fresh set), and every loop that redrafts
+    also counts against `max_drafts`, the bound on model calls per brief that keeps latency predictable.
+    """
+    caps = {"revise": settings.max_revisions, "regenerate": settings.max_regenerations,
+            "fix": settings.max_fix_rounds, "redraft": settings.max_revisions, "replace": settings.max_replacements}
+    per_pass = trips(state, loop) < caps[loop] * (1 + (trips(state, "replace") if loop != "replace" else 0))
+    return per_pass and (loop == "fix" or drafting_passes(state) < settings.max_drafts)
 
 
 def live(variants: list[Variant]) -> list[Variant]:

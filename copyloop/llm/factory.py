@@ -30,7 +30,7 @@ def chat_model(settings: Settings) -> BaseChatModel:
     """The chat model for these settings, loaded once per process."""
     with _lock:
         return _cached_model(
-            settings.backend, settings.model_path, settings.adapter_path, str(settings.model_cache_dir),
+            settings.backend, settings.model_path, settings.adapter_path, str(settings.model_cache),
             settings.openai_base_url, settings.openai_model, settings.openai_api_key, settings.seed,
             settings.temperature,
         )

@@ -31,10 +31,10 @@ class LocalChatModel(BaseChatModel):
     model_path: str
     adapter_path: str | None = None
     label: str = "local"
-    temperature: float = 0.8
+    temperature: float = 0.7
     top_p: float = 0.95
     max_new_tokens: int = 96
-    repetition_penalty: float = 1.15
+    repetition_penalty: float = 1.1
     seed: int | None = 7
 
     _model: Any = PrivateAttr(default=None)

@@ -1,9 +1,14 @@
 """The memory of past copy: what was approved, where it ran and how it performed.
 
-Backed by a Chroma persistent collection (SQLite log plus an HNSW index in cosine space), so new
-copy can be checked for novelty against everything already written and drafting can borrow the
-best-performing past copy as few-shot examples. Every write is committed to SQLite before `add`
-returns; a process killed mid-write loses at most the batch in flight, never stored copy.
+Backed by a Chroma persistent collection (SQLite plus an HNSW index in cosine space), so new copy
+can be checked for novelty against everything already written and drafting can borrow the
+best-performing past copy as few-shot examples.
+
+Durability: every write is committed to SQLite before `add` returns, so a process killed mid-write
+loses at most the batch in flight. Chroma's HNSW files are the weak spot: they are rewritten in
+place every 1,000 writes, and a kill during that leaves them torn. Their sizes and hashes are
+recorded after each completed operation; on open, files that no longer match are discarded and the
+index is rebuilt from the copy in SQLite before Chroma ever loads them.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 
 COLLECTION = "copy"
 REINDEX_MARK = "copyloop-reindexing"
+INDEX_MANIFEST = "copyloop-index.json"
 BATCH = 256
 PAGE = 1000
 CTR_PRIOR_CLICKS = 1
@@ -43,14 +50,23 @@ COUNTERS = ("impressions", "clicks", "conversions")
 _KEYS = {"brand": "brand_key", "category": "category_key"}
 
 
-_folder_locks: dict[Path, threading.RLock] = {}
-_folder_locks_guard = threading.Lock()
+@dataclass
+class _Folder:
+    """What every CopyMemory on one folder in this process shares, as Chroma shares one client per folder."""
+
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    users: int = 0
+    hashes: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # file -> (size, mtime_ns, sha256)
+    saved: dict[str, list[Any]] | None = None
 
 
-def _folder_lock(path: Path) -> threading.RLock:
-    """One lock per folder, shared by every CopyMemory on it: Chroma shares one client per folder too."""
-    with _folder_locks_guard:
-        return _folder_locks.setdefault(path.resolve(), threading.RLock())
+_folders: dict[Path, _Folder] = {}
+_folders_guard = threading.Lock()
+
+
+def _folder(path: Path) -> _Folder:
+    with _folders_guard:
+        return _folders.setdefault(path.resolve(), _Folder())
 
 
 def _now_iso() -> str:
@@ -128,8 +144,8 @@ def _to_metadata(record: MemoryRecord) -> dict[str, str | int | bool]:
     """Flatten a record for Chroma, whose metadata cannot hold None."""
     meta: dict[str, Any] = record.model_dump(mode="json", exclude={"id", "text"})
     meta = {k: ("" if v is None else v) for k, v in meta.items()}
-    for field, key in _KEYS.items():
-        meta[key] = str(meta[field]).casefold()
+    for name, key in _KEYS.items():
+        meta[key] = str(meta[name]).casefold()
     return meta
 
 
@@ -171,40 +187,68 @@ class CopyMemory:
 
     def __init__(self, path: str | Path):
         self.path = Path(path).expanduser()
-        self._lock = _folder_lock(self.path)
-        self._collection = self._open()
+        _ensure_writable_dir(self.path)
+        self._folder = _folder(self.path)
+        self._lock = self._folder.lock
+        with self._lock:
+            self._client: Any = None
+            self._client, self._collection = self._open()
+            self._folder.users += 1
 
     def __repr__(self) -> str:
         return f"CopyMemory({str(self.path)!r})"
 
-    def _open(self) -> Any:
-        """Create or open the store, turning every way this can fail into one actionable error."""
-        _ensure_writable_dir(self.path)
+    def __enter__(self) -> CopyMemory:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release Chroma's hold on the folder; a new CopyMemory reopens it from disk."""
+        with self._lock:
+            if self._client is None:
+                return
+            client, self._client = self._client, None
+            self._folder.users -= 1
+            client.close()
+
+    def _open(self) -> tuple[Any, Any]:
+        """Create or open the store, repairing a vector index a crash left broken; failures become one clear error."""
         try:
+            if self._folder.users == 0 and not _index_files_trusted(self.path, self._folder):
+                log.warning("copy memory at %s: vector index files were left half-written; rebuilding them", self.path)
+                _mark_reindex(self.path)
+                _drop_vector_files(self.path)
             client, collection = _connect(self.path)
             if not _index_readable(collection):
-                log.warning("copy memory at %s: vector index damaged; rebuilding it from stored copy", self.path)
+                log.warning("copy memory at %s: Chroma cannot load the vector index; rebuilding it", self.path)
                 _mark_reindex(self.path)
                 _forget_client(client)
                 _drop_vector_files(self.path)
                 client, collection = _connect(self.path)
             if (self.path / REINDEX_MARK).exists():
                 _reindex(self.path, collection)
+            _save_index_state(self.path, self._folder)
         except CopyloopError:
             raise
         except Exception as exc:
             raise MemoryStoreError(f"cannot open copy memory at {self.path}: {exc}") from exc
-        return collection
+        return client, collection
 
     @contextmanager
     def _guard(self, action: str) -> Iterator[None]:
-        """Report store failures as MemoryStoreError naming the action and folder, not a Chroma traceback."""
-        try:
-            yield
-        except CopyloopError:
-            raise
-        except Exception as exc:
-            raise MemoryStoreError(f"copy memory at {self.path}: could not {action}: {exc}") from exc
+        """Run one Chroma operation: serialised per folder, index files fingerprinted after it, errors made clear."""
+        with self._lock:
+            if self._client is None:
+                raise MemoryStoreError(f"copy memory at {self.path} is closed")
+            try:
+                yield
+                _save_index_state(self.path, self._folder)
+            except CopyloopError:
+                raise
+            except Exception as exc:
+                raise MemoryStoreError(f"copy memory at {self.path}: could not {action}: {exc}") from exc
 
     # -- writing -------------------------------------------------------------------------------------------------
 
@@ -216,13 +260,14 @@ class CopyMemory:
         return [r.id for r in items]
 
     def _upsert(self, batch: list[MemoryRecord]) -> None:
-        with self._lock, self._guard("store copy"):
+        vectors = list(embed([r.text for r in batch]))  # outside the lock: embedding is the slow part
+        with self._guard("store copy"):
             stored = {r.id: r for r in self._get_many([r.id for r in batch])}
             batch = [_merge(stored[r.id], r) if r.id in stored else r for r in batch]
             self._collection.upsert(
                 ids=[r.id for r in batch],
                 documents=[r.text for r in batch],
-                embeddings=list(embed([r.text for r in batch])),
+                embeddings=vectors,
                 metadatas=[_to_metadata(r) for r in batch],
             )
 
@@ -232,7 +277,7 @@ class CopyMemory:
         bad = [f"{k}={v!r}" for k, v in deltas.items() if not isinstance(v, int) or isinstance(v, bool) or v < 0]
         if bad:
             raise MemoryStoreError(f"outcome for {id!r}: counts must be non-negative integers, got {', '.join(bad)}")
-        with self._lock, self._guard("record an outcome"):
+        with self._guard("record an outcome"):
             record = self.get(id)
             if record is None:
                 raise MemoryStoreError(f"no copy with id {id!r} in the memory at {self.path}")
@@ -256,8 +301,11 @@ class CopyMemory:
         with self._guard("count copy"):
             return int(self._collection.count())
 
-    def all(self, where: dict[str, Any] | None = None) -> Iterator[MemoryRecord]:
-        """Every stored record (optionally filtered), read a page at a time."""
+    def all(self) -> Iterator[MemoryRecord]:
+        """Every stored record, read a page at a time."""
+        return self._iter(None)
+
+    def _iter(self, where: dict[str, Any] | None) -> Iterator[MemoryRecord]:
         offset = 0
         while True:
             with self._guard("read copy"):
@@ -277,10 +325,9 @@ class CopyMemory:
         if not texts or self.count() == 0:
             return [0.0] * len(texts)
         where = _where(brand_key=brand.casefold()) if brand is not None else None
+        vectors = list(embed(texts))
         with self._guard("search copy"):
-            result = self._collection.query(
-                query_embeddings=list(embed(texts)), n_results=1, where=where, include=["distances"]
-            )
+            result = self._collection.query(query_embeddings=vectors, n_results=1, where=where, include=["distances"])
         # Chroma's cosine distance is 1 - cosine similarity; no hit (filter matched nothing) means 0.0.
         return [min(1.0, max(0.0, 1.0 - hits[0])) if hits else 0.0 for hits in result["distances"]]
 
@@ -299,7 +346,7 @@ class CopyMemory:
             approved=True,
             brand_key=brand.casefold() if brand is not None else None,
         )
-        candidates = list(self.all(where))
+        candidates = list(self._iter(where))
         candidates.sort(key=lambda r: (r.impressions > 0, r.smoothed_ctr if r.impressions else 0.0, r.created_at))
         return candidates[::-1][:k]
 
@@ -378,11 +425,7 @@ def _connect(path: Path) -> tuple[Any, Any]:
 
 
 def _index_readable(collection: Any) -> bool:
-    """False when Chroma cannot load or replay the vector index, e.g. after a kill while Chroma saved it.
-
-    Chroma saves its HNSW files non-atomically every 1,000 writes; a kill during that save leaves them
-    torn and every read fails, although all copy is intact in SQLite (seen in about 1 kill in 40).
-    """
+    """False when Chroma fails loudly to load or replay the vector index: the second line of defence."""
     try:
         collection.count()
     except Exception as exc:
@@ -390,6 +433,68 @@ def _index_readable(collection: Any) -> bool:
             return False
         raise
     return True
+
+
+def _index_files(path: Path) -> list[Path]:
+    return sorted(f for folder in _vector_index_folders(path) for f in folder.iterdir() if f.is_file())
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _index_state(path: Path, cache: dict[str, tuple[int, int, str]]) -> dict[str, list[Any]]:
+    """Size and SHA-256 of every vector-index file; a hash is reused while the file's size and mtime stay put."""
+    state: dict[str, list[Any]] = {}
+    for file in _index_files(path):
+        info, name = file.stat(), f"{file.parent.name}/{file.name}"
+        cached = cache.get(name)
+        if cached is None or cached[:2] != (info.st_size, info.st_mtime_ns):
+            cached = cache[name] = (info.st_size, info.st_mtime_ns, _sha256(file))
+        state[name] = [cached[0], cached[2]]
+    return state
+
+
+def _index_files_trusted(path: Path, folder: _Folder) -> bool:
+    """True when the HNSW files are exactly as they were after the last operation that completed.
+
+    Chroma rewrites its HNSW files in place, non-atomically, every 1,000 writes. A process killed
+    during that leaves them torn, and Chroma then fails, segfaults or grows link_lists.bin without
+    bound when it loads them (chroma-core/chroma#7238, #7510). Every completed operation records the
+    files' sizes and hashes, so a torn save is caught here before Chroma ever reads the files.
+    """
+    manifest = path / INDEX_MANIFEST
+    if not manifest.exists():
+        return not _index_files(path)
+    try:
+        saved = json.loads(manifest.read_text(encoding="utf-8"))
+        saved_sizes = {name: int(entry[0]) for name, entry in saved.items()}
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, IndexError):
+        return False
+    sizes = {f"{f.parent.name}/{f.name}": f.stat().st_size for f in _index_files(path)}
+    # Sizes first: a torn save usually changes them, and hashing a runaway sparse file would never end.
+    return sizes == saved_sizes and _index_state(path, folder.hashes) == saved
+
+
+def _save_index_state(path: Path, folder: _Folder) -> None:
+    """Record the HNSW files as Chroma left them after a completed operation (written only when they changed)."""
+    state = _index_state(path, folder.hashes)
+    if state != folder.saved:
+        _write_atomically(path / INDEX_MANIFEST, json.dumps(state, sort_keys=True))
+        folder.saved = state
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(tmp, target)
 
 
 def _mark_reindex(path: Path) -> None:
@@ -407,15 +512,23 @@ def _forget_client(client: Any) -> None:
         system.stop()
 
 
-def _drop_vector_files(path: Path) -> None:
-    """Delete the HNSW folders (named by segment UUID beside chroma.sqlite3); they are rebuilt from SQLite."""
+def _vector_index_folders(path: Path) -> list[Path]:
+    """Chroma keeps each HNSW index in a folder named by its segment's UUID, beside chroma.sqlite3."""
+    folders = []
     for child in path.iterdir():
         try:
             uuid.UUID(child.name)
         except ValueError:
             continue
         if child.is_dir():
-            shutil.rmtree(child)
+            folders.append(child)
+    return folders
+
+
+def _drop_vector_files(path: Path) -> None:
+    """Delete the HNSW folders; Chroma starts them empty and _reindex refills them from SQLite."""
+    for folder in _vector_index_folders(path):
+        shutil.rmtree(folder)
 
 
 def _reindex(path: Path, collection: Any) -> None:

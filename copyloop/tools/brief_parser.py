@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Literal
 
-from copyloop.brief import SENTIMENT_BANDS, Brief, Channel, CtaGoal, clean_text
+from copyloop.brief import SENTIMENT_BANDS, TEMPLATE_TURN, Brief, Channel, CtaGoal, clean_text
 from copyloop.errors import CopyloopError
 from copyloop.tools.rulebook import load_rules
 
@@ -1013,6 +1013,7 @@ def _prepare(text: Any, draft: _Draft) -> str:
     if len(text) > MAX_MESSAGE_CHARS:
         draft.notes.append(f"the message was long; only its first {MAX_MESSAGE_CHARS:,} characters were read")
         text = text[:MAX_MESSAGE_CHARS]
+    text = TEMPLATE_TURN.sub(lambda m: _role_turn(m, draft), text)
     text = _ROLE_TURN.sub(lambda m: _role_turn(m, draft), text)
     lines = (clean_text(line) for line in text.replace("’", "'").splitlines())
     return SEP.join(line for line in lines if line)

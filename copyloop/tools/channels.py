@@ -17,6 +17,7 @@ class ChannelSpec:
     min_chars: int
     max_chars: int
     max_new_tokens: int
+    candidates: int
     emoji_max: int
     exclamation_max: int
     sentences: int

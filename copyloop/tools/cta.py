@@ -49,7 +49,7 @@ def find_cta(text: str, goal: CtaGoal | None = None) -> tuple[int, int] | None:
     """Span of the first CTA for the goal (or for any goal) in the text, if there is one."""
     goals = [CtaGoal(goal).value] if goal else list(_library())
     hits = [m.span() for g in goals for d in _detectors(g) for m in [d.search(text)] if m]
-    return min(hits) if hits else None
+    return min(hits, key=lambda span: (span[0], -span[1])) if hits else None
 
 
 def has_cta(text: str, goal: CtaGoal | None = None) -> bool:

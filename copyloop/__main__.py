@@ -1,0 +1,5 @@
+"""`python -m copyloop` runs the CLI."""
+
+from copyloop.cli import app
+
+app()

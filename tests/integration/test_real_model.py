@@ -1,0 +1,93 @@
+"""The whole workflow, the chat and the CLI on the real local SmolLM2 model (a few minutes in all)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from copyloop.brief import load_brief
+from copyloop.config import Settings
+from copyloop.generation import generate
+from copyloop.memory import CopyMemory
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.cta import has_cta
+
+pytestmark = pytest.mark.model
+ROOT = Path(__file__).resolve().parents[2]
+BRIEFS = ROOT / "examples" / "briefs"
+
+
+def assert_shippable(result) -> None:
+    """Every shipped variant meets the contract: limit, CTA, compliance, tone."""
+    spec = channel_spec(result.brief.channel)
+    low, high = result.brief.sentiment_band
+    assert result.shippable, [v.blocked_reason for v in result.variants]
+    for v in result.shippable:
+        assert spec.min_chars <= len(v.text) <= spec.max_chars, v.text
+        assert has_cta(v.text, result.brief.cta_goal), v.text
+        assert not [f for f in v.findings if f.severity == "block" and not f.fixed], v.findings
+        assert low <= v.scores.sentiment <= high, (v.text, v.scores.sentiment)
+    for v in result.variants:
+        assert v.status == "ok" or v.blocked_reason
+
+
+def test_batched_generation_is_one_call_and_reproducible(real_llm) -> None:
+    from langchain_core.messages import HumanMessage
+
+    prompts = [[HumanMessage(f"Write a short slogan for a {thing}.")] for thing in ("bottle", "lamp", "tent", "mug")]
+    first = real_llm.bind(max_new_tokens=16, seed=3).batch(prompts)
+    again = real_llm.bind(max_new_tokens=16, seed=3).batch(prompts)
+    assert len(first) == 4 and all(m.content.strip() for m in first)
+    assert [m.content for m in first] == [m.content for m in again]
+
+
+def test_email_brief_end_to_end_and_second_run_stays_novel(real_llm, tmp_path) -> None:
+    brief = load_brief(BRIEFS / "trail-bottle-email.yaml")
+    memory = CopyMemory(tmp_path / "memory")
+    settings = Settings(home=tmp_path / "home")
+    first = generate(brief, settings, llm=real_llm, memory=memory)
+    assert_shippable(first)
+    assert len(first.shippable) >= 3
+    assert memory.count() == len(first.stored_ids) == len(first.shippable)
+    second = generate(brief, settings, llm=real_llm, memory=memory)
+    assert_shippable(second)
+    assert not {v.text for v in first.shippable} & {v.text for v in second.shippable}
+    assert all(v.scores.novelty >= 1 - settings.memory_similarity_max for v in second.shippable)
+
+
+def test_product_description_end_to_end(real_llm, tmp_path) -> None:
+    brief = load_brief(BRIEFS / "cold-brew-description.yaml")
+    result = generate(brief, Settings(home=tmp_path / "home"), llm=real_llm, memory=CopyMemory(tmp_path / "m"))
+    assert_shippable(result)
+    assert len(result.shippable) >= 3
+    assert len({v.text for v in result.shippable}) == len(result.shippable)
+
+
+def test_chat_turns_on_the_real_model(real_llm, tmp_path) -> None:
+    from copyloop.chat import ChatSession
+
+    memory = CopyMemory(tmp_path / "memory")
+    session = ChatSession("t1", Settings(home=tmp_path / "home"), llm=real_llm, memory=memory)
+    reply = session.send("a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, "
+                         "email subject line")
+    assert "email" in reply.lower() and "#1" in reply
+    assert session.variants
+    session.send("approve #1")
+    assert memory.count() == 1
+    session.close()
+
+
+def test_cli_generate_json_on_the_default_model(tmp_path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "copyloop", "generate", str(BRIEFS / "earbuds-search-ad.yaml"), "--json",
+         "--home", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout)
+    shipped = [v for v in result["variants"] if v["status"] == "ok"]
+    assert shipped and all(len(v["text"]) <= 30 for v in shipped)
