@@ -57,7 +57,9 @@ SENTIMENT_BANDS: dict[str, tuple[float, float]] = {
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-TEMPLATE_TURN = re.compile(r"<\|im_start\|>\s*(system|assistant|developer)\b.*?(<\|im_end\|>|$)", re.IGNORECASE | re.DOTALL)
+TEMPLATE_TURN = re.compile(
+    r"<\|im_start\|>\s*(system|assistant|developer)\b.*?(<\|im_end\|>|$)", re.IGNORECASE | re.DOTALL
+)
 _TEMPLATE_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|<\/?s>|\[/?INST\]|<<\/?SYS>>", re.IGNORECASE)
 
 

@@ -1,7 +1,8 @@
 """Sentiment critic: scores each variant's tone against the brief's target band and checks it says something.
 
-Returns the variants with sentiment scores, and feedback on those that must go back to drafting; once the
-revise cap is reached it nudges out-of-band copy into the band itself, or blocks copy with nothing usable.
+Returns the variants with sentiment scores. Tone that a small edit can bring into the band is nudged in place;
+drafts that need more go back to drafting with concrete feedback; once the revise cap is reached it nudges what
+it can and blocks copy with nothing usable.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from copyloop.graphs.state import CopyState, bump, live, under_cap
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.grounding import mentions_product, missing_required_words
-from copyloop.tools.quality import is_refusal
+from copyloop.tools.quality import fits_with_cta, is_refusal
 from copyloop.tools.sentiment import nudge_into_band, sentiment_feedback, sentiment_score
 
 
@@ -28,6 +29,8 @@ def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     flagged = False
     for variant in live(variants):
         problem = critique(variant.text, brief)
+        if problem and not substance_problem(variant.text, brief) and repair_tone(variant, brief):
+            problem = critique(variant.text, brief)
         if problem and can_revise:
             variant.feedback = problem
             variant.note("sentiment_critic", "send back", problem)
@@ -45,6 +48,27 @@ def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
 
 def critique(text: str, brief: Brief) -> str | None:
     """What is wrong with a draft, as an instruction the drafter can act on; None when it is fine."""
+    return substance_problem(text, brief) or sentiment_feedback(text, brief.sentiment_band)
+
+
+def repair_tone(variant: Variant, brief: Brief) -> bool:
+    """Nudge an out-of-band draft into the band without a model call; True when that worked.
+
+    A small edit (an intensifier or exclamation mark less) is cheaper and more faithful than a redraft.
+    """
+    before = variant.text
+    nudged = nudge_into_band(before, brief.sentiment_band)
+    low, high = brief.sentiment_band
+    fits = fits_with_cta(nudged, brief) == 1.0 or len(nudged) <= len(before)
+    if nudged == before or not fits or not low <= sentiment_score(nudged) <= high or substance_problem(nudged, brief):
+        return False
+    variant.text = nudged
+    variant.note("sentiment_critic", "nudge tone", "out of the target band; fixed with a small edit", before=before)
+    return True
+
+
+def substance_problem(text: str, brief: Brief) -> str | None:
+    """Problems only a redraft can fix: too short, a refusal, the product never named, required words missing."""
     spec = channel_spec(brief.channel)
     if len(text) < max(8, spec.min_chars // 2):
         return f"Write a complete {spec.label} of at least {spec.min_chars} characters."
@@ -54,7 +78,7 @@ def critique(text: str, brief: Brief) -> str | None:
         return f"Name the product ({brief.product_name}) in the copy."
     if missing := missing_required_words(text, brief):
         return "Use these words: " + ", ".join(missing) + "."
-    return sentiment_feedback(text, brief.sentiment_band)
+    return None
 
 
 def settle(variant: Variant, brief: Brief) -> None:

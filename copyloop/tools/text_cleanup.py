@@ -27,7 +27,7 @@ DANGLING_WORDS = frozenset(
         "into", "onto", "about", "as", "than", "then", "which", "who", "whose", "whom", "your", "our", "my", "its",
         "their", "is", "was", "were", "be", "been", "being", "will", "would", "could", "should", "may", "might", "must",
         "just", "very", "also", "such", "including", "featuring", "while", "when", "where", "if", "because", "via",
-        "per", "vs",
+        "per", "vs", "on", "over", "under", "through", "across", "like", "are", "has", "have",
     }
 )
 # fmt: on

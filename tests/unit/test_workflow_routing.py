@@ -61,30 +61,55 @@ def test_happy_path_is_one_batched_call_and_ships_everything(brief, settings, me
     assert [s.node for s in result.variants[0].trace][:2] == ["draft", "cta_insert"]
 
 
-def test_out_of_band_variant_goes_back_with_feedback_once(brief, settings, memory) -> None:
-    model = scripted("The Trail Bottle is a terrible, awful, miserable disappointment", *GOOD[1:4])
+def test_tone_slightly_out_of_band_is_nudged_without_a_model_call(brief, settings, memory) -> None:
+    model = scripted("Trail Bottle: amazing, awesome, wonderful, perfect fun!!!", *GOOD[1:4])
+    result = generate(brief, settings, llm=model, memory=memory)
+    assert len(model.calls) == 1 and result.rounds == {}
+    nudged = next(v for v in result.variants if v.id == 1)
+    assert any(step.action == "nudge tone" for step in nudged.trace)
+    assert nudged.status == "ok" and nudged.scores.sentiment_in_band
+
+
+def test_off_topic_variant_goes_back_with_feedback_once(brief, settings, memory) -> None:
+    model = scripted("A lovely sunny day for a walk in the park", *GOOD[1:4])
     result = generate(brief, settings, llm=model, memory=memory)
     assert result.rounds == {"revise": 1}
     assert len(model.calls) == 2 and len(model.calls[1]) == 1, "only the failing variant is redrafted"
-    assert "Revise: Too negative" in model.calls[1][0]
+    assert "Revise: Name the product (Trail Bottle)" in model.calls[1][0]
     fixed = next(v for v in result.variants if v.id == 1)
     assert any(step.action == "send back" for step in fixed.trace)
-    assert fixed.status == "ok" and "terrible" not in fixed.text
+    assert fixed.status == "ok" and "Trail Bottle" in fixed.text
 
 
-def test_revise_loop_stops_at_its_cap(brief, settings, memory) -> None:
-    model = ScriptedChatModel(script=lambda _req, i: "The Trail Bottle is awful and sad" if i % 4 == 0 else GOOD[i % 8])
-    result = generate(brief, settings.with_(max_revisions=2), llm=model, memory=memory)
-    assert result.rounds["revise"] == 2
-    assert len(model.calls) == 1 + result.rounds["revise"] + result.rounds.get("replace", 0) <= settings.max_drafts
+def test_revise_cap_blocks_a_refusal_then_a_fresh_angle_replaces_it(brief, settings, memory) -> None:
+    def script(request: str, i: int) -> str:
+        return "I'm sorry, I cannot write that." if "short, bold statement" in request else GOOD[i % 8]
+
+    model = ScriptedChatModel(script=script)
+    result = generate(brief, settings.with_(max_revisions=2, max_drafts=5), llm=model, memory=memory)
+    assert result.rounds == {"revise": 2, "replace": 1}
+    assert len(model.calls) == 4 <= 5
     stubborn = next(v for v in result.variants if v.id == 1)
-    assert stubborn.status == "blocked" or stubborn.scores.sentiment_in_band
+    actions = [(step.node, step.action) for step in stubborn.trace]
+    assert actions.count(("sentiment_critic", "send back")) == 2
+    assert ("sentiment_critic", "block") in actions and ("replace_blocked", "replace") in actions
+    assert stubborn.status == "ok" and stubborn.angle != "bold" and "sorry" not in stubborn.text
+    assert len(result.shippable) == 4
+
+
+def test_refusal_with_no_passes_left_is_blocked_with_its_reason(brief, settings, memory) -> None:
+    model = ScriptedChatModel(script=lambda _req, i: "I'm sorry, I cannot write that." if i == 0 else GOOD[i % 8])
+    result = generate(brief, settings.with_(max_drafts=1), llm=model, memory=memory)
+    assert len(model.calls) == 1
+    blocked = next(v for v in result.variants if v.id == 1)
+    assert blocked.status == "blocked" and "no usable, on-topic copy" in blocked.blocked_reason
+    assert blocked.rank == 4 and len(result.shippable) == 3
 
 
 def test_identical_siblings_are_regenerated_then_blocked(brief, settings, memory) -> None:
     model = ScriptedChatModel(script=lambda _req, _i: GOOD[0])
     result = generate(brief, settings, llm=model, memory=memory)
-    assert result.rounds == {"regenerate": settings.max_regenerations, "replace": settings.max_replacements}
+    assert result.rounds == {"regenerate": settings.max_regenerations}
     assert len(model.calls) == settings.max_drafts, "every drafting pass counts against max_drafts"
     shipped = result.shippable
     assert len(shipped) == 1
