@@ -26,7 +26,7 @@ app = typer.Typer(help="copyloop: e-commerce marketing copy from a local LLM and
 memory_app = typer.Typer(help="Inspect, import and export the memory of past copy.", no_args_is_help=True)
 app.add_typer(memory_app, name="memory")
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 ModelOption = Annotated[str | None, typer.Option(help="Local transformers checkpoint folder instead of SmolLM2.")]
 AdapterOption = Annotated[str | None, typer.Option(help="LoRA adapter folder to apply to the model.")]

@@ -12,7 +12,7 @@ from typing import Literal
 from langgraph.runtime import Runtime
 
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, live, under_cap
+from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
 from copyloop.result import Finding, Variant
 from copyloop.tools.compliance import check_compliance, fix_findings
 
@@ -34,7 +34,9 @@ def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         if not blocking or (fixable and not (invented and can_redraft)):
             continue
         reason = "; ".join(f"{f.rule_id} '{f.matched}'" for f in blocking)
-        if can_redraft:
+        if has_spare(variants, brief):
+            drop_spare(variant, "compliance_review", reason)
+        elif can_redraft:
             variant.feedback = ("Use only the listed facts; do not say " +
                                 ", ".join(f"'{f.matched}'" for f in blocking if f.matched) + ".")
             why = "invented facts go back to the writer" if invented else "cannot be fixed in place"

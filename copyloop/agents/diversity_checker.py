@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 
 from copyloop.agents.prompts import angles
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, live, under_cap
+from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.diversity import distinct_n
@@ -50,7 +50,9 @@ def diversity_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
             problem = f"too close to copy already in memory (cosine {remembered[i]:.2f}); take a fresh angle"
         if problem is None:
             continue
-        if can_regenerate:
+        if has_spare(variants, brief):
+            drop_spare(variant, "diversity_check", problem)
+        elif can_regenerate:
             variant.feedback = problem
             variant.angle = fresh_angle(variant, used_angles)
             used_angles.add(variant.angle)

@@ -11,6 +11,7 @@ from langgraph.runtime import Runtime
 
 from copyloop.agents.prompts import Exemplar, angles, builtin_exemplars, draft_messages
 from copyloop.brief import Brief, Channel
+from copyloop.config import Settings
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState
 from copyloop.llm.local import LocalChatModel
@@ -28,7 +29,7 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     """Create the brief's variants on the first pass; redraft those with feedback afterwards."""
     brief = state["brief"]
     ctx = runtime.context
-    variants = [v.model_copy(deep=True) for v in state.get("variants") or []] or new_variants(brief, ctx.settings.seed)
+    variants = [v.model_copy(deep=True) for v in state.get("variants") or []] or new_variants(brief, ctx.settings)
     todo = [v for v in variants if v.status == "ok" and (not v.text or v.feedback)]
     if not todo:
         return {"variants": variants}
@@ -52,10 +53,16 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     return update
 
 
-def new_variants(brief: Brief, seed: int) -> list[Variant]:
-    """N empty variants, each on a different copywriting angle (rotated by seed)."""
+def new_variants(brief: Brief, settings: Settings) -> list[Variant]:
+    """N variants plus the channel's spares, each on a different copywriting angle (rotated by seed).
+
+    Spares cost little in the batched call and save whole model passes: a failing variant is dropped for a
+    spare instead of being redrafted; the ranker ships the best N.
+    """
     pool = angles()
-    return [Variant(id=i + 1, text="", angle=pool[(seed + i) % len(pool)].id) for i in range(brief.n_variants)]
+    spares = channel_spec(brief.channel).spares if settings.spares is None else settings.spares
+    return [Variant(id=i + 1, text="", angle=pool[(settings.seed + i) % len(pool)].id)
+            for i in range(brief.n_variants + spares)]
 
 
 def angle_of(variant: Variant):

@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 from copyloop.agents.diversity_checker import DUPLICATE_SIMILARITY
 from copyloop.brief import Brief
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, live, under_cap
+from copyloop.graphs.state import CopyState, bump, is_spare_drop, live, under_cap
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
@@ -61,6 +61,9 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     """Tidy, apply channel policy, keep the tone in band, ensure one CTA, fit the length exactly."""
     spec = channel_spec(brief.channel)
     text = apply_channel_policy(tidy(text), brief.channel)
+    span = find_cta(text, brief.cta_goal)
+    if span and span[1] >= len(text.rstrip(" .!")) - 1:
+        text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
     text = nudge_into_band(text, brief.sentiment_band)
     placement = place_cta(text, brief, rotation=rotation)
     suffix = placement.cta if placement.text.rstrip().endswith(placement.cta) else None
@@ -120,7 +123,7 @@ def replace_blocked(state: CopyState) -> dict:
     variants = [v.model_copy(deep=True) for v in state["variants"]]
     used = {v.angle for v in variants}
     for variant in variants:
-        if variant.status == "blocked":
+        if variant.status == "blocked" and not is_spare_drop(variant):
             variant.note("replace_blocked", "replace", f"blocked ({variant.blocked_reason}); drafting afresh")
             variant.angle = fresh_angle(variant, used)
             used.add(variant.angle)
@@ -131,7 +134,7 @@ def replace_blocked(state: CopyState) -> dict:
 
 def route_after_postprocess(state: CopyState, runtime: Runtime[CopyContext]) -> Literal["replace_blocked", "rank"]:
     """Replace blocked variants while the cap allows; otherwise rank what there is."""
-    blocked = any(v.status == "blocked" for v in state["variants"])
-    if blocked and under_cap(state, "replace", runtime.context.settings):
+    short = len(live(state["variants"])) < state["brief"].n_variants
+    if short and under_cap(state, "replace", runtime.context.settings):
         return "replace_blocked"
     return "rank"

@@ -1,6 +1,7 @@
-"""Ranker: puts one combined score on every variant and orders them, best first, blocked last.
+"""Ranker: puts one combined score on every variant and orders them, best first.
 
-Returns the ranked variants; the combined score is the same function fine-tuning rewards and reports use.
+Returns the best N shippable variants (spares beyond N are let go), followed by the blocked ones with their
+reasons only when fewer than N could ship; the combined score is the one fine-tuning and reports use.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ def rank(state: CopyState) -> dict:
     for variant in variants:
         variant.scores.overall = round(combined_score(components(variant, brief.sentiment_band)), 4)
     variants.sort(key=lambda v: (v.status != "ok", -v.scores.overall, v.id))
-    for position, variant in enumerate(variants, start=1):
+    shipped = [v for v in variants if v.status == "ok"][: brief.n_variants]
+    held = [] if len(shipped) == brief.n_variants else [v for v in variants if v.status == "blocked"]
+    for position, variant in enumerate(shipped + held, start=1):
         variant.rank = position
-    return {"variants": variants}
+    return {"variants": shipped + held}
 
 
 def components(variant: Variant, band: tuple[float, float]) -> dict[str, float]:

@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 
 from copyloop.brief import Brief
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, live, under_cap
+from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.grounding import mentions_product, missing_required_words
@@ -31,7 +31,9 @@ def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         problem = critique(variant.text, brief)
         if problem and not substance_problem(variant.text, brief) and repair_tone(variant, brief):
             problem = critique(variant.text, brief)
-        if problem and can_revise:
+        if problem and has_spare(variants, brief):
+            drop_spare(variant, "sentiment_critic", problem)
+        elif problem and can_revise:
             variant.feedback = problem
             variant.note("sentiment_critic", "send back", problem)
             flagged = True

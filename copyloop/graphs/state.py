@@ -64,3 +64,20 @@ def under_cap(state: CopyState, loop: str, settings: Settings) -> bool:
 def live(variants: list[Variant]) -> list[Variant]:
     """Variants still in play (not blocked)."""
     return [v for v in variants if v.status == "ok"]
+
+
+def has_spare(variants: list[Variant], brief: Brief) -> bool:
+    """Whether more variants are in play than the brief asked for, so a failing one can simply be dropped."""
+    return len(live(variants)) > brief.n_variants
+
+
+def drop_spare(variant: Variant, node: str, problem: str) -> None:
+    """Retire a failing variant because a spare sibling can take its place: cheaper than another model pass."""
+    variant.status = "blocked"
+    variant.blocked_reason = f"dropped for a spare: {problem}"
+    variant.note(node, "drop", variant.blocked_reason)
+
+
+def is_spare_drop(variant: Variant) -> bool:
+    """Whether a variant was retired only because a spare replaced it."""
+    return bool(variant.blocked_reason and variant.blocked_reason.startswith("dropped for a spare"))

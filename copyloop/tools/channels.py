@@ -18,6 +18,7 @@ class ChannelSpec:
     max_chars: int
     max_new_tokens: int
     candidates: int
+    spares: int
     emoji_max: int
     exclamation_max: int
     sentences: int

@@ -47,7 +47,7 @@ def test_bottle_example_fills_every_field_it_mentions():
     assert f["category"] == "Home & Kitchen"
     assert parsed.missing == [] and parsed.question is None and parsed.ready
     brief = _validate(f)
-    assert brief.target_sentiment == SENTIMENT_BANDS["enthusiastic"]
+    assert brief.target_sentiment == SENTIMENT_BANDS["positive"]
 
 
 def test_bottle_example_understood_lines_are_readable():
@@ -626,7 +626,7 @@ def test_followup_kinds_and_variants(text, kind, variants, every):
 @pytest.mark.parametrize(
     ("text", "tone", "sentiment"),
     [
-        ("more playful", "playful", "enthusiastic"),
+        ("more playful", "playful", "positive"),
         ("a bit more luxurious", "luxurious", None),
         ("less formal", "friendly", None),
         ("make it sound less corporate", "friendly", None),
@@ -638,8 +638,8 @@ def test_followup_kinds_and_variants(text, kind, variants, every):
         ("make it warmer", "warm", None),
         ("make them sound professional", "professional", "calm"),
         ("witty tone", "witty", None),
-        ("playful", "playful", "enthusiastic"),
-        ("more exciting", "exciting", "enthusiastic"),
+        ("playful", "playful", "positive"),
+        ("more exciting", "exciting", "positive"),
     ],
 )
 def test_tone_followups(text, tone, sentiment):
@@ -798,7 +798,7 @@ def test_user_lexicon_extends_channels(user_rules):
     user_rules(data)
     f = parse_product_message("a mug, whatsapp blast, zany tone").fields
     assert f["channel"] == Channel.PUSH_NOTIFICATION and f["tone"] == "zany"
-    assert f["target_sentiment"] == SENTIMENT_BANDS["enthusiastic"]
+    assert f["target_sentiment"] == SENTIMENT_BANDS["positive"]
 
 
 def test_minimal_user_lexicon_still_parses(user_rules):

@@ -51,7 +51,7 @@ def reply_for(request: str, index: int) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", candidates=1)
+    return Settings(home=tmp_path / "home", candidates=1, spares=0)
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     def database(message: str) -> Path:
         if message not in made:
             root = tmp_path_factory.mktemp("template")
-            with ChatSession(THREAD, Settings(home=root / "home", candidates=1), memory=CopyMemory(root / "memory"),
+            with ChatSession(THREAD, Settings(home=root / "home", candidates=1, spares=0), memory=CopyMemory(root / "memory"),
                              llm=ScriptedChatModel(script=reply_for)) as session:
                 session.send(message)
                 assert len(session.variants) == 4, "the scripted copy must pass every check"

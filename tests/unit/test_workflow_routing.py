@@ -33,7 +33,7 @@ def brief() -> Brief:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", candidates=1)
+    return Settings(home=tmp_path / "home", candidates=1, spares=0)
 
 
 @pytest.fixture
@@ -195,3 +195,20 @@ def test_final_cleanup_blocks_converged_siblings() -> None:
     drop_duplicates(variants)
     assert [v.status for v in variants] == ["ok", "blocked", "ok"]
     assert variants[1].blocked_reason == "duplicate of variant #1 after final clean-up"
+
+
+def test_spares_replace_failing_variants_without_another_model_pass(brief, settings, memory) -> None:
+    model = scripted("I'm sorry, I cannot write that.", "A lovely day in the park", *GOOD[2:6])
+    result = generate(brief, settings.with_(spares=2), llm=model, memory=memory)
+    assert len(model.calls) == 1 and len(model.calls[0]) == 6, "N + spares drafts in one batched call"
+    assert result.rounds == {}
+    assert [v.status for v in result.variants] == ["ok"] * 4, "spares fill in; dropped ones are not listed"
+    assert {v.text.split(" - ")[0] for v in result.variants} == set(GOOD[2:6])
+
+
+def test_only_the_best_n_of_n_plus_spares_ship(brief, settings, memory) -> None:
+    result = generate(brief, settings.with_(spares=2), llm=scripted(), memory=memory)
+    assert len(result.variants) == 4 and all(v.status == "ok" for v in result.variants)
+    scores = [v.scores.overall for v in result.variants]
+    assert scores == sorted(scores, reverse=True)
+    assert memory.count() == 4, "spares that did not ship are not stored"
