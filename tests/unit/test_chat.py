@@ -73,7 +73,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     def database(message: str) -> Path:
         if message not in made:
             root = tmp_path_factory.mktemp("template")
-            with ChatSession(THREAD, Settings(home=root / "home", candidates=1, spares=0), memory=CopyMemory(root / "memory"),
+            settings = Settings(home=root / "home", candidates=1, spares=0)
+            with ChatSession(THREAD, settings, memory=CopyMemory(root / "memory"),
                              llm=ScriptedChatModel(script=reply_for)) as session:
                 session.send(message)
                 assert len(session.variants) == 4, "the scripted copy must pass every check"
