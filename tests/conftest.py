@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -18,3 +19,30 @@ def real_llm():
     from copyloop.llm.factory import chat_model
 
     return chat_model(Settings())
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    """Settings for graph tests: a scratch home, one draft per variant and no spares, so batches are exact."""
+    from copyloop.config import Settings
+
+    return Settings(home=tmp_path / "home", candidates=1, spares=0)
+
+
+@pytest.fixture
+def memory(tmp_path: Path):
+    """A real, empty Chroma memory in a scratch folder."""
+    from copyloop.memory import CopyMemory
+
+    return CopyMemory(tmp_path / "memory")
+
+
+@pytest.fixture
+def fresh_rules(monkeypatch: pytest.MonkeyPatch):
+    """Only the built-in rule packs, with every rules cache cleared before and after."""
+    from copyloop.tools.compliance import clear_caches
+
+    monkeypatch.delenv("COPYLOOP_RULES_DIR", raising=False)
+    clear_caches()
+    yield
+    clear_caches()

@@ -23,8 +23,10 @@ from copyloop.brief import Brief, Channel
 from copyloop.errors import CopyloopError
 from copyloop.result import Finding, Severity
 from copyloop.tools import grounding
-from copyloop.tools.grounding import DROP_SENTENCE, completion_text, invented_facts, phrase_in, reward_briefs
+from copyloop.tools.grounding import DROP_SENTENCE, invented_facts, phrase_in
+from copyloop.tools.reward_inputs import completion_text, reward_briefs
 from copyloop.tools.rulebook import load_rule_packs, load_rules
+from copyloop.tools.text_cleanup import tidy
 
 REPLACE = "replace:"
 APPEND = "append:"
@@ -424,27 +426,6 @@ def _apply(text: str, edit: _Edit) -> str:
     if _at_sentence_start(before) and original[:1].isupper():
         tail = _capitalise_first_letter(tail)
     return _fix_article(before, tail) + tail
-
-
-_TIDY = (
-    (re.compile(r"[ \t]{2,}"), " "),
-    (re.compile(r"[ \t]+([,.;:!?])"), r"\1"),
-    (re.compile(r"([,;:])(?:\s*[,;:])+"), r"\1"),
-    (re.compile(r"[,;:]+\s*([.!?])"), r"\1"),
-    (re.compile(r"(?<![.])\.\.(?!\.)"), "."),
-    (re.compile(r"\(\s*\)|\[\s*\]"), ""),
-    (re.compile(r"[ \t]+$", re.MULTILINE), ""),
-    (re.compile(r"^[\s,;:.!?\-–—]+"), ""),
-    (re.compile(r"[\s,;:\-–—]+$"), ""),
-)
-
-
-def tidy(text: str) -> str:
-    """Clean up what removals leave behind: doubled spaces, " ,", " .", ",.", leading/trailing separators."""
-    for _ in range(2):
-        for pattern, replacement in _TIDY:
-            text = pattern.sub(replacement, text)
-    return text.strip()
 
 
 def _append(text: str, sentence: str) -> str:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from copyloop.tools.text_cleanup import completion_text
+from copyloop.tools.reward_inputs import completion_text
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*")
 

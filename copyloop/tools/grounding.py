@@ -9,15 +9,15 @@ rewards copy for using the brief's key facts and zeroes it when anything is inve
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from copyloop.brief import Brief, Channel, brief_from_dict, format_price
+from copyloop.brief import Brief, Channel, format_price
 from copyloop.errors import CopyloopError
 from copyloop.result import Finding
+from copyloop.tools.reward_inputs import completion_text, reward_briefs
 from copyloop.tools.rulebook import load_rules
 
 ATTRIBUTES_FILE = "attributes.yaml"
@@ -338,40 +338,6 @@ def grounding_score(text: str, brief: Brief) -> float:
 
 
 # ---------------------------------------------------------------------------------------------------- rewards
-
-
-def completion_text(completion: Any) -> str:
-    """Text of a trl completion: a plain string or a conversational list of {'role','content'} messages."""
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, list) and completion:
-        last = completion[-1]
-        return str(last.get("content", "")) if isinstance(last, dict) else str(last)
-    if isinstance(completion, dict):
-        return str(completion.get("content", ""))
-    return "" if completion is None else str(completion)
-
-
-def as_brief(value: Any) -> Brief:
-    """Accept a Brief, a dict or a JSON string (how a dataset column may carry it)."""
-    if isinstance(value, Brief):
-        return value
-    if isinstance(value, str):
-        return Brief.model_validate_json(value)
-    return brief_from_dict(value)
-
-
-def reward_briefs(completions: Sequence[Any], briefs: Iterable[Any] | None, kw: dict[str, Any]) -> list[Brief]:
-    """One Brief per completion from `briefs` (or a `brief` dataset column); a single brief is broadcast."""
-    raw = briefs if briefs is not None else kw.get("brief")
-    if raw is None:
-        raise CopyloopError("reward function needs `briefs` (or a `brief` column), one per completion")
-    items = [as_brief(b) for b in ([raw] if isinstance(raw, Brief | dict | str) else list(raw))]
-    if len(items) == 1 and len(completions) > 1:
-        items = items * len(completions)
-    if len(items) != len(completions):
-        raise CopyloopError(f"got {len(items)} briefs for {len(completions)} completions")
-    return items
 
 
 def grounding_reward(prompts: list[Any], completions: list[Any], briefs: list[Any] | None = None,

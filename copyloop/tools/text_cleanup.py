@@ -7,14 +7,14 @@ text the same way.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from copyloop.brief import Brief, Channel
+from copyloop.brief import Channel
 from copyloop.tools.channels import ChannelSpec, channel_spec
+from copyloop.tools.reward_inputs import completion_text, sample_values
 
 # --- shared vocabulary -------------------------------------------------------------------------------------
 
@@ -240,8 +240,11 @@ def tidy(text: str) -> str:
     return text
 
 
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+
+
 def _tidy_once(text: str) -> str:
-    text = _balance(_WHITESPACE.sub(" ", text)).strip()
+    text = _balance(_WHITESPACE.sub(" ", _EMPTY_BRACKETS.sub("", text))).strip()
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = _SPACE_AFTER_OPEN.sub(r"\1", text)
     text = _MARK_RUN.sub(r"\1", text)
@@ -500,45 +503,3 @@ def length_reward(
     """trl reward: length_fit of each completion for its brief's channel (or a `channel` dataset column)."""
     channels = sample_values("channel", len(completions), briefs, kw)
     return [length_fit(completion_text(c).strip(), ch) for c, ch in zip(completions, channels, strict=True)]
-
-
-# --- reward plumbing shared by every trl-shaped reward -----------------------------------------------------
-
-
-def completion_text(completion: Any) -> str:
-    """trl passes a string, or for chat datasets a list of messages: return the assistant's text."""
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, Mapping):
-        return str(completion.get("content") or "")
-    if isinstance(completion, Sequence):
-        messages = [m for m in completion if not isinstance(m, Mapping) or m.get("role", "assistant") == "assistant"]
-        return " ".join(completion_text(m) for m in messages).strip()
-    return "" if completion is None else str(completion)
-
-
-def brief_field(brief: Any, name: str) -> Any:
-    """A field of a brief given as a Brief, a mapping or a JSON string (dataset rows hold no pydantic objects).
-
-    Missing fields take the Brief default, as they would in a validated brief.
-    """
-    if isinstance(brief, Brief):
-        return getattr(brief, name)
-    if isinstance(brief, str):
-        brief = json.loads(brief)
-    if isinstance(brief, Mapping) and brief.get(name) is not None:
-        return brief[name]
-    return Brief.model_fields[name].get_default(call_default_factory=True)
-
-
-def sample_values(name: str, n: int, briefs: Sequence[Any] | None, columns: Mapping[str, Any]) -> list[Any]:
-    """Per-completion values of a brief field: a dataset column of that name wins, then the briefs, then the default."""
-    if columns.get(name) is not None:
-        values = list(columns[name])
-    elif briefs is not None:
-        values = [brief_field(b, name) for b in briefs]
-    else:
-        values = [brief_field(None, name)] * n
-    if len(values) != n:
-        raise ValueError(f"got {len(values)} values of {name!r} for {n} completions")
-    return values

@@ -49,14 +49,6 @@ def reply_for(request: str, index: int) -> str:
     return (PLAYFUL if playful else PLAIN)[index % 8].format(n=name)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", candidates=1, spares=0)
-
-
-@pytest.fixture
-def memory(tmp_path: Path) -> CopyMemory:
-    return CopyMemory(tmp_path / "memory")
 
 
 @pytest.fixture

@@ -19,20 +19,14 @@ from copyloop.tools.compliance import (
     fix_findings,
     is_blocking,
     rules,
-    tidy,
 )
+from copyloop.tools.text_cleanup import tidy
 
 FDA = ("These statements have not been evaluated by the Food and Drug Administration. This product is not intended "
        "to diagnose, treat, cure, or prevent any disease.")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rules(monkeypatch: pytest.MonkeyPatch):
-    """Every test sees only the built-in packs, and leaves no cached user packs behind."""
-    monkeypatch.delenv("COPYLOOP_RULES_DIR", raising=False)
-    clear_caches()
-    yield
-    clear_caches()
+pytestmark = pytest.mark.usefixtures("fresh_rules")
 
 
 def make_brief(**overrides) -> Brief:

@@ -18,13 +18,7 @@ from copyloop.tools.grounding import (
     quantities,
 )
 
-
-@pytest.fixture(autouse=True)
-def _fresh_rules(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("COPYLOOP_RULES_DIR", raising=False)
-    clear_caches()
-    yield
-    clear_caches()
+pytestmark = pytest.mark.usefixtures("fresh_rules")
 
 
 def make_brief(**overrides) -> Brief:

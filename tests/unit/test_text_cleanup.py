@@ -10,11 +10,10 @@ import pytest
 
 from copyloop.brief import Brief, Channel
 from copyloop.tools.channels import channel_spec
+from copyloop.tools.reward_inputs import brief_field, completion_text, sample_values
 from copyloop.tools.text_cleanup import (
     DANGLING_WORDS,
     apply_channel_policy,
-    brief_field,
-    completion_text,
     count_emoji,
     drop_cut_off_sentence,
     extract_copy,
@@ -22,7 +21,6 @@ from copyloop.tools.text_cleanup import (
     length_fit,
     length_reward,
     remove_repeated_phrases,
-    sample_values,
     split_sentences,
     strip_dangling,
     tidy,

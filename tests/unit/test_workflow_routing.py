@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from copyloop.brief import Brief
-from copyloop.config import Settings
 from copyloop.generation import ApprovalPending, generate, resume
-from copyloop.memory import CopyMemory
 from tests.fakes import ScriptedChatModel
 
 GOOD = [
@@ -31,14 +29,6 @@ def brief() -> Brief:
                  channel="email_subject", banned_words=["cheap"], sku="TB-1", brand="Trailco")
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", candidates=1, spares=0)
-
-
-@pytest.fixture
-def memory(tmp_path: Path) -> CopyMemory:
-    return CopyMemory(tmp_path / "memory")
 
 
 def scripted(*first: str) -> ScriptedChatModel:
