@@ -258,8 +258,10 @@ def swap_cta(turn: Turn, targets: list[Variant]) -> None:
             body, old = parts[0] + parts[1].strip(), parts[2]
         else:
             body, old = (tidy(variant.text.replace(variant.cta, "")) if variant.cta else variant.text), variant.cta
-        placements = (place_cta(body, brief, rotation=r) for r in range(number, number + 8))
-        placement = next((p for p in placements if _cta_key(p.cta) != _cta_key(old)), None)
+        spec = channel_spec(brief.channel)
+        others = [p for p in (place_cta(body, brief, rotation=r) for r in range(number, number + 8))
+                  if _cta_key(p.cta) != _cta_key(old)]
+        placement = next((p for p in others if len(p.text) >= spec.min_chars), others[0] if others else None)
         if placement is None:
             turn.lines.append(f"#{number} has no other call to action for this goal; try e.g. 'CTA should be sign up'.")
             continue

@@ -27,7 +27,8 @@ DANGLING_WORDS = frozenset(
         "into", "onto", "about", "as", "than", "then", "which", "who", "whose", "whom", "your", "our", "my", "its",
         "their", "is", "was", "were", "be", "been", "being", "will", "would", "could", "should", "may", "might", "must",
         "just", "very", "also", "such", "including", "featuring", "while", "when", "where", "if", "because", "via",
-        "per", "vs", "on", "over", "under", "through", "across", "like", "are", "has", "have",
+        "per", "vs", "on", "over", "under", "through", "across", "like", "are", "has", "have", "not", "no",
+        "both", "either", "neither", "each", "every", "some", "any",
     }
 )
 # fmt: on
@@ -459,6 +460,9 @@ def shorten(text: str, limit: int) -> str:
     by_sentence = _sentence_cut(text, limit)
     if by_sentence and len(by_sentence) >= limit * _MIN_SENTENCE_SHARE:
         return by_sentence
+    by_clause = _clause_cut(text, limit)
+    if by_clause and len(by_clause) >= limit * _MIN_SENTENCE_SHARE:
+        return by_clause
     prose = bool(_TERMINAL_END.search(text))
     cut = _word_cut(text, limit - 1 if prose else limit)
     if cut:
@@ -468,6 +472,15 @@ def shorten(text: str, limit: int) -> str:
     if prose and cut and not _TERMINAL_END.search(cut):
         cut += "."
     return cut or by_sentence
+
+
+_CLAUSE_END = re.compile(r"\s*(?:[,;:]|\s[-–—])\s")
+
+
+def _clause_cut(text: str, limit: int) -> str:
+    """Cut at the last clause boundary (comma, colon, dash) within limit: a phrase reads whole, a cut word not."""
+    ends = [m.start() for m in _CLAUSE_END.finditer(text) if m.start() <= limit]
+    return strip_dangling(text[: ends[-1]].rstrip()) if ends else ""
 
 
 def _sentence_cut(text: str, limit: int) -> str:
