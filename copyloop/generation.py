@@ -1,7 +1,7 @@
 """The Python API: `generate(brief)` runs the workflow and returns a Result.
 
-It streams per-node progress to an optional callback, keeps threads in the SQLite checkpointer when a
-thread id is given (or a human must approve), and resumes a paused thread with the person's answer.
+It streams per-node progress to an optional callback, keeps every run as a thread in the SQLite checkpointer,
+and resumes a paused thread with the person's answer.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from copyloop.brief import Brief, brief_from_dict
 from copyloop.config import Settings
 from copyloop.graphs.checkpoints import sqlite_checkpointer
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.copy_workflow import compile_workflow, graph
+from copyloop.graphs.copy_workflow import compile_workflow
 from copyloop.llm.factory import model_label
 from copyloop.memory import CopyMemory
 from copyloop.result import Result
@@ -47,13 +47,13 @@ def generate(
 ) -> Result:
     """Turn one brief into ranked variants (raises ApprovalPending when a human must approve first).
 
+    Every run is a thread in the SQLite checkpointer (`result.thread_id`), so it can be inspected or resumed.
     `guidance` is an extra instruction for the first drafts, such as "make it shorter".
     """
     brief = brief if isinstance(brief, Brief) else brief_from_dict(brief)
     settings = settings or Settings.from_env()
     context = CopyContext(settings=settings, llm=llm, memory=memory)
-    if thread_id is None and settings.approval == "human":
-        thread_id = uuid.uuid4().hex
+    thread_id = thread_id or uuid.uuid4().hex
     payload = {"brief": brief, **({"guidance": guidance} if guidance else {})}
     return _run(payload, context, thread_id, on_progress)
 
@@ -72,7 +72,7 @@ def resume(
     return _run(Command(resume={"approve": approve}), context, thread_id, on_progress)
 
 
-def _run(payload: Any, context: CopyContext, thread_id: str | None, on_progress: ProgressCallback | None) -> Result:
+def _run(payload: Any, context: CopyContext, thread_id: str, on_progress: ProgressCallback | None) -> Result:
     started = time.perf_counter()
     state: dict[str, Any] = {}
     with _workflow(context.settings, thread_id) as (workflow, config):
@@ -94,11 +94,8 @@ def _run(payload: Any, context: CopyContext, thread_id: str | None, on_progress:
 
 
 @contextmanager
-def _workflow(settings: Settings, thread_id: str | None) -> Iterator[tuple[Any, dict]]:
-    """The compiled graph, with the SQLite checkpointer when the run belongs to a thread."""
-    if thread_id is None:
-        yield graph, {"recursion_limit": 100}
-        return
+def _workflow(settings: Settings, thread_id: str) -> Iterator[tuple[Any, dict]]:
+    """The compiled graph with the SQLite checkpointer, configured for the run's thread."""
     saver = sqlite_checkpointer(settings.checkpoint_db)
     try:
         yield compile_workflow(saver), {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
