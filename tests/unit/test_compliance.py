@@ -386,3 +386,21 @@ def test_stale_findings_are_not_applied():
 )
 def test_tidy(messy, clean):
     assert tidy(messy) == clean
+
+
+@pytest.mark.parametrize("text", [
+    "Certified by the North America Coffee Board, it is a dream.",
+    "An award-winning roast for your mornings.",
+    "Approved by a watchdog agency near you.",
+])
+def test_invented_certifications_and_awards_are_blocked(text: str) -> None:
+    brief = make_brief()
+    findings = [f for f in check_compliance(text, brief) if f.rule_id == "claims.certified"]
+    assert findings and findings[0].severity == "block"
+    assert text[findings[0].span[0]:findings[0].span[1]] == findings[0].matched
+
+
+def test_a_certification_the_brief_states_is_allowed() -> None:
+    brief = make_brief(features=["certified by the Rainforest Alliance"])
+    text = "Certified by the Rainforest Alliance, so every cup feels good."
+    assert not [f for f in check_compliance(text, brief) if f.rule_id == "claims.certified"]
