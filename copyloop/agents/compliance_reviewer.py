@@ -11,9 +11,11 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
+from copyloop.brief import Brief
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
 from copyloop.result import Finding, Variant
+from copyloop.tools.channels import channel_spec
 from copyloop.tools.compliance import check_compliance, fix_findings
 
 
@@ -25,7 +27,11 @@ def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     can_fix = under_cap(state, "fix", settings)
     can_redraft = under_cap(state, "redraft", settings)
     redrafting = False
+    spec = channel_spec(brief.channel)
     for variant in live(variants):
+        if len(variant.text) < spec.min_chars and any(f.fixed for f in variant.findings):
+            redrafting |= too_short_after_fix(variant, brief, variants, can_redraft)
+            continue
         found = check_compliance(variant.text, brief)
         variant.findings = [f for f in variant.findings if f.fixed] + found
         blocking = [f for f in found if f.severity == "block"]
@@ -48,6 +54,25 @@ def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     if redrafting:
         update["rounds"] = bump(state, "redraft")
     return update
+
+
+def too_short_after_fix(variant: Variant, brief: Brief, variants: list[Variant], can_redraft: bool) -> bool:
+    """Fixes that cut whole sentences can leave too little copy: drop it for a spare, redraft it, or block it.
+
+    Returns True when the variant goes back to the writer.
+    """
+    spec = channel_spec(brief.channel)
+    problem = f"only {len(variant.text)} characters left after compliance fixes (minimum {spec.min_chars})"
+    if has_spare(variants, brief):
+        drop_spare(variant, "compliance_review", problem)
+        return False
+    if can_redraft:
+        variant.feedback = (f"Write a complete {spec.label} of at least {spec.min_chars} characters, "
+                            "using only the facts.")
+        variant.note("compliance_review", "send back", problem)
+        return True
+    block(variant, problem)
+    return False
 
 
 def block(variant: Variant, reason: str) -> None:

@@ -47,6 +47,7 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         reason = f"angle '{variant.angle}'" + (f"; feedback: {variant.feedback}" if variant.feedback else "")
         variant.note("draft", "redraft" if before else "draft", reason, before=before or "")
         variant.feedback = None
+        variant.findings = []  # new text, new findings: the reviewer checks it afresh
     update: dict = {"variants": variants}
     if "input_warnings" not in state:
         update["input_warnings"] = injection_warnings(brief)

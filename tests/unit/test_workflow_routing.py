@@ -99,7 +99,7 @@ def test_refusal_with_no_passes_left_is_blocked_with_its_reason(brief, settings,
 def test_identical_siblings_are_regenerated_then_blocked(brief, settings, memory) -> None:
     model = ScriptedChatModel(script=lambda _req, _i: GOOD[0])
     result = generate(brief, settings, llm=model, memory=memory)
-    assert result.rounds == {"regenerate": settings.max_regenerations}
+    assert result.rounds == {"regenerate": settings.max_regenerations, "replace": settings.max_replacements}
     assert len(model.calls) == settings.max_drafts, "every drafting pass counts against max_drafts"
     shipped = result.shippable
     assert len(shipped) == 1
