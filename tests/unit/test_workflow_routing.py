@@ -202,3 +202,20 @@ def test_only_the_best_n_of_n_plus_spares_ship(brief, settings, memory) -> None:
     scores = [v.scores.overall for v in result.variants]
     assert scores == sorted(scores, reverse=True)
     assert memory.count() == 4, "spares that did not ship are not stored"
+
+
+def test_copy_cut_too_short_by_a_fix_goes_back_to_the_writer(settings, memory) -> None:
+    brief = Brief(product_name="Trail Bottle", features=["keeps drinks cold"], channel="product_description",
+                  n_variants=1)
+    claim = ("The Trail Bottle cures colds and makes every happy hiker smile with joy on a long, sunny mountain "
+             "trail today. Hike on.")
+    good = ("Meet the Trail Bottle, the friendly companion that keeps drinks cold on every sunny trail. Pack it, "
+            "fill it and enjoy the view.")
+    model = scripted(claim, good)
+    result = generate(brief, settings, llm=model, memory=memory)
+    variant = result.variants[0]
+    actions = [(s.node, s.action) for s in variant.trace]
+    assert ("fix", "rewrite") in actions
+    assert any(s.node == "compliance_review" and "after compliance fixes" in s.reason for s in variant.trace)
+    assert variant.status == "ok" and variant.text.startswith("Meet the Trail Bottle")
+    assert len(model.calls) == 2
