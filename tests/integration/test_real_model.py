@@ -91,3 +91,17 @@ def test_cli_generate_json_on_the_default_model(tmp_path) -> None:
     result = json.loads(run.stdout)
     shipped = [v for v in result["variants"] if v["status"] == "ok"]
     assert shipped and all(len(v["text"]) <= 30 for v in shipped)
+
+
+def test_cli_chat_session_through_stdin(tmp_path) -> None:
+    script = ("a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, "
+              "email subject line\napprove #1\nquit\n")
+    run = subprocess.run([sys.executable, "-m", "copyloop", "chat", "--home", str(tmp_path)], input=script,
+                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Understood" in run.stdout and "#1" in run.stdout
+    assert "Approved #1: stored 1 in memory" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+    stats = subprocess.run([sys.executable, "-m", "copyloop", "memory", "stats", "--home", str(tmp_path)],
+                           capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert json.loads(stats.stdout)["count"] == 1

@@ -27,7 +27,7 @@ BOTTLE = "a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hiker
 BOTTLE_PLAIN = "a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, email subject line"
 BOTTLE_PUSH = "a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, push notification"
 
-# Playful copy scores +0.6..+0.9 (the 'enthusiastic' band a playful tone asks for); plain copy +0.3..+0.55.
+# Playful copy scores +0.6..+0.9, plain copy +0.3..+0.55: both inside the 'positive' band a playful tone asks for.
 PLAYFUL = [
     "Love every sip with the {n}!", "Happy trails, great {n}", "Sunny hikes, happy sips: {n}",
     "Fun, cool and great: the {n}", "Best trail buddy: the {n}", "The {n} is a great friend",
