@@ -2,7 +2,7 @@
 
 draft → sentiment_critic ⇄ draft → diversity_check ⇄ draft → cta_insert → compliance_review ⇄ fix
 (or ⇄ draft) → postprocess (⇄ replace_blocked → draft) → rank → approve (optional interrupt) → remember.
-Every arrow back is capped by a counter in the state (see state.LOOPS and Settings), never by the recursion limit.
+Every arrow back is capped by a counter in the state (see state.LOOP_CAPS and Settings), never by the recursion limit.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ from copyloop.brief import Brief
 from copyloop.config import Settings
 from copyloop.result import Variant
 
-# Each arrow back in the graph counts its trips here; routers compare against the caps in Settings.
-LOOPS = ("revise", "regenerate", "fix", "redraft", "replace")
+# Each arrow back in the graph counts its trips in `rounds`; this names the Settings field that caps each one.
+LOOP_CAPS = {"revise": "max_revisions", "regenerate": "max_regenerations", "fix": "max_fix_rounds",
+             "redraft": "max_revisions", "replace": "max_replacements"}
 
 
 class CopyInput(TypedDict):
@@ -55,9 +56,8 @@ def under_cap(state: CopyState, loop: str, settings: Settings) -> bool:
     Each loop has its own cap per pass (a replacement pass earns a fresh set), and every loop that redrafts
     also counts against `max_drafts`, the bound on model calls per brief that keeps latency predictable.
     """
-    caps = {"revise": settings.max_revisions, "regenerate": settings.max_regenerations,
-            "fix": settings.max_fix_rounds, "redraft": settings.max_revisions, "replace": settings.max_replacements}
-    per_pass = trips(state, loop) < caps[loop] * (1 + (trips(state, "replace") if loop != "replace" else 0))
+    cap = getattr(settings, LOOP_CAPS[loop])
+    per_pass = trips(state, loop) < cap * (1 + (trips(state, "replace") if loop != "replace" else 0))
     return per_pass and (loop == "fix" or drafting_passes(state) < settings.max_drafts)
 
 

@@ -41,6 +41,7 @@ def test_happy_path_is_one_batched_call_and_ships_everything(brief, settings, me
     seen: list[str] = []
     result = generate(brief, settings, llm=model, memory=memory, on_progress=lambda node, _u: seen.append(node))
     assert len(model.calls) == 1 and len(model.calls[0]) == 4, "four variants must come from one batched call"
+    assert model.kwargs_seen[0] == {"max_tokens": 28, "temperature": settings.temperature, "seed": settings.seed}
     assert result.rounds == {}
     assert [v.status for v in result.variants] == ["ok"] * 4
     assert [v.rank for v in result.variants] == [1, 2, 3, 4]
