@@ -19,6 +19,7 @@ from rich.table import Table
 from copyloop.brief import load_brief
 from copyloop.config import Settings
 from copyloop.errors import BriefError, CopyloopError
+from copyloop.graphs.state import is_spare_drop
 from copyloop.result import Result
 
 app = typer.Typer(help="copyloop: e-commerce marketing copy from a local LLM and a graph of agents.",
@@ -107,26 +108,29 @@ def show_progress(node: str, update: dict[str, Any]) -> None:
     """One line per finished node: what it did to the variants."""
     variants = update.get("variants") or []
     sent_back = [v.id for v in variants if v.feedback]
-    blocked = [v.id for v in variants if v.status == "blocked"]
+    dropped = [v.id for v in variants if is_spare_drop(v)]
+    blocked = [v.id for v in variants if v.status == "blocked" and not is_spare_drop(v)]
     detail = f"{len(variants)} variants" if variants else ", ".join(f"{k}" for k in update) or "done"
-    if sent_back:
-        detail += f"; sent back #{', #'.join(map(str, sent_back))}"
-    if blocked:
-        detail += f"; blocked #{', #'.join(map(str, blocked))}"
+    for label, ids in (("sent back", sent_back), ("dropped for a spare", dropped), ("blocked", blocked)):
+        if ids:
+            detail += f"; {label} #{', #'.join(map(str, ids))}"
     console.print(f"[dim]✓ {node:<18}[/] {detail}")
 
 
 def show_result(result: Result) -> None:
     """The variants as a table, best first, with their key scores and findings."""
     table = Table(title=f"{result.brief.product_name} · {result.brief.channel.value} · {result.model}",
-                  show_lines=True)
-    for column in ("#", "variant", "sentiment", "novelty", "CTA", "len", "score", "findings"):
+                  show_lines=True, expand=True)
+    table.add_column("#", width=2)
+    table.add_column("variant", ratio=4, min_width=28, overflow="fold")
+    for column in ("sent.", "novel", "len", "score"):
         table.add_column(column, overflow="fold")
+    table.add_column("findings", ratio=1, min_width=12, overflow="fold")
     for v in result.variants:
         findings = ", ".join(f.rule_id + (" (fixed)" if f.fixed else "") for f in v.findings) or "-"
         text = v.text if v.status == "ok" else f"[red]BLOCKED[/] {v.blocked_reason}\n[dim]{v.text}[/]"
         table.add_row(str(v.rank or v.id), text, f"{v.scores.sentiment:+.2f}", f"{v.scores.novelty:.2f}",
-                      v.cta or "-", str(v.scores.length), f"{v.scores.overall:.2f}", findings)
+                      str(v.scores.length), f"{v.scores.overall:.2f}", findings)
     console.print(table)
     console.print(f"distinct-2 {result.distinct_2:.2f} · loops {result.rounds or {}} · {result.seconds:.1f}s · "
                   f"stored {len(result.stored_ids)} in memory")

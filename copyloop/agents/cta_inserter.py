@@ -13,9 +13,9 @@ def cta_insert(state: CopyState) -> dict:
     """Place a CTA in each live variant, rotating phrases across siblings."""
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
-    for variant in live(variants):
+    for position, variant in enumerate(live(variants)):
         before = variant.text
-        placement = place_cta(variant.text, brief, rotation=variant.id - 1)
+        placement = place_cta(variant.text, brief, rotation=position)
         variant.text, variant.cta = placement.text, placement.cta
         variant.scores.cta_present = True
         reason = f"added '{placement.cta}' for goal {brief.cta_goal.value}" if placement.added \
