@@ -73,6 +73,17 @@ def clean_text(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
+def clip_text(value: object, limit: int) -> str:
+    """Clean text and cut it to `limit` at a word boundary, so a bounded value never ends mid-word."""
+    text = clean_text(str(value))
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-")
+
+
 def _clean(value: str) -> str:
     return clean_text(value)
 

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -21,6 +21,9 @@ from copyloop.config import Settings
 from copyloop.errors import BriefError, CopyloopError
 from copyloop.graphs.state import is_spare_drop
 from copyloop.result import Result
+
+if TYPE_CHECKING:
+    from copyloop.memory import CopyMemory
 
 app = typer.Typer(help="copyloop: e-commerce marketing copy from a local LLM and a graph of agents.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -138,13 +141,18 @@ def show_result(result: Result) -> None:
         console.print(f"[yellow]input warning:[/] {warning}")
 
 
+def memory_at(home: Path | None) -> CopyMemory:
+    """The copy memory in the configured home folder (imported lazily: it loads Chroma and MiniLM)."""
+    from copyloop.graphs.context import open_memory
+
+    return open_memory(str(settings_from(home).memory_dir))
+
+
 @memory_app.command("stats")
 def memory_stats(home: HomeOption = None) -> None:
     """Counts of stored copy by channel, category and brand, with performance totals."""
-    from copyloop.graphs.context import open_memory
-
     try:
-        stats = open_memory(str(settings_from(home).memory_dir)).stats()
+        stats = memory_at(home).stats()
     except CopyloopError as exc:
         fail(exc)
         return
@@ -155,10 +163,8 @@ def memory_stats(home: HomeOption = None) -> None:
 def memory_export(path: Annotated[Path, typer.Argument(help="JSONL file to write ('-' for stdout).")],
                   home: HomeOption = None) -> None:
     """Write every stored record as one JSON object a line."""
-    from copyloop.graphs.context import open_memory
-
     try:
-        memory = open_memory(str(settings_from(home).memory_dir))
+        memory = memory_at(home)
         count = memory.export_jsonl(sys.stdout if str(path) == "-" else path)
     except CopyloopError as exc:
         fail(exc)
@@ -170,10 +176,8 @@ def memory_export(path: Annotated[Path, typer.Argument(help="JSONL file to write
 def memory_import(path: Annotated[Path, typer.Argument(help="JSONL file of copy records.")],
                   home: HomeOption = None) -> None:
     """Add records from a JSONL file; bad lines are reported and skipped, stored copy is never lost."""
-    from copyloop.graphs.context import open_memory
-
     try:
-        imported, problems = open_memory(str(settings_from(home).memory_dir)).import_jsonl(path)
+        imported, problems = memory_at(home).import_jsonl(path)
     except CopyloopError as exc:
         fail(exc)
         return

@@ -12,6 +12,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from copyloop.agents.postprocessor import score_final
 from copyloop.agents.rememberer import to_record
 from copyloop.brief import Brief, brief_from_dict
 from copyloop.errors import BriefError
@@ -26,8 +27,7 @@ from copyloop.tools.brief_parser import (
 )
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.cta import place_cta
-from copyloop.tools.sentiment import sentiment_score
-from copyloop.tools.text_cleanup import fit_length, length_fit, tidy
+from copyloop.tools.text_cleanup import fit_length, tidy
 from copyloop.tools.text_cleanup import shorten as cut_to
 
 FIRST_STEP = "Describe the product first, e.g. 'a 750 ml steel bottle, $29, for hikers, email subject line'."
@@ -267,7 +267,7 @@ def swap_cta(turn: Turn, targets: list[Variant]) -> None:
             continue
         before, variant.text, variant.cta = variant.text, placement.text, placement.cta
         variant.note("chat", "another CTA", f"asked for another CTA: '{placement.cta}'", before=before)
-        rescore(variant, brief)
+        score_final(variant, brief)
     show(turn)
 
 
@@ -283,7 +283,7 @@ def shorten(turn: Turn, targets: list[Variant]) -> None:
         if shorter and floor <= len(shorter) < len(variant.text):
             before, variant.text = variant.text, shorter
             variant.note("chat", "shorter", f"asked for shorter copy (≤ {limit} characters)", before=before)
-            rescore(variant, brief)
+            score_final(variant, brief)
         else:
             turn.lines.append(f"#{number_of(turn, variant)} is already as short as its channel allows.")
     show(turn)
@@ -298,15 +298,6 @@ def cut_keeping_cta(variant: Variant, limit: int) -> str | None:
     body, separator, closing = parts
     cut = cut_to(body, limit - len(separator) - len(closing)).rstrip(_JOINERS)
     return f"{cut}{separator}{closing}" if len(cut.split()) >= 2 else None
-
-
-def rescore(variant: Variant, brief: Brief) -> None:
-    """Keep the scores the marketer sees true to a text the chat edited."""
-    s = variant.scores
-    s.length, s.length_ok = len(variant.text), length_fit(variant.text, brief.channel) == 1.0
-    s.sentiment = round(sentiment_score(variant.text), 4)
-    low, high = brief.sentiment_band
-    s.sentiment_in_band, s.cta_present = low <= s.sentiment <= high, variant.cta is not None
 
 
 def approve(turn: Turn, targets: list[Variant], ask: bool = True) -> None:

@@ -81,9 +81,8 @@ def find_exemplars(brief: Brief, memory: CopyMemory) -> list[Exemplar]:
 
 def generate(llm: BaseChatModel, conversations: list, channel: Channel, *, temperature: float, seed: int) -> list[str]:
     """One batched call for all conversations, with the channel's token budget."""
-    budget = channel_spec(channel).max_new_tokens
-    options = ({"max_new_tokens": budget, "temperature": temperature, "seed": seed}
-               if isinstance(llm, LocalChatModel) else {"max_tokens": budget, "temperature": temperature, "seed": seed})
+    budget_key = "max_new_tokens" if isinstance(llm, LocalChatModel) else "max_tokens"
+    options = {budget_key: channel_spec(channel).max_new_tokens, "temperature": temperature, "seed": seed}
     replies = llm.bind(**options).batch(conversations)
     return [str(r.content) for r in replies]
 

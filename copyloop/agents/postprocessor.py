@@ -17,11 +17,11 @@ from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, is_spare_drop, live, under_cap
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
-from copyloop.tools.channels import channel_spec
+from copyloop.tools.channels import channel_spec, length_ok
 from copyloop.tools.compliance import check_compliance, compliance_penalty, fix_findings
 from copyloop.tools.cta import find_cta, place_cta
 from copyloop.tools.grounding import grounding_score
-from copyloop.tools.sentiment import nudge_into_band, sentiment_score
+from copyloop.tools.sentiment import band_distance, nudge_into_band, sentiment_score
 from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, length_fit, tidy
 
 
@@ -93,9 +93,9 @@ def final_checks(variant: Variant, brief: Brief) -> None:
     spec = channel_spec(brief.channel)
     score = sentiment_score(variant.text)
     problem = None
-    if not low <= score <= high:
+    if band_distance(score, brief.sentiment_band) > 0.0:
         problem = f"tone {score:+.2f} outside the target band {low:+.2f}..{high:+.2f}"
-    elif not spec.min_chars <= len(variant.text) <= spec.max_chars:
+    elif not length_ok(variant.text, brief.channel):
         problem = f"length {len(variant.text)} outside the {spec.label} limits {spec.min_chars}..{spec.max_chars}"
     if variant.status == "ok" and problem:
         variant.status = "blocked"
@@ -106,9 +106,8 @@ def final_checks(variant: Variant, brief: Brief) -> None:
 def score_final(variant: Variant, brief: Brief) -> None:
     """Scores of the text as it ships."""
     scores = variant.scores
-    low, high = brief.sentiment_band
     scores.sentiment = round(sentiment_score(variant.text), 4)
-    scores.sentiment_in_band = low <= scores.sentiment <= high
+    scores.sentiment_in_band = band_distance(scores.sentiment, brief.sentiment_band) == 0.0
     scores.cta_present = variant.cta is not None
     scores.length = len(variant.text)
     scores.length_ok = length_fit(variant.text, brief.channel) == 1.0

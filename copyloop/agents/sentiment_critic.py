@@ -18,7 +18,7 @@ from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.grounding import mentions_product, missing_required_words
 from copyloop.tools.quality import fits_with_cta, is_refusal
-from copyloop.tools.sentiment import nudge_into_band, sentiment_feedback, sentiment_score
+from copyloop.tools.sentiment import band_distance, in_band, nudge_into_band, sentiment_feedback, sentiment_score
 
 
 def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
@@ -40,8 +40,7 @@ def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         elif problem:
             settle(variant, brief)
         variant.scores.sentiment = sentiment_score(variant.text)
-        low, high = brief.sentiment_band
-        variant.scores.sentiment_in_band = low <= variant.scores.sentiment <= high
+        variant.scores.sentiment_in_band = band_distance(variant.scores.sentiment, brief.sentiment_band) == 0.0
     update: dict = {"variants": variants}
     if flagged:
         update["rounds"] = bump(state, "revise")
@@ -60,9 +59,8 @@ def repair_tone(variant: Variant, brief: Brief) -> bool:
     """
     before = variant.text
     nudged = nudge_into_band(before, brief.sentiment_band)
-    low, high = brief.sentiment_band
     fits = fits_with_cta(nudged, brief) == 1.0 or len(nudged) <= len(before)
-    if nudged == before or not fits or not low <= sentiment_score(nudged) <= high or substance_problem(nudged, brief):
+    if nudged == before or not fits or not in_band(nudged, brief.sentiment_band) or substance_problem(nudged, brief):
         return False
     variant.text = nudged
     variant.note("sentiment_critic", "nudge tone", "out of the target band; fixed with a small edit", before=before)

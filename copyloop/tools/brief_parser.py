@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Literal
 
-from copyloop.brief import SENTIMENT_BANDS, TEMPLATE_TURN, Brief, Channel, CtaGoal, clean_text
+from copyloop.brief import SENTIMENT_BANDS, TEMPLATE_TURN, Brief, Channel, CtaGoal, clean_text, clip_text
 from copyloop.errors import CopyloopError
 from copyloop.tools.rulebook import load_rules
 
@@ -341,17 +341,6 @@ _ROLE_WORD = re.compile(r"system|assistant|developer", re.IGNORECASE)
 _ONLY_REFS = re.compile(r"(?:#?\s*\d{1,2}\s*)+")
 
 
-def _clip(text: str, limit: int) -> str:
-    """Clean and cut to a limit at a word boundary, so a bounded value never ends mid-word."""
-    text = clean_text(text)
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-")
-
-
 def _words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
@@ -405,7 +394,7 @@ class _Draft:
         """Append to a list field, bounded and de-duplicated."""
         limit = LIST_FIELDS[name]
         width = FEATURE_CHARS if name == "features" else PHRASE_CHARS
-        clipped = [_clip(v, width) for v in values]
+        clipped = [clip_text(v, width) for v in values]
         merged = _dedupe([*self.fields.get(name, []), *(v for v in clipped if v)])
         if len(merged) > limit:
             self.notes.append(f"kept the first {limit} {name.replace('_', ' ')}; the rest were dropped")
@@ -495,7 +484,7 @@ def _parse_price_value(value: str, draft: _Draft) -> None:
         amount = f"{bare.group('a').replace(',', '')}.{bare.group('d') or '0'}"
         _set_price(draft, Decimal(amount).quantize(Decimal("0.01")), None)
     else:
-        draft.notes.append(f"could not read a price from {_clip(value, 40)!r}")
+        draft.notes.append(f"could not read a price from {clip_text(value, 40)!r}")
 
 
 _ITEM_SPLIT = re.compile(r"\s*(?:,|/|\bor\b|\band\b|\bnor\b)\s*", re.IGNORECASE)
@@ -572,7 +561,7 @@ def _extract_key_values(text: str, draft: _Draft) -> str:
 
 
 def _key_name(value: str, draft: _Draft) -> None:
-    name = _clip(_NAME_CHARS_RE.sub(" ", value), NAME_CHARS)
+    name = clip_text(_NAME_CHARS_RE.sub(" ", value), NAME_CHARS)
     if name:
         draft.fields["product_name"] = name
         draft.name_explicit = True
@@ -580,7 +569,7 @@ def _key_name(value: str, draft: _Draft) -> None:
 
 def _key_tone(value: str, draft: _Draft) -> None:
     tones = _tone_words(value)
-    _set_tone(draft, tones or [_clip(_NOT_TONE_CHARS.sub(" ", value), PHRASE_CHARS)])
+    _set_tone(draft, tones or [clip_text(_NOT_TONE_CHARS.sub(" ", value), PHRASE_CHARS)])
 
 
 def _key_channel(value: str, draft: _Draft) -> None:
@@ -588,7 +577,7 @@ def _key_channel(value: str, draft: _Draft) -> None:
     if meaning:
         draft.fields["channel"] = Channel(meaning)
     else:
-        draft.notes.append(f"did not recognise the channel {_clip(value, 40)!r}")
+        draft.notes.append(f"did not recognise the channel {clip_text(value, 40)!r}")
 
 
 def _key_cta(value: str, draft: _Draft) -> None:
@@ -596,7 +585,7 @@ def _key_cta(value: str, draft: _Draft) -> None:
     if meaning:
         draft.fields["cta_goal"] = CtaGoal(meaning)
     else:
-        draft.notes.append(f"did not recognise the call to action {_clip(value, 40)!r}")
+        draft.notes.append(f"did not recognise the call to action {clip_text(value, 40)!r}")
 
 
 def _key_variants(value: str, draft: _Draft) -> None:
@@ -626,14 +615,14 @@ def _apply_key(name: str, value: str, draft: _Draft) -> None:
     if name.startswith("attr:"):
         attrs = draft.fields.setdefault("attributes", {})
         if len(attrs) < MAX_ATTRIBUTES:
-            attrs[_clip(name[5:], PHRASE_CHARS)] = _clip(value, FEATURE_CHARS)
+            attrs[clip_text(name[5:], PHRASE_CHARS)] = clip_text(value, FEATURE_CHARS)
     elif name in {"features", "banned_words", "required_words"}:
         draft.add(name, [v for v in (_tidy(x) for x in _LIST_SPLIT.split(value)) if v])
     elif name in _KEY_HANDLERS:
         _KEY_HANDLERS[name](value, draft)
     else:
         limit = {"brand_voice": BRAND_VOICE_CHARS, "reference_copy": REFERENCE_CHARS}.get(name, SHORT_CHARS)
-        draft.fields[name] = _clip(value, limit)
+        draft.fields[name] = clip_text(value, limit)
 
 
 def _phrase_meaning(text: str, section: str) -> str | None:
@@ -744,7 +733,7 @@ def _extract_sku_and_brand(text: str, draft: _Draft) -> str:
         name = m.group("b").rstrip(".")
         if "brand" in draft.fields or _norm(name).split()[0] in _NOT_BRANDS:
             return False
-        draft.fields["brand"] = _clip(name, SHORT_CHARS)
+        draft.fields["brand"] = clip_text(name, SHORT_CHARS)
         return True
 
     return _sub(_BRAND, _sub(_SKU, text, sku), brand)
@@ -773,7 +762,7 @@ def _set_tone(draft: _Draft, tones: list[str]) -> None:
     tones = [t for t in tones if t]
     if not tones:
         return
-    draft.fields["tone"] = _clip(tones[0] if len(tones) == 1 else ", ".join(tones[:-1]) + " and " + tones[-1],
+    draft.fields["tone"] = clip_text(tones[0] if len(tones) == 1 else ", ".join(tones[:-1]) + " and " + tones[-1],
                                  PHRASE_CHARS)
     band = _sentiment_of(tones)
     if band:
@@ -835,7 +824,7 @@ def _extract_audience(text: str, draft: _Draft) -> str:
             break
         who = _audience_span(m.group("who"))
         if who:
-            draft.fields["audience"] = _clip(who, SHORT_CHARS)
+            draft.fields["audience"] = clip_text(who, SHORT_CHARS)
             end = m.start("who") + len(who)
             return text[: m.start()] + SEP + text[end:]
     return text
@@ -924,10 +913,10 @@ def _split_name(clause: str) -> _NounPhrase:
     tail = " ".join([*head_words[NAME_WORDS:], tail]).strip()
     if tail:
         features.append(_TAIL_GLUE.sub("", tail))
-    as_written = _clip(_DETERMINERS.sub("", " ".join(head_words[:NAME_WORDS])), NAME_CHARS)
+    as_written = clip_text(_DETERMINERS.sub("", " ".join(head_words[:NAME_WORDS])), NAME_CHARS)
     if _is_filler(as_written):
         return _NounPhrase("", "", features)
-    return _NounPhrase(_clip(_title(as_written.split()), NAME_CHARS), as_written, features)
+    return _NounPhrase(clip_text(_title(as_written.split()), NAME_CHARS), as_written, features)
 
 
 def _last_category_index(words: list[str]) -> int | None:
@@ -1247,7 +1236,7 @@ def _followup_tone(seg: str) -> tuple[str, str | None] | None:
         if target:
             return target, _sentiment_of([target])
         if _ADJ.match(word) or word in lex.tone_canon:
-            return _clip(f"less {word}", PHRASE_CHARS), None
+            return clip_text(f"less {word}", PHRASE_CHARS), None
     for pattern in (_MORE_WORD, _MAKE_WORD):
         if (m := pattern.search(seg)) and (tone := _tone_name(m.group("w"))):
             return tone, _sentiment_of([tone])
@@ -1316,7 +1305,7 @@ def _followup_fields(seg: str) -> dict[str, Any]:
     elif _BANNED.search(seg) or _REQUIRED.search(seg):
         _extract_word_lists(seg, draft)
     elif (m := _SET_AUDIENCE.match(seg)) and (who := _audience_span(m.group("val"))):
-            draft.fields["audience"] = _clip(who, SHORT_CHARS)
+            draft.fields["audience"] = clip_text(who, SHORT_CHARS)
     return {k: v for k, v in draft.fields.items() if v not in (None, "", [], {})}
 
 
@@ -1395,7 +1384,7 @@ def _merge_pair(a: Followup, b: Followup) -> Followup:
     tone = a.tone if not b.tone or b.tone == a.tone else (f"{a.tone} and {b.tone}" if a.tone else b.tone)
     variants = tuple(sorted(set(a.variants) | set(b.variants)))
     every = (a.all_variants or b.all_variants) and not (a.kind == "regenerate" and variants)
-    return replace(a, variants=variants, all_variants=every, tone=tone and _clip(tone, PHRASE_CHARS),
+    return replace(a, variants=variants, all_variants=every, tone=tone and clip_text(tone, PHRASE_CHARS),
                    fields=merge_fields(a.fields, b.fields))
 
 
@@ -1405,7 +1394,7 @@ def _whole_intent(body: str) -> Followup | None:
     if _QUIT.match(body):
         return Followup(kind="quit")
     if m := _NEW_BRIEF.match(body):
-        return Followup(kind="new_brief", text=_clip(m.group("rest"), MAX_MESSAGE_CHARS))
+        return Followup(kind="new_brief", text=clip_text(m.group("rest"), MAX_MESSAGE_CHARS))
     return None
 
 
@@ -1454,7 +1443,7 @@ def parse_followups(text: str) -> list[Followup]:
         return []
     combined = _combine(parsed)
     if leftover:
-        combined[0] = replace(combined[0], unparsed=_clip(", ".join(leftover), MAX_FOLLOWUP_CHARS))
+        combined[0] = replace(combined[0], unparsed=clip_text(", ".join(leftover), MAX_FOLLOWUP_CHARS))
     return combined
 
 

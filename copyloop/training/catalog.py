@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from copyloop.brief import Brief, Channel, brief_from_dict
+from copyloop.brief import Brief, Channel, brief_from_dict, clip_text
 from copyloop.errors import BriefError
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "data" / "catalog"
@@ -55,11 +55,6 @@ def channel_of(product_id: str) -> Channel:
     return channels[_bucket(product_id, "channel") % len(channels)]
 
 
-def _clip(value: Any, limit: int) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
 def _category(raw: str) -> str:
     """'kitchen-accessories' reads as 'Kitchen Accessories'; paths like 'Women > Tops' stay as they are."""
     raw = raw.strip() or "General"
@@ -71,7 +66,7 @@ def _attributes(raw: dict[str, Any]) -> dict[str, str]:
     for key, value in raw.items():
         if key.lower() in _SKIPPED_ATTRIBUTES or value in (None, "", [], {}):
             continue
-        kept[_clip(key, 60)] = _clip(", ".join(map(str, value)) if isinstance(value, list) else value, 200)
+        kept[clip_text(key, 60)] = clip_text(", ".join(map(str, value)) if isinstance(value, list) else value, 200)
         if len(kept) == 20:
             break
     return kept
@@ -82,16 +77,16 @@ def record_to_brief(record: dict[str, Any]) -> Brief:
     attributes = record.get("attributes") or {}
     human = "description_provenance" not in record and record.get("description")
     data = {
-        "product_name": _clip(record["name"], 120),
-        "category": _clip(_category(record.get("category") or ""), 120),
-        "sku": _clip(attributes.get("sku") or record["id"], 64),
-        "brand": _clip(attributes.get("brand") or attributes.get("Brand"), 120)
+        "product_name": clip_text(record["name"], 120),
+        "category": clip_text(_category(record.get("category") or ""), 120),
+        "sku": clip_text(attributes.get("sku") or record["id"], 64),
+        "brand": clip_text(attributes.get("brand") or attributes.get("Brand"), 120)
         if attributes.get("brand") or attributes.get("Brand") else None,
         "attributes": _attributes(attributes),
         "price": Decimal(str(record["price"])).quantize(Decimal("0.01")) if record.get("price") is not None else None,
         "currency": record.get("currency") or "USD",
         "channel": channel_of(record["id"]),
-        "reference_copy": _clip(record["description"], 2000) if human else None,
+        "reference_copy": clip_text(record["description"], 2000) if human else None,
     }
     return brief_from_dict(data)
 
