@@ -35,11 +35,15 @@ errors = Console(stderr=True, soft_wrap=True)
 ModelOption = Annotated[str | None, typer.Option(help="Local transformers checkpoint folder instead of SmolLM2.")]
 AdapterOption = Annotated[str | None, typer.Option(help="LoRA adapter folder to apply to the model.")]
 HomeOption = Annotated[Path | None, typer.Option(help="Folder for model cache, memory and checkpoints.")]
+UntunedOption = Annotated[bool, typer.Option("--untuned", help="Run the base SmolLM2 without copyloop's fine-tuned "
+                                                              "LoRA adapter (the default applies it).")]
 
 
 def settings_from(home: Path | None = None, model: str | None = None, adapter: str | None = None,
-                  **overrides: Any) -> Settings:
+                  untuned: bool = False, **overrides: Any) -> Settings:
     """Settings from the environment plus the command's options."""
+    if untuned:
+        overrides["tuned"] = False
     if model:
         overrides.update(backend="transformers", model_path=model)
     if home:
@@ -67,6 +71,7 @@ def generate(
     home: HomeOption = None,
     model: ModelOption = None,
     adapter: AdapterOption = None,
+    untuned: UntunedOption = False,
 ) -> None:
     """Generate ranked copy variants for a brief."""
     from copyloop.generation import ApprovalPending, resume
@@ -78,7 +83,7 @@ def generate(
             brief = brief.model_copy(update={"n_variants": variants})
             brief = type(brief).model_validate(brief.model_dump())
         approval = "off" if no_memory else "human" if approve else "auto"
-        settings = settings_from(home, model, adapter, seed=seed, approval=approval)
+        settings = settings_from(home, model, adapter, untuned, seed=seed, approval=approval)
         progress = None if as_json else show_progress
         try:
             with console.status("[bold]loading model and memory…", spinner="dots"):
@@ -194,13 +199,14 @@ def chat(
     home: HomeOption = None,
     model: ModelOption = None,
     adapter: AdapterOption = None,
+    untuned: UntunedOption = False,
 ) -> None:
     """Describe a product in plain words and refine the copy in a conversation."""
     from copyloop.chat import ChatSession
     from copyloop.tools.brief_parser import parse_followup
 
     try:
-        settings = settings_from(home, model, adapter)
+        settings = settings_from(home, model, adapter, untuned)
         with console.status("[bold]loading model and memory…", spinner="dots"):
             session = ChatSession(thread, settings)
             session.context.chat_model()
@@ -231,3 +237,52 @@ def chat(
         if followup is not None and followup.kind == "quit":
             break
     session.close()
+
+
+@app.command()
+def finetune(
+    config: Annotated[Path | None, typer.Option(help="Recipe YAML (default: the shipped "
+                                                      "copyloop/training/configs/sft.yaml).")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="Apply the recipe's `quick:` preset (a few minutes).")] = False,
+    output: Annotated[Path | None, typer.Option(help="Output folder (overrides the recipe's output_dir).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a recipe value: dotted.key=YAML value, "
+                                                                 "e.g. --set sft.rounds=2. Repeatable.")] = None,
+    no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the before/after evaluation.")] = False,
+    sweep: Annotated[bool, typer.Option("--sweep", help="Run the recipe's λ sweep (one small adapter per λ) and "
+                                                        "add its trade-off plot to the model card.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Fine-tune a LoRA adapter on the multi-objective reward; rerun the same command to resume."""
+    import yaml
+
+    from copyloop.training.config import load_config
+    from copyloop.training.finetune import finetune as run
+
+    overrides: dict[str, Any] = {}
+    for item in set_ or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(CopyloopError(f"--set {item!r}: expected dotted.key=value"))
+        overrides[key.strip()] = yaml.safe_load(value)
+    if output:
+        overrides["output_dir"] = str(output)
+    if no_eval:
+        overrides["evaluate"] = False
+    def say(line: str) -> None:
+        console.print(line, markup=False, highlight=False)
+
+    try:
+        recipe = load_config(config, quick=quick, overrides=overrides)
+        if sweep:
+            from copyloop.training.sweep import lambda_sweep
+
+            lambda_sweep(recipe, settings_from(home), say=say)
+            console.print(f"[bold green]done[/]: {recipe.output_dir / 'sweep' / 'lambda_sweep.png'}")
+            return
+        summary = run(recipe, settings_from(home), say=say)
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    minutes = summary["minutes"]
+    console.print(f"[bold green]done[/] in {minutes.get('with_evaluation', minutes['training_total'])} min; model "
+                  f"card: {recipe.output_dir / 'adapter' / 'README.md'}")

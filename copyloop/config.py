@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from copyloop.errors import CopyloopError
+
 Backend = Literal["smollm2", "transformers", "openai"]
 Approval = Literal["auto", "human", "off"]
 
@@ -35,6 +37,8 @@ class Settings:
     backend: Backend = field(default="smollm2", metadata={"help": "smollm2 | transformers | openai"})
     model_path: str | None = field(default=None, metadata={"help": "local checkpoint folder (transformers)"})
     adapter_path: str | None = field(default=None, metadata={"help": "LoRA adapter folder to apply"})
+    tuned: bool = field(default=True, metadata={
+        "help": "apply the shipped fine-tuned LoRA adapter to the built-in SmolLM2 (false: the base model)"})
     openai_base_url: str | None = field(default=None, metadata={"help": "OpenAI-compatible endpoint"})
     openai_model: str | None = field(default=None, metadata={"help": "model name at that endpoint"})
     openai_api_key: str | None = field(default=None, metadata={"help": "API key for that endpoint"})
@@ -60,7 +64,10 @@ class Settings:
         for f in fields(cls):
             raw = os.environ.get(f"COPYLOOP_{f.name.upper()}")
             if raw is not None and f.name not in ("home", "model_cache"):
-                values[f.name] = _coerce(f.type, raw)
+                try:
+                    values[f.name] = _coerce(f.type, raw)
+                except ValueError as exc:
+                    raise CopyloopError(f"COPYLOOP_{f.name.upper()}={raw!r}: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -77,8 +84,15 @@ class Settings:
         return self.home / "checkpoints.sqlite"
 
 
+_BOOLS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
 def _coerce(kind: Any, raw: str) -> Any:
     kind = str(kind)
+    if kind == "bool":
+        if raw.strip().lower() not in _BOOLS:
+            raise ValueError(f"expected one of {sorted(_BOOLS)}, got {raw!r}")
+        return _BOOLS[raw.strip().lower()]
     if kind.startswith("int"):
         return int(raw)
     if kind.startswith("float"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from functools import cache
+from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
@@ -18,19 +19,34 @@ from copyloop.llm.smollm2 import MODEL_NAME, converted_model_dir
 _lock = threading.Lock()
 
 
+SHIPPED_ADAPTER = Path(__file__).resolve().parent.parent / "adapters" / "smollm2-copyloop"
+
+
+def adapter_for(settings: Settings) -> str | None:
+    """The adapter a run applies: the one named, else copyloop's fine-tuned one on the built-in SmolLM2."""
+    if settings.adapter_path:
+        return settings.adapter_path
+    if settings.backend == "smollm2" and settings.tuned and (SHIPPED_ADAPTER / "adapter_config.json").is_file():
+        return str(SHIPPED_ADAPTER)
+    return None
+
+
 def model_label(settings: Settings) -> str:
     """A short human-readable name of the configured model, for results and reports."""
     if settings.backend == "openai":
         return f"openai:{settings.openai_model}@{settings.openai_base_url}"
     base = MODEL_NAME if settings.backend == "smollm2" else str(settings.model_path)
-    return f"{base}+{settings.adapter_path}" if settings.adapter_path else base
+    adapter = adapter_for(settings)
+    if adapter == str(SHIPPED_ADAPTER):
+        return f"{base}+copyloop-lora"
+    return f"{base}+{adapter}" if adapter else base
 
 
 def chat_model(settings: Settings) -> BaseChatModel:
     """The chat model for these settings, loaded once per process."""
     with _lock:
         return _cached_model(
-            settings.backend, settings.model_path, settings.adapter_path, str(settings.model_cache),
+            settings.backend, settings.model_path, adapter_for(settings), str(settings.model_cache),
             settings.openai_base_url, settings.openai_model, settings.openai_api_key, settings.seed,
             settings.temperature,
         )
@@ -44,8 +60,6 @@ def _cached_model(
     if backend == "openai":
         return _openai_model(base_url, openai_model, api_key, seed, temperature)
     if backend == "smollm2":
-        from pathlib import Path
-
         model_path = str(converted_model_dir(Path(cache_dir)))
     elif backend != "transformers":
         raise ModelError(f"backend {backend!r} is unknown; use smollm2, transformers or openai")

@@ -108,7 +108,7 @@ class LocalChatModel(BaseChatModel):
 
         self.load()
         tokenizer, model = self._tokenizer, self._model
-        prompts = [tokenizer.apply_chat_template(_as_chat(c), tokenize=False, add_generation_prompt=True)
+        prompts = [tokenizer.apply_chat_template(as_chat(c), tokenize=False, add_generation_prompt=True)
                    for c in conversations]
         encoded = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
         temp = self.temperature if temperature is None else temperature
@@ -136,7 +136,8 @@ class LocalChatModel(BaseChatModel):
         return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
-def _as_chat(messages: list[BaseMessage]) -> list[dict[str, str]]:
+def as_chat(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    """LangChain messages as the role/content dicts chat templates (and trl datasets) take."""
     return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from copyloop.brief import Brief, Channel, CtaGoal
 from copyloop.tools.channels import channel_spec
+from copyloop.tools.reward_inputs import completion_text, reward_briefs
 from copyloop.tools.rulebook import load_rules
 from copyloop.tools.text_cleanup import shorten, strip_dangling
 
@@ -57,6 +59,12 @@ def has_cta(text: str, goal: CtaGoal | None = None) -> bool:
     return find_cta(text, goal) is not None
 
 
+def without_cta(text: str, goal: CtaGoal | None = None) -> str:
+    """The copy with its first CTA cut out: what is left to be creative with."""
+    span = find_cta(text, goal)
+    return text if span is None else (text[: span[0]] + " " + text[span[1]:]).strip(" -|.,;:!")
+
+
 def place_cta(text: str, brief: Brief, rotation: int = 0) -> CtaPlacement:
     """Ensure exactly one CTA: keep one already there, else add one that fits the channel's limit.
 
@@ -103,10 +111,12 @@ def _join(body: str, cta: str, channel: Channel) -> str:
     return f"{body} {cta}"
 
 
-def cta_reward(prompts: list, completions: list[str], briefs: list[Brief], **_: object) -> list[float]:
+def cta_reward(prompts: list[Any] | None, completions: list[Any], briefs: list[Any] | None = None,
+               **kw: Any) -> list[float]:
     """trl-shaped reward: 1 for a CTA of the brief's goal near the end, 0.5 elsewhere, 0 for none."""
     scores = []
-    for text, brief in zip(completions, briefs, strict=True):
+    for completion, brief in zip(completions, reward_briefs(completions, briefs, kw), strict=True):
+        text = completion_text(completion)
         span = find_cta(text, brief.cta_goal)
         if span is None:
             scores.append(0.0)

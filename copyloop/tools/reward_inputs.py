@@ -63,7 +63,9 @@ def brief_field(brief: Any, name: str) -> Any:
 
 
 def sample_values(name: str, n: int, briefs: Sequence[Any] | None, columns: Mapping[str, Any]) -> list[Any]:
-    """Per-completion values of a brief field: a dataset column of that name wins, then the briefs, then the default."""
+    """Per-completion values of a brief field: a dataset column of that name wins, then the briefs (argument or
+    `brief` column), then the default."""
+    briefs = briefs if briefs is not None else columns.get("brief")
     if columns.get(name) is not None:
         values = list(columns[name])
     elif briefs is not None:

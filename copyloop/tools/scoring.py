@@ -16,6 +16,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "length_fit": 1.0,
     "grounding": 1.0,
     "compliance": 1.0,
+    "fluency": 0.5,
 }
 CREATIVITY = frozenset({"novelty", "sibling_diversity"})
 CONVERSION = frozenset({"cta", "sentiment_fit", "grounding"})
@@ -28,16 +29,27 @@ def combined_score(components: Mapping[str, float], weights: Mapping[str, float]
     At λ = 0.5 the weights are as given; λ = 1 doubles conversion terms and zeroes creativity terms.
     The compliance component enters as 1 - penalty, so a blocking finding pulls the score down hard.
     """
-    if not 0.0 <= balance <= 1.0:
-        raise ValueError(f"balance λ={balance} must lie in [0, 1]")
-    weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
+    weights = effective_weights(weights, balance)
     total = weighted = 0.0
     for name, value in components.items():
         w = weights.get(name, 0.0)
+        total += w
+        weighted += w * value
+    return weighted / total if total else 0.0
+
+
+def effective_weights(weights: Mapping[str, float] | None = None, balance: float = 0.5) -> dict[str, float]:
+    """The weights after λ: creativity terms scaled by 2(1-λ), conversion terms by 2λ, the rest unchanged.
+
+    GRPO's `reward_weights` are these numbers, so training and ranking weigh the components alike.
+    """
+    if not 0.0 <= balance <= 1.0:
+        raise ValueError(f"balance λ={balance} must lie in [0, 1]")
+    scaled = {}
+    for name, w in (DEFAULT_WEIGHTS if weights is None else weights).items():
         if name in CREATIVITY:
             w *= 2 * (1 - balance)
         elif name in CONVERSION:
             w *= 2 * balance
-        total += w
-        weighted += w * value
-    return weighted / total if total else 0.0
+        scaled[name] = float(w)
+    return scaled

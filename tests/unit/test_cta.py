@@ -6,7 +6,7 @@ import pytest
 
 from copyloop.brief import Brief, Channel, CtaGoal
 from copyloop.tools.channels import channel_spec
-from copyloop.tools.cta import cta_phrases, cta_reward, find_cta, has_cta, place_cta
+from copyloop.tools.cta import cta_phrases, cta_reward, find_cta, has_cta, place_cta, without_cta
 
 
 def brief(channel: str, goal: str = "buy") -> Brief:
@@ -61,3 +61,14 @@ def test_cta_reward_prefers_a_cta_at_the_end() -> None:
     texts = ["Cold water all day. Shop now.", "Shop now: cold water all day, " + "on every trail " * 8, "Cold water."]
     scores = cta_reward([None] * 3, texts, [b] * 3)
     assert scores[0] == 1.0 and scores[1] == 0.5 and scores[2] == 0.0
+
+
+def test_without_cta_cuts_the_call_to_action_out() -> None:
+    assert without_cta("Cold water all day. Shop now.", "buy") == "Cold water all day"
+    assert without_cta("Shop now: cold water all day", "buy") == "cold water all day"
+    assert without_cta("Cold water all day.", "buy") == "Cold water all day."
+
+
+def test_cta_reward_reads_briefs_given_as_json() -> None:
+    b = brief("email_subject")
+    assert cta_reward(None, ["Cold water, all day - Shop Now"], brief=[b.model_dump_json()]) == [1.0]

@@ -1,0 +1,116 @@
+"""The multi-objective reward: every component the agents score, as trl reward functions, and their λ-weighted sum.
+
+Each function has trl's shape `f(prompts, completions, **columns) -> list[float]` and is the very score an agent
+uses, so fine-tuning optimises what the workflow checks and what the reports measure. Diversity has two parts:
+novelty against stored copy (and whatever else the caller counts as already written) and distance from the other
+completions for the same prompt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from copyloop.memory.embeddings import embed
+from copyloop.tools.compliance import compliance_reward
+from copyloop.tools.cta import cta_reward
+from copyloop.tools.diversity import repetition_reward
+from copyloop.tools.grounding import grounding_reward
+from copyloop.tools.reward_inputs import completion_text
+from copyloop.tools.scoring import DEFAULT_WEIGHTS, combined_score
+from copyloop.tools.sentiment import sentiment_reward
+from copyloop.tools.text_cleanup import length_reward
+
+RewardFunc = Callable[..., list[float]]
+
+
+class NoveltyReward:
+    """trl reward: 1 - the highest cosine similarity to any reference text (stored copy, examples, kept targets).
+
+    A blank completion earns 0, not a free 1. With no references every completion is fully novel.
+    """
+
+    __name__ = "novelty_reward"
+
+    def __init__(self, references: Iterable[str] = ()):
+        self._vectors = np.zeros((0, 0), dtype=np.float32)
+        self.extend(references)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def extend(self, texts: Iterable[str]) -> None:
+        """Count more texts as already written (e.g. targets kept in an earlier round)."""
+        texts = [t for t in texts if t and t.strip()]
+        if texts:
+            vectors = embed(texts)
+            self._vectors = vectors if not len(self._vectors) else np.vstack([self._vectors, vectors])
+
+    def __call__(self, prompts: Sequence[Any] | None, completions: Sequence[Any], **_: Any) -> list[float]:
+        texts = [completion_text(c) for c in completions]
+        if not len(self._vectors):
+            return [1.0 if t.strip() else 0.0 for t in texts]
+        nearest = (embed(texts) @ self._vectors.T).max(axis=1)
+        return [0.0 if not t.strip() else float(1.0 - max(0.0, s)) for t, s in zip(texts, nearest, strict=True)]
+
+
+def prompt_key(prompt: Any) -> str:
+    """A hashable identity for a prompt given as text or as a chat-message list."""
+    return prompt if isinstance(prompt, str) else json.dumps(prompt, sort_keys=True, default=str)
+
+
+def sibling_diversity_reward(prompts: Sequence[Any] | None, completions: Sequence[Any], **kw: Any) -> list[float]:
+    """trl reward: 1 - the highest cosine to another completion of the same prompt (a `group` column may say which).
+
+    GRPO samples a group of completions per prompt; this pays each for being unlike its siblings, the same
+    measure the diversity checker applies to variants. A completion alone in its group scores 1.
+    """
+    n = len(completions)
+    keys = kw.get("group") or [prompt_key(p) for p in (prompts if prompts is not None else [""] * n)]
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, key in enumerate(keys):
+        groups[str(key)].append(index)
+    texts = [completion_text(c) for c in completions]
+    vectors = embed(texts)
+    rewards = [1.0] * n
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        similarity = vectors[members] @ vectors[members].T
+        np.fill_diagonal(similarity, -1.0)
+        for row, index in enumerate(members):
+            rewards[index] = float(1.0 - max(0.0, similarity[row].max()))
+    return [0.0 if not t.strip() else r for t, r in zip(texts, rewards, strict=True)]
+
+
+def reward_functions(novelty: NoveltyReward | None = None) -> dict[str, RewardFunc]:
+    """One trl reward function per component of scoring.DEFAULT_WEIGHTS, keyed by component name."""
+    return {
+        "sentiment_fit": sentiment_reward,
+        "novelty": novelty if novelty is not None else NoveltyReward(),
+        "sibling_diversity": sibling_diversity_reward,
+        "cta": cta_reward,
+        "length_fit": length_reward,
+        "grounding": grounding_reward,
+        "compliance": compliance_reward,
+        "fluency": repetition_reward,
+    }
+
+
+def reward_table(prompts: Sequence[Any], completions: Sequence[Any], briefs: Sequence[Any],
+                 functions: Mapping[str, RewardFunc]) -> dict[str, list[float]]:
+    """Every component's reward for every completion."""
+    return {name: [float(x) for x in f(prompts=list(prompts), completions=list(completions), briefs=list(briefs))]
+            for name, f in functions.items()}
+
+
+def combined_rewards(table: Mapping[str, Sequence[float]], weights: Mapping[str, float] | None = None,
+                     balance: float = 0.5) -> list[float]:
+    """The λ-weighted combination per completion: scoring.combined_score over each completion's components."""
+    names = [name for name in table if name in (weights or DEFAULT_WEIGHTS)]
+    count = len(next(iter(table.values()), []))
+    return [combined_score({name: table[name][i] for name in names}, weights, balance) for i in range(count)]

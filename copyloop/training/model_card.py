@@ -1,0 +1,100 @@
+"""The model card written beside every adapter: data, recipe, reward weights, λ, and before/after figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from copyloop.training.config import FinetuneConfig
+
+# Metric → (label, higher is better). The order is the order of the tables.
+METRICS = {
+    "combined": ("combined reward", True),
+    "sentiment_fit": ("sentiment fit", True),
+    "novelty": ("novelty vs past copy", True),
+    "sibling_diversity": ("sibling diversity", True),
+    "cta": ("CTA reward", True),
+    "length_fit": ("length fit", True),
+    "grounding": ("grounding", True),
+    "compliance": ("compliance reward", True),
+    "fluency": ("fluency (1 - repetition)", True),
+    "cta_rate": ("CTA rate", True),
+    "findings_per_100": ("compliance findings / 100 variants", False),
+    "invented_fact_rate": ("invented-fact rate", False),
+    "distinct_2": ("distinct-2 within a brief", True),
+    "distinct_2_body": ("distinct-2 within a brief, CTA cut out", True),
+    "variants": ("variants per brief", True),
+    "loops": ("revise loops per brief", False),
+    "seconds": ("seconds per brief", False),
+}
+
+
+def acceptance(evaluation: dict[str, Any]) -> dict[str, bool]:
+    """The issue's bar: beat base on combined reward and raw CTA rate without losing ≥5% distinct-2 or novelty."""
+    raw = evaluation["raw"]
+    ratio = {m: raw["tuned"][m]["mean"] / raw["base"][m]["mean"] if raw["base"][m]["mean"] else 1.0
+             for m in ("distinct_2", "novelty")}
+    return {
+        "combined reward above base (raw drafts)": raw["difference"]["combined"]["mean"] > 0,
+        "raw-draft CTA rate above base": raw["difference"]["cta_rate"]["mean"] > 0,
+        "distinct-2 at least 95% of base": ratio["distinct_2"] >= 0.95,
+        "novelty at least 95% of base": ratio["novelty"] >= 0.95,
+    }
+
+
+def metric_table(stage: dict[str, Any]) -> str:
+    """Markdown table: base, tuned and the paired difference, each with its bootstrap 95% interval."""
+    lines = ["| metric | base | fine-tuned | difference (95% CI) |", "|---|---|---|---|"]
+    for key, (label, _) in METRICS.items():
+        if key not in stage["base"]:
+            continue
+        b, t, d = stage["base"][key], stage["tuned"][key], stage["difference"][key]
+        lines.append(f"| {label} | {_fmt(b)} | {_fmt(t)} | {d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}] |")
+    return "\n".join(lines)
+
+
+def _fmt(cell: dict[str, float]) -> str:
+    return f"{cell['mean']:.3f} [{cell['low']:.3f}, {cell['high']:.3f}]"
+
+
+def write_model_card(path: Path, cfg: FinetuneConfig, summary: dict[str, Any]) -> None:
+    """README.md for the adapter folder (the Hugging Face model-card layout, with YAML front matter)."""
+    training = summary["training"]
+    parts = [
+        "---\nlibrary_name: peft\nbase_model: HuggingFaceTB/SmolLM2-135M-Instruct\nlicense: apache-2.0\n"
+        "tags: [lora, copyloop, marketing-copy]\n---",
+        "# copyloop LoRA adapter for SmolLM2-135M-Instruct",
+        f"Trained by `copyloop finetune` ({cfg.method}). It makes the drafting node's raw drafts closer to what the "
+        "workflow ships: in the brief's tone band, grounded in its facts, within the channel's length, ending in a "
+        "call to action, and unlike past copy and each other.",
+        "## Data",
+        f"{summary['train_briefs']} training briefs from the product catalog shipped in `copyloop/data/catalog` "
+        "(open-source shop demos; sources and licences in its README). Products are split by a hash of their id: one "
+        "in five is validation and never trained on. Human descriptions are used only as past copy that new copy "
+        "must be novel against, never as targets.",
+        f"```json\n{json.dumps(summary['data'], indent=2)}\n```",
+        "## Recipe",
+        f"λ (creativity 0 … conversion 1) = {cfg.balance}. Reward weights after λ (GRPO's `reward_weights`; the SFT "
+        "selection uses the same weighted sum):",
+        f"```json\n{json.dumps(summary['weights'], indent=2)}\n```",
+        f"Config:\n```json\n{cfg.model_dump_json(indent=2)}\n```",
+        f"Training: {training['steps']} steps, {training['seconds']:.0f} s, {training['tokens']} tokens, "
+        f"{training['tokens_per_second']} tokens/s on the machine that trained it.",
+    ]
+    evaluation = summary.get("evaluation")
+    if evaluation:
+        checks = acceptance(evaluation)
+        parts += [
+            "## Before and after (validation products)",
+            "Means over briefs with bootstrap 95% intervals (2,000 resamples); differences are paired by brief.",
+            f"### Raw drafts (the drafting node's output before any critic), {evaluation['raw_briefs']} briefs",
+            metric_table(evaluation["raw"]),
+            f"### After the whole workflow, {evaluation['workflow_briefs']} briefs",
+            metric_table(evaluation["workflow"]),
+            "### Acceptance",
+            "\n".join(f"- {'✅' if ok else '❌'} {label}" for label, ok in checks.items()),
+        ]
+    if (path.parent / "lambda_sweep.png").is_file():
+        parts += ["## λ sweep", "![creativity–conversion trade-off](lambda_sweep.png)"]
+    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")

@@ -1,0 +1,94 @@
+"""Candidate drafts for reward-ranked SFT: the drafting node's own prompts, sampled several times per brief.
+
+Samples are written to a JSONL file brief by brief, so an interrupted run picks up where it stopped. With
+`polish`, each sample is also scored after the workflow's deterministic post-processing (tone, CTA, length):
+the agents act as the teacher, and the model learns to write what they would otherwise have to repair.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from copyloop.agents.drafter import EXEMPLARS_PER_PROMPT, clean_draft, generate
+from copyloop.agents.postprocessor import finish
+from copyloop.agents.prompts import angles, builtin_exemplars, draft_messages
+from copyloop.brief import Brief
+from copyloop.llm.local import LocalChatModel, as_chat
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sampled (or polished) draft for one training brief, with the prompt that produced it."""
+
+    brief_index: int
+    prompt: list[dict[str, str]]
+    text: str
+    source: str  # "sample" | "polished"
+    slot: int = 0  # which of the brief's samples (a polished candidate shares its sample's slot)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+def prompt_for(brief: Brief, slot: int) -> list[dict[str, str]]:
+    """The drafting node's first-pass prompt for variant `slot` (angles rotate as the drafter rotates them)."""
+    pool = angles()
+    exemplars = builtin_exemplars(brief.channel.value)[:EXEMPLARS_PER_PROMPT]
+    return as_chat(draft_messages(brief, pool[slot % len(pool)], exemplars))
+
+
+def sample_candidates(llm: LocalChatModel, briefs: Sequence[Brief], path: Path, *, per_brief: int,
+                      temperature: float, seed: int, batch: int, polish: bool,
+                      progress: Progress | None = None) -> list[Candidate]:
+    """`per_brief` samples for every brief, appended to `path`; briefs already there are not sampled again."""
+    done = {c.brief_index for c in read_candidates(path, len(briefs))}
+    todo = sorted((i for i in range(len(briefs)) if i not in done), key=lambda i: (briefs[i].channel.value, i))
+    per_call = max(1, batch // per_brief)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    finished = len(done)
+    for chunk in _same_channel_chunks(todo, briefs, per_call):
+        channel = briefs[chunk[0]].channel
+        jobs = [(i, slot) for i in chunk for slot in range(per_brief)]
+        prompts = [prompt_for(briefs[i], seed + i + slot) for i, slot in jobs]  # every angle gets trained
+        texts = generate(llm, prompts, channel, temperature=temperature, seed=seed + 7919 * chunk[0])
+        found = []
+        for (i, slot), prompt, raw in zip(jobs, prompts, texts, strict=True):
+            text = clean_draft(raw, channel)
+            found.append(Candidate(i, prompt, text, "sample", slot))
+            if polish and text:
+                found.append(Candidate(i, prompt, finish(text, briefs[i], i + slot), "polished", slot))
+        with path.open("a", encoding="utf-8") as out:
+            out.writelines(c.to_json() + "\n" for c in found)
+        finished += len(chunk)
+        if progress:
+            progress(finished, len(briefs))
+    return read_candidates(path, len(briefs))
+
+
+def _same_channel_chunks(todo: list[int], briefs: Sequence[Brief], size: int) -> list[list[int]]:
+    """Consecutive runs of at most `size` briefs sharing a channel: one generate call each, one token budget."""
+    chunks: list[list[int]] = []
+    for i in todo:
+        if chunks and len(chunks[-1]) < size and briefs[chunks[-1][0]].channel == briefs[i].channel:
+            chunks[-1].append(i)
+        else:
+            chunks.append([i])
+    return chunks
+
+
+def read_candidates(path: Path, briefs: int | None = None) -> list[Candidate]:
+    """Candidates saved so far (of the first `briefs` briefs); a line torn by an interruption is skipped."""
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines() if path.is_file() else []:
+        try:
+            candidate = Candidate(**json.loads(line))
+        except (json.JSONDecodeError, TypeError):
+            continue
+        if briefs is None or candidate.brief_index < briefs:
+            found.append(candidate)
+    return found

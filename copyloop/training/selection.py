@@ -1,0 +1,57 @@
+"""Which sampled drafts become SFT targets: the best by combined reward, under a diversity constraint.
+
+Greedy over all candidates, best first: at most `keep_per_brief` per brief, none closer than `max_similarity`
+(MiniLM cosine) to a sibling already kept, and no opening or ending (first or last three words) in more than
+`max_opening_share` of the kept set, so the model is taught neither one template nor one call to action.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from copyloop.memory.embeddings import embed
+from copyloop.training.config import SftConfig
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def opening(text: str, words: int = 3) -> str:
+    """The first words of a text, lower-cased, punctuation ignored."""
+    return " ".join(_WORD.findall(text.lower())[:words])
+
+
+def ending(text: str, words: int = 3) -> str:
+    """The last words of a text (where a call to action sits), lower-cased, punctuation ignored."""
+    return " ".join(_WORD.findall(text.lower())[-words:])
+
+
+def select_targets(texts: Sequence[str], groups: Sequence[int], rewards: Sequence[float], cfg: SftConfig) -> list[int]:
+    """Indices of the kept candidates, best reward first."""
+    if not texts:
+        return []
+    vectors = embed(list(texts))
+    briefs = len(set(groups))
+    opening_cap = max(1, int(cfg.max_opening_share * briefs * cfg.keep_per_brief))
+    kept: list[int] = []
+    per_group: dict[int, list[int]] = {}
+    shapes: Counter[str] = Counter()
+    seen: set[str] = set()
+    for index in np.argsort(-np.asarray(rewards, dtype=float), kind="stable"):
+        index = int(index)
+        text, group = texts[index], groups[index]
+        siblings = per_group.setdefault(group, [])
+        if (rewards[index] < cfg.min_reward or not text.strip() or text in seen
+                or len(siblings) >= cfg.keep_per_brief
+                or max(shapes["^" + opening(text)], shapes[ending(text) + "$"]) >= opening_cap):
+            continue
+        if siblings and float((vectors[siblings] @ vectors[index]).max()) > cfg.max_similarity:
+            continue
+        kept.append(index)
+        siblings.append(index)
+        shapes.update(["^" + opening(text), ending(text) + "$"])
+        seen.add(text)
+    return kept

@@ -1,0 +1,81 @@
+"""`copyloop finetune` on the real model: the quick SFT preset end to end, resuming, GRPO, and the shipped adapter."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from copyloop.config import Settings
+from copyloop.llm.factory import SHIPPED_ADAPTER, chat_model
+from copyloop.training.catalog import split_briefs
+from copyloop.training.config import CONFIG_DIR, load_config
+from copyloop.training.finetune import finetune
+
+pytestmark = pytest.mark.model
+
+
+def test_quick_sft_preset_through_the_cli_then_resume(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "copyloop", "finetune", "--quick", "--output", str(out)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stderr[-3000:]
+    adapter = out / "adapter"
+    assert (adapter / "adapter_config.json").is_file() and (adapter / "adapter_model.safetensors").is_file()
+    summary = json.loads((out / "summary.json").read_text())
+    kept = summary["data"]["rounds"][0]["kept"]
+    assert 0 < kept <= 12 and summary["training"]["steps"] >= 1 and summary["training"]["tokens"] > 0
+    raw = summary["evaluation"]["raw"]
+    for stage in ("base", "tuned"):
+        for metric in ("combined", "cta_rate", "distinct_2", "novelty", "findings_per_100", "invented_fact_rate"):
+            cell = raw[stage][metric]
+            assert cell["low"] <= cell["mean"] <= cell["high"], (stage, metric, cell)
+    card = (adapter / "README.md").read_text()
+    assert "## Before and after" in card and "raw-draft CTA rate" in card and "λ" in card
+    rows = [json.loads(line) for line in (out / "round-1" / "kept.jsonl").read_text().splitlines()]
+    assert len(rows) == kept and all(r["completion"][0]["content"].strip() for r in rows)
+    train, validation = split_briefs("train"), {f"Product: {b.product_name}\n" for b in split_briefs("validation")}
+    for row in rows:  # targets come from training products only
+        request = row["prompt"][-1]["content"]
+        assert f"Product: {train[row['brief_index']].product_name}\n" in request
+        assert not any(line in request for line in validation)
+
+    # An interruption after the last checkpoint: the adapter is gone, the rerun resumes instead of restarting.
+    shutil.rmtree(out / "round-1" / "adapter")
+    sampled = (out / "round-1" / "candidates.jsonl").read_text()
+    again = subprocess.run([*command, "--no-eval"], capture_output=True, text=True, timeout=1200)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert (out / "round-1" / "candidates.jsonl").read_text() == sampled  # nothing sampled twice
+    stats = json.loads((out / "round-1" / "adapter" / "train_stats.json").read_text())
+    assert stats["resumed_from"] and "checkpoint-" in stats["resumed_from"]
+
+
+def test_grpo_quick_preset_trains_an_adapter_with_the_same_rewards(tmp_path: Path) -> None:
+    cfg = load_config(CONFIG_DIR / "grpo.yaml", quick=True,
+                      overrides={"output_dir": str(tmp_path / "grpo"), "evaluate": False})
+    lines: list[str] = []
+    summary = finetune(cfg, say=lines.append)
+    assert (tmp_path / "grpo" / "adapter" / "adapter_config.json").is_file()
+    assert summary["training"]["steps"] == 2
+    assert set(summary["weights"]) == set(cfg.weights)
+
+
+def test_bad_recipe_is_a_clear_cli_error(tmp_path: Path) -> None:
+    recipe = tmp_path / "bad.yaml"
+    recipe.write_text("sft: {candidates: 0}\n")
+    run = subprocess.run([sys.executable, "-m", "copyloop", "finetune", "--config", str(recipe)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "sft.candidates" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_default_model_is_smollm2_with_the_shipped_adapter_and_untuned_is_the_base() -> None:
+    tuned, base = chat_model(Settings()), chat_model(Settings(tuned=False))
+    assert tuned.adapter_path == str(SHIPPED_ADAPTER) and base.adapter_path is None
+    prompt = [[{"role": "user", "content": "Write an email subject line for the Trail Bottle."}]]
+    a = tuned.bind(max_new_tokens=12, temperature=0, seed=1).batch(prompt)[0].content
+    b = base.bind(max_new_tokens=12, temperature=0, seed=1).batch(prompt)[0].content
+    assert a.strip() and b.strip() and a != b  # the adapter changes what the model writes

@@ -1,0 +1,135 @@
+"""Fine-tuning pieces that need no model weights: sampling and resume, target selection, statistics, outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from copyloop.brief import Brief
+from copyloop.config import Settings
+from copyloop.errors import CopyloopError
+from copyloop.llm.factory import SHIPPED_ADAPTER, adapter_for, model_label
+from copyloop.training.config import SftConfig, load_config
+from copyloop.training.evaluation import compare, summarize
+from copyloop.training.finetune import sibling_scores
+from copyloop.training.model_card import acceptance, metric_table, write_model_card
+from copyloop.training.sampling import Candidate, read_candidates, sample_candidates
+from copyloop.training.selection import ending, opening, select_targets
+from copyloop.training.sweep import axes, plot_sweep
+from tests.fakes import ScriptedChatModel
+
+BRIEFS = [Brief(product_name=f"Trail Bottle {i}", channel=ch, category="Outdoor")
+          for i, ch in enumerate(["email_subject", "product_title", "email_subject"])]
+
+
+def test_sampling_batches_by_channel_polishes_and_resumes(tmp_path: Path) -> None:
+    llm = ScriptedChatModel(script=lambda request, i: f"Here it is: Trail Bottle keeps water cold, take {i}")
+    path = tmp_path / "candidates.jsonl"
+    found = sample_candidates(llm, BRIEFS, path, per_brief=2, temperature=0.9, seed=7, batch=8, polish=True)
+    assert len(llm.calls) == 2  # one call per channel, both email briefs together
+    assert sorted(len(c) for c in llm.calls) == [2, 4]
+    assert {c.source for c in found} == {"sample", "polished"}
+    assert len([c for c in found if c.source == "sample"]) == 6
+    polished = [c for c in found if c.source == "polished"]
+    assert all(c.text != s.text for c, s in zip(polished, [c for c in found if c.source == "sample"], strict=True))
+    assert all(c.prompt[0]["role"] == "system" and c.prompt[-1]["role"] == "user" for c in found)
+    with path.open("a") as out:
+        out.write('{"brief_index": 9, "prompt": [], "te')  # a line torn by a kill
+    again = sample_candidates(llm, BRIEFS, path, per_brief=2, temperature=0.9, seed=7, batch=8, polish=True)
+    assert len(llm.calls) == 2 and len(again) == len(found) == len(read_candidates(path))
+
+
+def test_selection_keeps_the_best_under_every_constraint() -> None:
+    texts = ["Cold water on every trail.", "Cold water on every trail!", "A bottle that goes the distance.",
+             "Cold water on every trail, all day.", "Lamp light for late readers.", "", "Weak draft."]
+    groups = [0, 0, 0, 1, 1, 1, 1]
+    rewards = [0.9, 0.89, 0.7, 0.95, 0.8, 0.99, 0.3]
+    cfg = SftConfig(keep_per_brief=2, min_reward=0.5, max_similarity=0.9, max_opening_share=1.0)
+    kept = select_targets(texts, groups, rewards, cfg)
+    assert kept == [3, 0, 4, 2]  # best first; blank, weak and the near-twin #1 are out
+    one_opening = select_targets(texts, groups, rewards, cfg.model_copy(update={"max_opening_share": 0.25}))
+    assert [opening(texts[i]) for i in one_opening].count("cold water on") == 1
+    assert select_targets([], [], [], cfg) == []
+
+
+def test_selection_caps_a_shared_ending_like_one_call_to_action() -> None:
+    texts = [f"{thing} for every day. Get yours today." for thing in ("A bottle", "A lamp", "A tent", "A mug")]
+    texts.append("A stool that folds flat. Shop now.")
+    cfg = SftConfig(keep_per_brief=1, min_reward=0.0, max_opening_share=0.4)  # cap: int(0.4 * 5) = 2
+    kept = select_targets(texts, [0, 1, 2, 3, 4], [0.9, 0.8, 0.7, 0.6, 0.1], cfg)
+    assert kept == [0, 1, 4]
+    assert [ending(texts[i]) for i in kept] == ["get yours today", "get yours today", "flat shop now"]
+
+
+def test_polished_candidates_share_their_sample_sibling_score() -> None:
+    prompt = [{"role": "user", "content": "x"}]
+    candidates = [Candidate(0, prompt, "Cold water on every trail.", "sample", 0),
+                  Candidate(0, prompt, "Cold water on every trail. Shop now.", "polished", 0),
+                  Candidate(0, prompt, "Cold water on every trail!", "sample", 1),
+                  Candidate(1, prompt, "A lamp for late readers.", "sample", 0)]
+    scores = sibling_scores(candidates)
+    assert scores[0] == scores[1] < 0.1  # its twin sample #2 is a near-duplicate; its own polish is not counted
+    assert scores[3] == 1.0  # alone in its brief
+
+
+def test_bootstrap_intervals_cover_the_mean_and_pair_by_brief() -> None:
+    rng = np.random.default_rng(1)
+    base = [{"combined": float(x)} for x in rng.normal(0.5, 0.05, 40)]
+    tuned = [{"combined": r["combined"] + 0.1} for r in base]
+    s = summarize(base)["combined"]
+    assert s["low"] < s["mean"] < s["high"]
+    d = compare(base, tuned)["combined"]
+    assert d["mean"] == pytest.approx(0.1) and d["low"] == pytest.approx(0.1) and d["ratio"] > 1.1
+    noisy = compare(base, [{"combined": float(x)} for x in rng.normal(0.5, 0.05, 40)])["combined"]
+    assert noisy["low"] < 0 < noisy["high"]
+    with pytest.raises(ValueError, match="same briefs"):
+        compare(base, tuned[:3])
+
+
+def _stage(base: float, tuned: float) -> dict:
+    cell = lambda v: {"mean": v, "low": v - 0.01, "high": v + 0.01}  # noqa: E731
+    names = ("combined", "cta_rate", "distinct_2", "novelty")
+    return {"base": {n: cell(base) for n in names}, "tuned": {n: cell(tuned) for n in names},
+            "difference": {n: {**cell(tuned - base), "ratio": tuned / base} for n in names}}
+
+
+def test_acceptance_and_model_card(tmp_path: Path) -> None:
+    good = {"raw": _stage(0.5, 0.6), "workflow": _stage(0.8, 0.8), "raw_briefs": 30, "workflow_briefs": 10}
+    assert all(acceptance(good).values())
+    worse = {**good, "raw": _stage(0.5, 0.4)}
+    assert not any(acceptance(worse).values())
+    assert "| combined reward | 0.500 [0.490, 0.510] | 0.600" in metric_table(good["raw"])
+    cfg = load_config(quick=True)
+    summary = {"train_briefs": 12, "data": {"rounds": []}, "weights": {"cta": 1.0},
+               "training": {"steps": 3, "seconds": 10.0, "tokens": 900, "tokens_per_second": 90.0},
+               "evaluation": good}
+    card = tmp_path / "README.md"
+    write_model_card(card, cfg, summary)
+    text = card.read_text()
+    assert text.startswith("---\nlibrary_name: peft") and "✅ raw-draft CTA rate above base" in text
+    assert "λ (creativity 0 … conversion 1) = 0.5" in text
+
+
+def test_sweep_plot_is_written(tmp_path: Path) -> None:
+    point = {"novelty": 0.6, "sibling_diversity": 0.4, "cta": 0.5, "sentiment_fit": 0.9, "grounding": 0.4}
+    assert axes(point) == (pytest.approx(0.5), pytest.approx(0.6))
+    points = {"base": point, "0.2": {**point, "novelty": 0.8}, "0.8": {**point, "cta": 0.9}}
+    plot_sweep(points, tmp_path / "sweep.png")
+    assert (tmp_path / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_shipped_adapter_is_the_default_and_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (SHIPPED_ADAPTER / "adapter_config.json").is_file()
+    assert (SHIPPED_ADAPTER / "README.md").is_file()
+    assert adapter_for(Settings()) == str(SHIPPED_ADAPTER)
+    assert model_label(Settings()).endswith("+copyloop-lora")
+    assert adapter_for(Settings(tuned=False)) is None
+    assert adapter_for(Settings(adapter_path="/x")) == "/x"
+    assert adapter_for(Settings(backend="transformers", model_path="/m")) is None
+    monkeypatch.setenv("COPYLOOP_TUNED", "0")
+    assert Settings.from_env().tuned is False
+    monkeypatch.setenv("COPYLOOP_TUNED", "maybe")
+    with pytest.raises(CopyloopError, match="COPYLOOP_TUNED='maybe'"):
+        Settings.from_env()
