@@ -53,3 +53,10 @@ def effective_weights(weights: Mapping[str, float] | None = None, balance: float
             w *= 2 * balance
         scaled[name] = float(w)
     return scaled
+
+
+def creativity_conversion(components: Mapping[str, float]) -> tuple[float, float]:
+    """The two axes of the trade-off λ moves along: mean creativity term and mean conversion term."""
+    creativity = [components[name] for name in sorted(CREATIVITY)]
+    conversion = [components[name] for name in sorted(CONVERSION)]
+    return sum(creativity) / len(creativity), sum(conversion) / len(conversion)

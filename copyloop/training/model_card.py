@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from copyloop.tools.scoring import creativity_conversion
 from copyloop.training.config import FinetuneConfig
 
 # Metric → (label, higher is better). The order is the order of the tables.
@@ -54,6 +55,16 @@ def metric_table(stage: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def sweep_table(points: dict[str, dict[str, float]]) -> str:
+    """Markdown table of the λ sweep: both axes and the figures behind them."""
+    lines = ["| λ | creativity | conversion | novelty | distinct-2 | CTA rate | combined |", "|---|" * 6 + "---|"]
+    for label, m in points.items():
+        creativity, conversion = creativity_conversion(m)
+        lines.append(f"| {label} | {creativity:.3f} | {conversion:.3f} | {m['novelty']:.3f} | {m['distinct_2']:.3f} | "
+                     f"{m['cta_rate']:.3f} | {m['combined']:.3f} |")
+    return "\n".join(lines)
+
+
 def _fmt(cell: dict[str, float]) -> str:
     return f"{cell['mean']:.3f} [{cell['low']:.3f}, {cell['high']:.3f}]"
 
@@ -95,6 +106,11 @@ def write_model_card(path: Path, cfg: FinetuneConfig, summary: dict[str, Any]) -
             "### Acceptance",
             "\n".join(f"- {'✅' if ok else '❌'} {label}" for label, ok in checks.items()),
         ]
-    if (path.parent / "lambda_sweep.png").is_file():
-        parts += ["## λ sweep", "![creativity–conversion trade-off](lambda_sweep.png)"]
+    if summary.get("sweep"):
+        parts += ["## λ sweep",
+                  f"One adapter per λ, each trained for {cfg.sweep.train_steps} steps on targets re-selected from the "
+                  f"same candidates; raw drafts on {cfg.sweep.eval_briefs} validation briefs.",
+                  sweep_table(summary["sweep"])]
+        if (path.parent / "lambda_sweep.png").is_file():
+            parts.append("![creativity–conversion trade-off](lambda_sweep.png)")
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")

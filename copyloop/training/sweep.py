@@ -8,6 +8,7 @@ sibling diversity) against conversion (CTA, sentiment fit, grounding). The base 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,19 +19,14 @@ from copyloop.config import Settings
 from copyloop.llm.local import LocalChatModel
 from copyloop.llm.smollm2 import converted_model_dir
 from copyloop.tools.rewards import NoveltyReward, combined_rewards, reward_functions, reward_table
-from copyloop.tools.scoring import CONVERSION, CREATIVITY
+from copyloop.tools.scoring import creativity_conversion
 from copyloop.training.catalog import split_briefs
 from copyloop.training.config import FinetuneConfig
 from copyloop.training.evaluation import brief_metrics, raw_drafts
 from copyloop.training.finetune import eval_memory, past_copy, sample_round, targets
+from copyloop.training.model_card import write_model_card
 from copyloop.training.selection import select_targets
 from copyloop.training.trainers import train_sft
-
-
-def axes(metrics: dict[str, float]) -> tuple[float, float]:
-    """(creativity, conversion): the means of the components scoring.py files under each."""
-    return (float(np.mean([metrics[m] for m in sorted(CREATIVITY)])),
-            float(np.mean([metrics[m] for m in sorted(CONVERSION)])))
 
 
 def lambda_sweep(cfg: FinetuneConfig, settings: Settings | None = None,
@@ -70,7 +66,20 @@ def lambda_sweep(cfg: FinetuneConfig, settings: Settings | None = None,
             points[label] = {name: float(np.mean([r[name] for r in rows])) for name in rows[0]}
     (out / "sweep.json").write_text(json.dumps(points, indent=2))
     plot_sweep(points, out / "lambda_sweep.png")
+    _add_to_model_card(cfg, points, out / "lambda_sweep.png")
     return points
+
+
+def _add_to_model_card(cfg: FinetuneConfig, points: dict[str, dict[str, float]], plot: Path) -> None:
+    """Put the plot and its numbers beside the run's adapter, when the run has one."""
+    adapter, summary_file = cfg.output_dir / "adapter", cfg.output_dir / "summary.json"
+    if not (adapter / "adapter_config.json").is_file() or not summary_file.is_file():
+        return
+    shutil.copyfile(plot, adapter / plot.name)
+    summary = json.loads(summary_file.read_text())
+    summary["sweep"] = points
+    summary_file.write_text(json.dumps(summary, indent=2))
+    write_model_card(adapter / "README.md", cfg, summary)
 
 
 def plot_sweep(points: dict[str, dict[str, float]], path: Path) -> None:
@@ -81,13 +90,13 @@ def plot_sweep(points: dict[str, dict[str, float]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=120)
-    tuned = [(float(k), *axes(v)) for k, v in points.items() if k != "base"]
+    tuned = [(float(k), *creativity_conversion(v)) for k, v in points.items() if k != "base"]
     tuned.sort()
     ax.plot([p[1] for p in tuned], [p[2] for p in tuned], "o-", color="tab:blue", label="fine-tuned, by λ")
     for balance, x, y in tuned:
         ax.annotate(f"λ={balance:g}", (x, y), textcoords="offset points", xytext=(6, 6))
     if "base" in points:
-        bx, by = axes(points["base"])
+        bx, by = creativity_conversion(points["base"])
         ax.plot([bx], [by], "s", color="tab:gray", label="base SmolLM2")
     ax.set_xlabel("creativity: mean of novelty and sibling diversity")
     ax.set_ylabel("conversion: mean of CTA, sentiment fit, grounding")

@@ -11,13 +11,14 @@ from copyloop.brief import Brief
 from copyloop.config import Settings
 from copyloop.errors import CopyloopError
 from copyloop.llm.factory import SHIPPED_ADAPTER, adapter_for, model_label
+from copyloop.tools.scoring import creativity_conversion
 from copyloop.training.config import SftConfig, load_config
 from copyloop.training.evaluation import compare, summarize
 from copyloop.training.finetune import sibling_scores
 from copyloop.training.model_card import acceptance, metric_table, write_model_card
 from copyloop.training.sampling import Candidate, read_candidates, sample_candidates
 from copyloop.training.selection import ending, opening, select_targets
-from copyloop.training.sweep import axes, plot_sweep
+from copyloop.training.sweep import plot_sweep
 from tests.fakes import ScriptedChatModel
 
 BRIEFS = [Brief(product_name=f"Trail Bottle {i}", channel=ch, category="Outdoor")
@@ -109,12 +110,16 @@ def test_acceptance_and_model_card(tmp_path: Path) -> None:
     write_model_card(card, cfg, summary)
     text = card.read_text()
     assert text.startswith("---\nlibrary_name: peft") and "✅ raw-draft CTA rate above base" in text
-    assert "λ (creativity 0 … conversion 1) = 0.5" in text
+    assert "λ (creativity 0 … conversion 1) = 0.5" in text and "## λ sweep" not in text
+    point = {"novelty": 0.6, "sibling_diversity": 0.4, "cta": 0.5, "sentiment_fit": 0.9, "grounding": 0.4,
+             "distinct_2": 0.9, "cta_rate": 0.5, "combined": 0.7}
+    write_model_card(card, cfg, {**summary, "sweep": {"base": point, "0.2": point}})
+    assert "| 0.2 | 0.500 | 0.600 | 0.600 | 0.900 | 0.500 | 0.700 |" in card.read_text()
 
 
 def test_sweep_plot_is_written(tmp_path: Path) -> None:
     point = {"novelty": 0.6, "sibling_diversity": 0.4, "cta": 0.5, "sentiment_fit": 0.9, "grounding": 0.4}
-    assert axes(point) == (pytest.approx(0.5), pytest.approx(0.6))
+    assert creativity_conversion(point) == (pytest.approx(0.5), pytest.approx(0.6))
     points = {"base": point, "0.2": {**point, "novelty": 0.8}, "0.8": {**point, "cta": 0.9}}
     plot_sweep(points, tmp_path / "sweep.png")
     assert (tmp_path / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
