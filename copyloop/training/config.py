@@ -80,8 +80,8 @@ class SweepConfig(_Section):
     """The λ sweep: one small adapter per λ from the same candidate pool, raw drafts measured on validation."""
 
     balances: list[float] = Field(default=[0.2, 0.5, 0.8], min_length=2, max_length=9)
-    train_steps: int = Field(default=10, ge=1)
-    eval_briefs: int = Field(default=8, ge=1)
+    train_steps: int = Field(default=4, ge=1)
+    eval_briefs: int = Field(default=6, ge=1)
 
     @field_validator("balances")
     @classmethod
