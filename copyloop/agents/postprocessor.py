@@ -67,7 +67,11 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     text = nudge_into_band(text, brief.sentiment_band)
     placement = place_cta(text, brief, rotation=rotation)
     suffix = placement.cta if placement.text.rstrip().endswith(placement.cta) else None
-    return fit_length(placement.text, spec.max_chars, keep_suffix=suffix)
+    fitted = fit_length(placement.text, spec.max_chars, keep_suffix=suffix)
+    if find_cta(fitted, brief.cta_goal) is None:  # the cut took a mid-copy CTA with it: add one that fits
+        again = place_cta(fitted, brief, rotation=rotation)
+        fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
+    return fitted
 
 
 def recheck(variant: Variant, brief: Brief) -> None:
@@ -88,7 +92,7 @@ def recheck(variant: Variant, brief: Brief) -> None:
 
 
 def final_checks(variant: Variant, brief: Brief) -> None:
-    """Block copy whose final tone or length is not what was asked for (tone repairs can cut whole sentences)."""
+    """Block copy whose final tone, length or CTA is not what was asked for (repairs can cut whole sentences)."""
     low, high = brief.sentiment_band
     spec = channel_spec(brief.channel)
     score = sentiment_score(variant.text)
@@ -97,6 +101,8 @@ def final_checks(variant: Variant, brief: Brief) -> None:
         problem = f"tone {score:+.2f} outside the target band {low:+.2f}..{high:+.2f}"
     elif not length_ok(variant.text, brief.channel):
         problem = f"length {len(variant.text)} outside the {spec.label} limits {spec.min_chars}..{spec.max_chars}"
+    elif find_cta(variant.text, brief.cta_goal) is None:
+        problem = "no call to action left after clean-up"
     if variant.status == "ok" and problem:
         variant.status = "blocked"
         variant.blocked_reason = problem
