@@ -135,8 +135,9 @@ def _keep(candidates: list[Candidate], train: list[Brief], rewards: dict[str, Re
           cfg: FinetuneConfig) -> list[dict[str, Any]]:
     """Score every candidate with the shared rewards and keep the best under the diversity constraint."""
     texts = [c.text for c in candidates]
+    others = {name: f for name, f in rewards.items() if name != "sibling_diversity"}  # twin-aware below
     table = reward_table([str(c.brief_index) for c in candidates], texts,
-                         [train[c.brief_index] for c in candidates], rewards)
+                         [train[c.brief_index] for c in candidates], others)
     table["sibling_diversity"] = sibling_scores(candidates)
     combined = combined_rewards(table, cfg.weights, cfg.balance)
     chosen = select_targets(texts, [c.brief_index for c in candidates], combined, cfg.sft)
