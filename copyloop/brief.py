@@ -237,3 +237,43 @@ def load_brief(path: str | Path) -> Brief:
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise BriefError([f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}"]) from None
     return brief_from_dict(data)
+
+
+MAX_BRIEF_SET_BYTES = 16 * 1024 * 1024
+
+
+def load_briefs(path: str | Path) -> list[Brief]:
+    """Read a brief set: JSONL (one brief a line), or a JSON/YAML list; errors name the line or item."""
+    path = Path(path)
+    if not path.is_file():
+        raise BriefError([f"{path}: no such file"])
+    if (size := path.stat().st_size) > MAX_BRIEF_SET_BYTES:
+        raise BriefError([f"{path}: file is {size} bytes; a brief set may be at most {MAX_BRIEF_SET_BYTES}"])
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() == ".jsonl":
+        items: list[tuple[str, Any]] = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    items.append((f"line {number}", json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    raise BriefError([f"{path} line {number}: not valid JSON: {exc}"]) from None
+    else:
+        try:
+            data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        except (json.JSONDecodeError, yaml.YAMLError) as exc:
+            raise BriefError([f"{path}: not valid {path.suffix.lstrip('.').upper() or 'YAML'}: {exc}"]) from None
+        if not isinstance(data, list):
+            raise BriefError([f"{path}: expected a list of briefs, got {type(data).__name__}"])
+        items = [(f"item {number}", item) for number, item in enumerate(data, start=1)]
+    if not items:
+        raise BriefError([f"{path}: holds no briefs"])
+    briefs, problems = [], []
+    for where, item in items:
+        try:
+            briefs.append(brief_from_dict(item))
+        except BriefError as exc:
+            problems += [f"{path} {where}: {p}" for p in exc.problems]
+    if problems:
+        raise BriefError(problems)
+    return briefs

@@ -131,15 +131,18 @@ def show_result(result: Result) -> None:
                   show_lines=True, expand=True)
     table.add_column("#", width=2)
     table.add_column("variant", ratio=4, min_width=28, overflow="fold")
-    for column in ("sent.", "novel", "len", "score"):
+    for column in ("sent.", "novel", "len", "pred. CTR", "score"):
         table.add_column(column, overflow="fold")
     table.add_column("findings", ratio=1, min_width=12, overflow="fold")
     for v in result.variants:
         findings = ", ".join(f.rule_id + (" (fixed)" if f.fixed else "") for f in v.findings) or "-"
         text = v.text if v.status == "ok" else f"[red]BLOCKED[/] {v.blocked_reason}\n[dim]{v.text}[/]"
         table.add_row(str(v.rank or v.id), text, f"{v.scores.sentiment:+.2f}", f"{v.scores.novelty:.2f}",
-                      str(v.scores.length), f"{v.scores.overall:.2f}", findings)
+                      str(v.scores.length), f"{v.scores.predicted_ctr:.2f}x", f"{v.scores.overall:.2f}", findings)
     console.print(table)
+    reference = "the human-written copy" if result.brief.reference_copy else "the variants' mean"
+    console.print(f"[dim]pred. CTR: the click model's CTR relative to {reference}; a proxy learned from news "
+                  "headline A/B tests, not a measured e-commerce CTR.[/]")
     console.print(f"distinct-2 {result.distinct_2:.2f} · loops {result.rounds or {}} · {result.seconds:.1f}s · "
                   f"stored {len(result.stored_ids)} in memory")
     for warning in result.input_warnings:
@@ -286,3 +289,53 @@ def finetune(
     minutes = summary["minutes"]
     console.print(f"[bold green]done[/] in {minutes.get('with_evaluation', minutes['training_total'])} min; model "
                   f"card: {recipe.output_dir / 'adapter' / 'README.md'}")
+
+
+@app.command("train-click-model")
+def train_click_model(
+    data: Annotated[Path | None, typer.Option(help="Upworthy-style A/B test parquet (default: the bundled "
+                                                    "archive in copyloop/data/upworthy).")] = None,
+    output: Annotated[Path, typer.Option(help="Folder for weights.npy, card.json and README.md; "
+                                              "copyloop/models/click-model replaces the shipped one.")]
+    = Path("runs/click-model"),
+    validation_share: Annotated[float, typer.Option(min=0.05, max=0.5, help="Share of the latest tests held "
+                                                                            "out for validation.")] = 0.2,
+) -> None:
+    """Retrain the click model (predicted relative CTR) on real headline A/B tests and write its card."""
+    from copyloop.training.click_training import model_card_markdown
+    from copyloop.training.click_training import train_click_model as train
+
+    try:
+        model = train(data, validation_share, say=lambda line: console.print(line, markup=False, highlight=False))
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    model.save(output)
+    (output / "README.md").write_text(model_card_markdown(model))
+    console.print(f"[bold green]done[/]: {output}")
+
+
+@app.command("eval")
+def evaluate(
+    briefs: Annotated[Path | None, typer.Option(help="Brief set: JSONL (one brief a line) or a JSON/YAML list "
+                                                      "(default: the 32 shipped validation products).")] = None,
+    configs: Annotated[str, typer.Option(help="Comma-separated: baseline, workflow, finetuned, human.")]
+    = "baseline,workflow,finetuned,human",
+    output: Annotated[Path, typer.Option(help="Folder for report.md, report.json, texts.json and plots.")]
+    = Path("runs/eval"),
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N briefs.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Compare configurations over a brief set: a Markdown/JSON report with intervals, plots, simulated A/B tests."""
+    from copyloop.brief import load_briefs
+    from copyloop.evaluation.report import EVAL_BRIEFS, parse_configs, run_eval
+
+    try:
+        names = parse_configs(configs)
+        brief_set = load_briefs(briefs or EVAL_BRIEFS)[:limit]
+        run_eval(brief_set, names, output, settings_from(home),
+                 say=lambda line: console.print(line, markup=False, highlight=False))
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    console.print(f"[bold green]done[/]: {output / 'report.md'}")

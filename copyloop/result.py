@@ -35,6 +35,8 @@ class Scores(BaseModel):
     length_ok: bool = False
     grounding: float = 0.0
     compliance_penalty: float = 0.0
+    predicted_ctr: float = 1.0  # click model: CTR as a multiple of the reference copy's (or the siblings' mean)
+    win_probability: float = 0.5  # click model: chance of out-clicking the average sibling
     overall: float = 0.0
 
 

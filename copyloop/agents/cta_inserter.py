@@ -10,12 +10,12 @@ from copyloop.tools.cta import place_cta
 
 
 def cta_insert(state: CopyState) -> dict:
-    """Place a CTA in each live variant, rotating phrases across siblings."""
+    """Place a CTA in each live variant: the phrase its draft was asked for, so siblings end differently."""
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
-    for position, variant in enumerate(live(variants)):
+    for variant in live(variants):
         before = variant.text
-        placement = place_cta(variant.text, brief, rotation=position)
+        placement = place_cta(variant.text, brief, rotation=variant.id - 1)
         variant.text, variant.cta = placement.text, placement.cta
         variant.scores.cta_present = True
         reason = f"added '{placement.cta}' for goal {brief.cta_goal.value}" if placement.added \

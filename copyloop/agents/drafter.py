@@ -9,7 +9,7 @@ from __future__ import annotations
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
-from copyloop.agents.prompts import Exemplar, angles, builtin_exemplars, draft_messages
+from copyloop.agents.prompts import Exemplar, angles, builtin_exemplars, draft_messages, suggested_cta
 from copyloop.brief import Brief, Channel
 from copyloop.config import Settings
 from copyloop.graphs.context import CopyContext
@@ -36,7 +36,8 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     exemplars = find_exemplars(brief, ctx.copy_memory())
     guidance = state.get("guidance")
     k = ctx.settings.candidates or channel_spec(brief.channel).candidates
-    conversations = [draft_messages(brief, angle_of(v), exemplars, feedback=v.feedback or guidance)
+    conversations = [draft_messages(brief, angle_of(v), exemplars, feedback=v.feedback or guidance,
+                                    cta=suggested_cta(brief, v.id - 1))
                      for v in todo for _ in range(k)]
     passes = sum((state.get("rounds") or {}).values())
     texts = generate(ctx.chat_model(), conversations, brief.channel,

@@ -29,9 +29,9 @@ def postprocess(state: CopyState) -> dict:
     """Bring every live variant into its final, checked form."""
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
-    for position, variant in enumerate(live(variants)):
+    for variant in live(variants):
         before = variant.text
-        variant.text = finish(variant.text, brief, position)
+        variant.text = finish(variant.text, brief, variant.id - 1)
         variant.note("postprocess", "clean up", "whitespace, channel emoji/punctuation policy, tone, CTA, length",
                      before=before)
         recheck(variant, brief)

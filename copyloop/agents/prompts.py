@@ -9,6 +9,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from copyloop.brief import Brief
 from copyloop.tools.channels import channel_spec
+from copyloop.tools.cta import cta_phrases
 from copyloop.tools.injection import neutralize
 from copyloop.tools.rulebook import load_rules
 
@@ -51,6 +52,12 @@ def fact_lines(brief: Brief) -> list[str]:
     return [line for line in (neutralize(f) for f in brief.facts()) if line and not line.endswith(":")]
 
 
+def suggested_cta(brief: Brief, slot: int) -> str:
+    """The CTA a variant is asked to end with: rotated by slot, so siblings close differently by design."""
+    phrases = cta_phrases(brief.cta_goal, brief.channel)
+    return phrases[slot % len(phrases)]
+
+
 def _request(facts: list[str], brief: Brief, angle: Angle, constraints: bool = True) -> str:
     spec = channel_spec(brief.channel)
     tone = neutralize(brief.tone) or "friendly"
@@ -72,6 +79,7 @@ def draft_messages(
     exemplars: list[Exemplar],
     feedback: str | None = None,
     avoid: list[str] | None = None,
+    cta: str | None = None,
 ) -> list[BaseMessage]:
     """The conversation that asks for one variant: system rules, few-shot examples, then this brief."""
     messages: list[BaseMessage] = [SystemMessage(SYSTEM)]
@@ -79,6 +87,8 @@ def draft_messages(
         messages += [HumanMessage(_request(list(example.facts), brief, angle, constraints=False)),
                      AIMessage(example.copy)]
     request = _request(fact_lines(brief), brief, angle)
+    if cta:
+        request += f'\nEnd with this call to action: "{cta}"'
     if avoid:
         request += "\nSay it differently from: " + " / ".join(f'"{a[:120]}"' for a in avoid)
     if feedback:

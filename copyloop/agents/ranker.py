@@ -1,4 +1,4 @@
-"""Ranker: puts one combined score on every variant and orders them, best first.
+"""Ranker: puts the click model's predicted CTR and one combined score on every variant, and orders them.
 
 Returns the best N shippable variants (spares beyond N are let go), followed by the blocked ones with their
 reasons only when fewer than N could ship; the combined score is the one fine-tuning and reports use.
@@ -6,8 +6,11 @@ reasons only when fewer than N could ship; the combined score is the one fine-tu
 
 from __future__ import annotations
 
+import numpy as np
+
 from copyloop.graphs.state import CopyState
 from copyloop.result import Variant
+from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.scoring import combined_score
 from copyloop.tools.sentiment import sentiment_fit
 
@@ -16,6 +19,7 @@ def rank(state: CopyState) -> dict:
     """Score and order the variants."""
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
+    predict_clicks(variants, brief.reference_copy)
     for variant in variants:
         variant.scores.overall = round(combined_score(components(variant, brief.sentiment_band)), 4)
     variants.sort(key=lambda v: (v.status != "ok", -v.scores.overall, v.id))
@@ -24,6 +28,25 @@ def rank(state: CopyState) -> dict:
     for position, variant in enumerate(shipped + held, start=1):
         variant.rank = position
     return {"variants": shipped + held}
+
+
+def predict_clicks(variants: list[Variant], reference: str | None) -> None:
+    """Put the click model's predictions on every variant with text, relative to its shippable siblings.
+
+    Predicted CTR is a multiple of the brief's human-written copy when there is one, else of the siblings' mean.
+    """
+    scored = [v for v in variants if v.text.strip()]
+    if not scored:
+        return
+    model = shipped_click_model()
+    scores = model.scores([v.text for v in scored])
+    ok = [s for s, v in zip(scores, scored, strict=True) if v.status == "ok"]
+    centre = float(np.mean(ok if ok else scores))
+    base = float(model.scores([reference])[0]) if reference else centre
+    for variant, win, multiple in zip(scored, model.win_probability(scores, centre), model.ctr_multiple(scores, base),
+                                      strict=True):
+        variant.scores.win_probability = round(float(win), 4)
+        variant.scores.predicted_ctr = round(float(multiple), 4)
 
 
 def components(variant: Variant, band: tuple[float, float]) -> dict[str, float]:
@@ -37,4 +60,5 @@ def components(variant: Variant, band: tuple[float, float]) -> dict[str, float]:
         "length_fit": 1.0 if s.length_ok else 0.0,
         "grounding": s.grounding,
         "compliance": max(0.0, 1.0 - s.compliance_penalty),
+        "predicted_ctr": s.win_probability,
     }

@@ -47,11 +47,50 @@ def _detectors(goal: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in [*entry.get("detect", []), *(rf"\b{x}\b" for x in literal)])
 
 
+def cta_spans(text: str, goal: CtaGoal | None = None) -> list[tuple[int, int]]:
+    """Every CTA for the goal (or for any goal) in the text, left to right; overlapping matches merged."""
+    goals = [CtaGoal(goal).value] if goal else list(_library())
+    hits = sorted((m.span() for g in goals for d in _detectors(g) for m in d.finditer(text)),
+                  key=lambda span: (span[0], -span[1]))
+    merged: list[tuple[int, int]] = []
+    for start, end in hits:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def find_cta(text: str, goal: CtaGoal | None = None) -> tuple[int, int] | None:
     """Span of the first CTA for the goal (or for any goal) in the text, if there is one."""
-    goals = [CtaGoal(goal).value] if goal else list(_library())
-    hits = [m.span() for g in goals for d in _detectors(g) for m in [d.search(text)] if m]
-    return min(hits, key=lambda span: (span[0], -span[1])) if hits else None
+    spans = cta_spans(text, goal)
+    return spans[0] if spans else None
+
+
+# Where copy splits into fragments that can stand alone: sentence ends, and the dashes and bars of one-liners.
+_FRAGMENT_BREAK = re.compile(r"((?<=[.!?…])\s+|\s+[-–—|]\s+)")
+
+
+def consolidate_ctas(text: str, brief: Brief) -> str:
+    """One CTA, at the end: stacked stand-alone CTAs ("Shop now - Buy now!") are cut to the last one, moved last.
+
+    Only fragments that are nothing but a CTA are moved or dropped; a CTA woven into a sentence stays put.
+    """
+    tokens = _FRAGMENT_BREAK.split(text.strip())
+    pieces, breaks = tokens[0::2], ["", *tokens[1::2]]
+    alone = [i for i, piece in enumerate(pieces) if _is_bare_cta(piece, brief.cta_goal)]
+    if not alone or alone == [len(pieces) - 1]:
+        return text
+    body = "".join(breaks[i] + pieces[i] if kept else pieces[i]
+                   for kept, i in enumerate(i for i in range(len(pieces)) if i not in alone))
+    kept = pieces[alone[-1]].strip()
+    return _join(body.strip(), kept[:1].upper() + kept[1:], brief.channel)
+
+
+def _is_bare_cta(piece: str, goal: CtaGoal) -> bool:
+    core = piece.strip(" .!?…,;:")
+    covered = sum(end - start for start, end in cta_spans(core, goal))
+    return bool(core) and covered >= 0.75 * len(core)
 
 
 def has_cta(text: str, goal: CtaGoal | None = None) -> bool:
@@ -66,11 +105,12 @@ def without_cta(text: str, goal: CtaGoal | None = None) -> str:
 
 
 def place_cta(text: str, brief: Brief, rotation: int = 0) -> CtaPlacement:
-    """Ensure exactly one CTA: keep one already there, else add one that fits the channel's limit.
+    """Ensure one CTA: keep one already there (stacked ones consolidated), else add one that fits the limit.
 
     `rotation` picks a different phrase per variant so siblings do not all end alike. The copy body is
     shortened at a word boundary when that is the only way to make room.
     """
+    text = consolidate_ctas(text, brief)
     existing = find_cta(text, brief.cta_goal)
     if existing:
         return CtaPlacement(text=text, cta=text[existing[0]:existing[1]], span=existing, added=False)
@@ -113,13 +153,18 @@ def _join(body: str, cta: str, channel: Channel) -> str:
 
 def cta_reward(prompts: list[Any] | None, completions: list[Any], briefs: list[Any] | None = None,
                **kw: Any) -> list[float]:
-    """trl-shaped reward: 1 for a CTA of the brief's goal near the end, 0.5 elsewhere, 0 for none."""
+    """trl-shaped reward: 1 for one CTA of the brief's goal near the end, 0.5 elsewhere, 0 for none.
+
+    Stacked CTAs ("Shop now - Buy now - Order now") divide the score by their count: one clear ask converts.
+    """
     scores = []
     for completion, brief in zip(completions, reward_briefs(completions, briefs, kw), strict=True):
         text = completion_text(completion)
-        span = find_cta(text, brief.cta_goal)
-        if span is None:
+        spans = cta_spans(text, brief.cta_goal)
+        if not spans:
             scores.append(0.0)
-        else:
-            scores.append(1.0 if span[1] >= len(text.rstrip(" .!")) - 2 or len(text) - span[1] <= 40 else 0.5)
+            continue
+        last = spans[-1][1]
+        placed = 1.0 if last >= len(text.rstrip(" .!")) - 2 or len(text) - last <= 40 else 0.5
+        scores.append(placed / len(spans))
     return scores

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from copyloop.memory.embeddings import embed
+from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.compliance import compliance_reward
 from copyloop.tools.cta import cta_reward
 from copyloop.tools.diversity import repetition_reward
@@ -69,15 +70,10 @@ def sibling_diversity_reward(prompts: Sequence[Any] | None, completions: Sequenc
     GRPO samples a group of completions per prompt; this pays each for being unlike its siblings, the same
     measure the diversity checker applies to variants. A completion alone in its group scores 1.
     """
-    n = len(completions)
-    keys = kw.get("group") or [prompt_key(p) for p in (prompts if prompts is not None else [""] * n)]
-    groups: dict[str, list[int]] = defaultdict(list)
-    for index, key in enumerate(keys):
-        groups[str(key)].append(index)
     texts = [completion_text(c) for c in completions]
     vectors = embed(texts)
-    rewards = [1.0] * n
-    for members in groups.values():
+    rewards = [1.0] * len(texts)
+    for members in _sibling_groups(prompts, len(texts), kw.get("group")):
         if len(members) < 2:
             continue
         similarity = vectors[members] @ vectors[members].T
@@ -85,6 +81,30 @@ def sibling_diversity_reward(prompts: Sequence[Any] | None, completions: Sequenc
         for row, index in enumerate(members):
             rewards[index] = float(1.0 - max(0.0, similarity[row].max()))
     return [0.0 if not t.strip() else r for t, r in zip(texts, rewards, strict=True)]
+
+
+def click_reward(prompts: Sequence[Any] | None, completions: Sequence[Any], **kw: Any) -> list[float]:
+    """trl reward: the click model's probability that a completion out-clicks the average of its siblings.
+
+    The same number the ranker puts on variants (`Scores.win_probability`); alone in its group a text scores 0.5.
+    """
+    texts = [completion_text(c) for c in completions]
+    model = shipped_click_model()
+    scores = model.scores(texts)
+    rewards = [0.5] * len(texts)
+    for members in _sibling_groups(prompts, len(texts), kw.get("group")):
+        for index, value in zip(members, model.win_probability(scores[members], scores[members].mean()), strict=True):
+            rewards[index] = float(value)
+    return [0.0 if not t.strip() else r for t, r in zip(texts, rewards, strict=True)]
+
+
+def _sibling_groups(prompts: Sequence[Any] | None, n: int, group: Sequence[Any] | None) -> list[list[int]]:
+    """Indices of completions that answer the same prompt (or share a `group` value)."""
+    keys = group or [prompt_key(p) for p in (prompts if prompts is not None else [""] * n)]
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, key in enumerate(keys):
+        groups[str(key)].append(index)
+    return list(groups.values())
 
 
 def reward_functions(novelty: NoveltyReward | None = None) -> dict[str, RewardFunc]:
@@ -98,6 +118,7 @@ def reward_functions(novelty: NoveltyReward | None = None) -> dict[str, RewardFu
         "grounding": grounding_reward,
         "compliance": compliance_reward,
         "fluency": repetition_reward,
+        "predicted_ctr": click_reward,
     }
 
 

@@ -1,6 +1,7 @@
 """The combined score: one weighted sum of the component scores, shared by ranking, rewards and reports.
 
-The λ knob trades creativity (novelty, sibling diversity) against conversion (CTA, sentiment fit, grounding).
+The λ knob trades creativity (novelty, sibling diversity) against conversion (CTA, sentiment fit, grounding and
+the click model's predicted CTR).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "grounding": 1.0,
     "compliance": 1.0,
     "fluency": 0.5,
+    "predicted_ctr": 1.0,
 }
 CREATIVITY = frozenset({"novelty", "sibling_diversity"})
-CONVERSION = frozenset({"cta", "sentiment_fit", "grounding"})
+CONVERSION = frozenset({"cta", "sentiment_fit", "grounding", "predicted_ctr"})
 
 
 def combined_score(components: Mapping[str, float], weights: Mapping[str, float] | None = None,

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from copyloop.agents.prompts import builtin_exemplars
-from copyloop.brief import Brief, Channel
+from copyloop.brief import Brief
 from copyloop.config import Settings
+from copyloop.evaluation.metrics import brief_metrics, compare, summarize
+from copyloop.evaluation.outputs import raw_drafts, workflow_outputs
+from copyloop.evaluation.past_copy import eval_memory, past_copy
 from copyloop.llm.local import LocalChatModel
 from copyloop.llm.smollm2 import MODEL_NAME, converted_model_dir
-from copyloop.memory import CopyMemory
-from copyloop.memory.store import MemoryRecord
 from copyloop.tools.rewards import (
     NoveltyReward,
     RewardFunc,
@@ -34,23 +32,12 @@ from copyloop.tools.rewards import (
 from copyloop.tools.scoring import effective_weights
 from copyloop.training.catalog import split_briefs
 from copyloop.training.config import FinetuneConfig
-from copyloop.training.evaluation import brief_metrics, compare, raw_drafts, summarize, workflow_outputs
 from copyloop.training.model_card import write_model_card
 from copyloop.training.sampling import Candidate, prompt_for, sample_candidates
 from copyloop.training.selection import select_targets
 from copyloop.training.trainers import TrainStats, halve_adapter, saved_stats, train_grpo, train_sft
 
 Say = Callable[[str], None]
-
-
-def past_copy(train: list[Brief], memory_dir: Path | None) -> list[str]:
-    """What new copy should be novel against: the shop's existing descriptions, the few-shot examples, memory."""
-    texts = [b.reference_copy for b in train if b.reference_copy]
-    texts += [e.copy for channel in Channel for e in builtin_exemplars(channel.value)]
-    if memory_dir is not None:
-        with CopyMemory(memory_dir) as memory:
-            texts += [r.text for r in memory.all()]
-    return texts
 
 
 def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = print) -> dict[str, Any]:
@@ -134,14 +121,19 @@ def sample_round(cfg: FinetuneConfig, model_dir: Path, train: list[Brief], numbe
 def _keep(candidates: list[Candidate], train: list[Brief], rewards: dict[str, RewardFunc],
           cfg: FinetuneConfig) -> list[dict[str, Any]]:
     """Score every candidate with the shared rewards and keep the best under the diversity constraint."""
-    texts = [c.text for c in candidates]
-    others = {name: f for name, f in rewards.items() if name != "sibling_diversity"}  # twin-aware below
-    table = reward_table([str(c.brief_index) for c in candidates], texts,
+    combined = combined_rewards(candidate_table(candidates, train, rewards), cfg.weights, cfg.balance)
+    chosen = select_targets([c.text for c in candidates], [c.brief_index for c in candidates], combined, cfg.sft)
+    return targets(candidates, chosen, combined)
+
+
+def candidate_table(candidates: list[Candidate], train: list[Brief],
+                    rewards: dict[str, RewardFunc]) -> dict[str, list[float]]:
+    """Every reward component of every candidate; sibling diversity twin-aware (see `sibling_scores`)."""
+    others = {name: f for name, f in rewards.items() if name != "sibling_diversity"}
+    table = reward_table([str(c.brief_index) for c in candidates], [c.text for c in candidates],
                          [train[c.brief_index] for c in candidates], others)
     table["sibling_diversity"] = sibling_scores(candidates)
-    combined = combined_rewards(table, cfg.weights, cfg.balance)
-    chosen = select_targets(texts, [c.brief_index for c in candidates], combined, cfg.sft)
-    return targets(candidates, chosen, combined)
+    return table
 
 
 def sibling_scores(candidates: list[Candidate]) -> list[float]:
@@ -162,18 +154,6 @@ def targets(candidates: list[Candidate], chosen: list[int],
     return [{"prompt": candidates[i].prompt, "completion": [{"role": "assistant", "content": candidates[i].text}],
              "reward": round(rewards[i], 4) if rewards else None, "source": candidates[i].source,
              "brief_index": candidates[i].brief_index} for i in chosen]
-
-
-@contextmanager
-def eval_memory(references: list[str]) -> Iterator[tuple[Path, CopyMemory]]:
-    """A throwaway home whose memory holds the past copy, so both models are judged against the same store."""
-    with tempfile.TemporaryDirectory(prefix="copyloop-eval-") as home:
-        memory = CopyMemory(Path(home) / "memory")
-        try:
-            memory.add(MemoryRecord(text=t[:5000], source="catalog") for t in references)
-            yield Path(home), memory
-        finally:
-            memory.close()
 
 
 def evaluate(cfg: FinetuneConfig, model_dir: Path, adapter: Path, references: list[str], settings: Settings,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from copyloop.agents.drafter import EXEMPLARS_PER_PROMPT, clean_draft, generate
 from copyloop.agents.postprocessor import finish
-from copyloop.agents.prompts import angles, builtin_exemplars, draft_messages
+from copyloop.agents.prompts import angles, builtin_exemplars, draft_messages, suggested_cta
 from copyloop.brief import Brief
 from copyloop.llm.local import LocalChatModel, as_chat
 
@@ -36,10 +36,10 @@ class Candidate:
 
 
 def prompt_for(brief: Brief, slot: int) -> list[dict[str, str]]:
-    """The drafting node's first-pass prompt for variant `slot` (angles rotate as the drafter rotates them)."""
+    """The drafting node's first-pass prompt for variant `slot` (angles and CTAs rotate as the drafter's do)."""
     pool = angles()
     exemplars = builtin_exemplars(brief.channel.value)[:EXEMPLARS_PER_PROMPT]
-    return as_chat(draft_messages(brief, pool[slot % len(pool)], exemplars))
+    return as_chat(draft_messages(brief, pool[slot % len(pool)], exemplars, cta=suggested_cta(brief, slot)))
 
 
 def sample_candidates(llm: LocalChatModel, briefs: Sequence[Brief], path: Path, *, per_brief: int,
@@ -60,8 +60,8 @@ def sample_candidates(llm: LocalChatModel, briefs: Sequence[Brief], path: Path, 
         for (i, slot), prompt, raw in zip(jobs, prompts, texts, strict=True):
             text = clean_draft(raw, channel)
             found.append(Candidate(i, prompt, text, "sample", slot))
-            if polish and text:
-                found.append(Candidate(i, prompt, finish(text, briefs[i], i + slot), "polished", slot))
+            if polish and text:  # polished with the CTA its prompt asked for, so targets follow their prompts
+                found.append(Candidate(i, prompt, finish(text, briefs[i], seed + i + slot), "polished", slot))
         with path.open("a", encoding="utf-8") as out:
             out.writelines(c.to_json() + "\n" for c in found)
         finished += len(chunk)

@@ -16,14 +16,16 @@ from typing import Any
 import numpy as np
 
 from copyloop.config import Settings
+from copyloop.evaluation.metrics import brief_metrics
+from copyloop.evaluation.outputs import raw_drafts
+from copyloop.evaluation.past_copy import eval_memory, past_copy
 from copyloop.llm.local import LocalChatModel
 from copyloop.llm.smollm2 import converted_model_dir
-from copyloop.tools.rewards import NoveltyReward, combined_rewards, reward_functions, reward_table
+from copyloop.tools.rewards import NoveltyReward, combined_rewards, reward_functions
 from copyloop.tools.scoring import creativity_conversion
 from copyloop.training.catalog import split_briefs
 from copyloop.training.config import FinetuneConfig
-from copyloop.training.evaluation import brief_metrics, raw_drafts
-from copyloop.training.finetune import eval_memory, past_copy, sample_round, targets
+from copyloop.training.finetune import candidate_table, sample_round, targets
 from copyloop.training.model_card import write_model_card
 from copyloop.training.selection import select_targets
 from copyloop.training.trainers import train_sft
@@ -42,8 +44,7 @@ def lambda_sweep(cfg: FinetuneConfig, settings: Settings | None = None,
     rewards = reward_functions(NoveltyReward(references))
     candidates = sample_round(cfg, model_dir, train, 1, say=say)
     texts = [c.text for c in candidates]
-    table = reward_table([str(c.brief_index) for c in candidates], texts, [train[c.brief_index] for c in candidates],
-                         rewards)
+    table = candidate_table(candidates, train, rewards)
     steps = cfg.model_copy(update={"schedule": cfg.schedule.model_copy(update={"max_steps": cfg.sweep.train_steps})})
     points: dict[str, dict[str, float]] = {}
     with eval_memory(references) as (home, memory):

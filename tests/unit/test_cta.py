@@ -6,7 +6,16 @@ import pytest
 
 from copyloop.brief import Brief, Channel, CtaGoal
 from copyloop.tools.channels import channel_spec
-from copyloop.tools.cta import cta_phrases, cta_reward, find_cta, has_cta, place_cta, without_cta
+from copyloop.tools.cta import (
+    consolidate_ctas,
+    cta_phrases,
+    cta_reward,
+    cta_spans,
+    find_cta,
+    has_cta,
+    place_cta,
+    without_cta,
+)
 
 
 def brief(channel: str, goal: str = "buy") -> Brief:
@@ -72,3 +81,27 @@ def test_without_cta_cuts_the_call_to_action_out() -> None:
 def test_cta_reward_reads_briefs_given_as_json() -> None:
     b = brief("email_subject")
     assert cta_reward(None, ["Cold water, all day - Shop Now"], brief=[b.model_dump_json()]) == [1.0]
+
+
+def test_stacked_ctas_earn_less_than_one_clear_ask() -> None:
+    b = brief("push_notification")
+    one, stacked = cta_reward(None, ["Cold water all day. Shop now.", "Shop now - Buy now. Cold water. Order now."],
+                              [b, b])
+    assert one == 1.0 and stacked == pytest.approx(1 / 3)
+    assert len(cta_spans("Shop now - Buy now. Cold water. Order now.", "buy")) == 3
+
+
+def test_stacked_stand_alone_ctas_are_cut_to_one_at_the_end() -> None:
+    b = brief("push_notification")
+    assert consolidate_ctas("Shop now - Buy Today! Cold water all day.", b) == "Cold water all day. Buy Today!"
+    assert consolidate_ctas("Shop now. Cold water all day - on every trail.", b) == \
+        "Cold water all day - on every trail. Shop now."
+    placed = place_cta("Order now! Cold water all day. Shop now.", b)
+    assert placed.text == "Cold water all day. Shop now." and not placed.added
+
+
+def test_ctas_woven_into_a_sentence_stay_where_they_are() -> None:
+    b = brief("product_description")
+    text = "Shop now for the coldest water on the trail. Steel walls, all day."
+    assert consolidate_ctas(text, b) == text
+    assert consolidate_ctas("Cold water. Shop now.", b) == "Cold water. Shop now."

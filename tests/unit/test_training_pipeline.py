@@ -10,10 +10,10 @@ import pytest
 from copyloop.brief import Brief
 from copyloop.config import Settings
 from copyloop.errors import CopyloopError
+from copyloop.evaluation.metrics import compare, summarize
 from copyloop.llm.factory import SHIPPED_ADAPTER, adapter_for, model_label
 from copyloop.tools.scoring import creativity_conversion
 from copyloop.training.config import SftConfig, load_config
-from copyloop.training.evaluation import compare, summarize
 from copyloop.training.finetune import sibling_scores
 from copyloop.training.model_card import acceptance, metric_table, write_model_card
 from copyloop.training.sampling import Candidate, read_candidates, sample_candidates

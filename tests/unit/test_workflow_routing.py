@@ -52,6 +52,18 @@ def test_happy_path_is_one_batched_call_and_ships_everything(brief, settings, me
     assert [s.node for s in result.variants[0].trace][:2] == ["draft", "cta_insert"]
 
 
+def test_each_sibling_is_asked_for_its_own_cta_and_a_draft_that_follows_keeps_it(brief, settings, memory) -> None:
+    def asked_cta(request: str) -> str:
+        return request.split('call to action: "', 1)[1].split('"', 1)[0]
+
+    model = ScriptedChatModel(script=lambda request, i: GOOD[i % 8][:30] + " - " + asked_cta(request))
+    result = generate(brief, settings, llm=model, memory=memory)
+    asked = [asked_cta(r) for r in model.calls[0]]
+    assert len(set(asked)) == 4, asked
+    assert sorted(v.cta for v in result.variants) == sorted(asked)
+    assert all("keep" in [s.action for s in v.trace if s.node == "cta_insert"] for v in result.variants)
+
+
 def test_tone_slightly_out_of_band_is_nudged_without_a_model_call(brief, settings, memory) -> None:
     model = scripted("Trail Bottle: amazing, awesome, wonderful, perfect fun!!!", *GOOD[1:4])
     result = generate(brief, settings, llm=model, memory=memory)
@@ -220,3 +232,24 @@ def test_copy_cut_too_short_by_a_fix_goes_back_to_the_writer(settings, memory) -
     assert any(s.node == "compliance_review" and "after compliance fixes" in s.reason for s in variant.trace)
     assert variant.status == "ok" and variant.text.startswith("Meet the Trail Bottle")
     assert len(model.calls) == 2
+
+
+def test_ranker_puts_the_click_models_prediction_on_every_variant(brief, settings, memory) -> None:
+    from copyloop.tools.click_model import shipped_click_model
+
+    result = generate(brief, settings, llm=scripted(), memory=memory)
+    model = shipped_click_model()
+    scores = model.scores([v.text for v in result.variants])
+    for variant, score in zip(result.variants, scores, strict=True):
+        assert variant.scores.win_probability == pytest.approx(float(model.win_probability(score, scores.mean())),
+                                                               abs=1e-3)
+        assert variant.scores.predicted_ctr == pytest.approx(float(model.ctr_multiple(score, scores.mean())),
+                                                             abs=1e-3)
+    assert len({v.scores.predicted_ctr for v in result.variants}) > 1
+    assert "predicted_ctr" in json.loads(result.model_dump_json())["variants"][0]["scores"]
+    human = "Trail Bottle keeps drinks cold."
+    against = generate(brief.model_copy(update={"reference_copy": human}), settings, llm=scripted(), memory=memory)
+    base = float(model.scores([human])[0])
+    top = against.variants[0]
+    assert top.scores.predicted_ctr == pytest.approx(float(model.ctr_multiple(model.scores([top.text])[0], base)),
+                                                     abs=1e-3)

@@ -1,0 +1,90 @@
+"""What each configuration writes for a brief: the copy a report scores, with its latency and revise loops.
+
+- `baseline`: a model with a plain one-line prompt, no few-shot examples, no agents, no clean-up;
+- `raw_drafts`: the drafting node's first pass (best-of-n, cleaned) before any critic;
+- `workflow_outputs`: the whole agent workflow, shipped variants only (approval off, so memory stays as it was);
+- `human`: the product's own human-written description.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+
+from copyloop.agents.drafter import draft
+from copyloop.agents.drafter import generate as generate_batch
+from copyloop.brief import Brief
+from copyloop.config import Settings
+from copyloop.generation import generate
+from copyloop.graphs.context import CopyContext
+from copyloop.memory import CopyMemory
+from copyloop.tools.channels import channel_spec
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BriefOutput:
+    """The variants one configuration produced for one brief, how long it took and how many loops it ran."""
+
+    brief: Brief
+    texts: list[str]
+    seconds: float
+    loops: int = 0
+
+
+def baseline_prompt(brief: Brief) -> str:
+    """The one-line request a marketer would type into a chat box."""
+    return f"Write {channel_spec(brief.channel).form} for {brief.product_name}."
+
+
+def baseline(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings,
+             progress: Progress | None = None) -> list[BriefOutput]:
+    """n_variants samples of the plain prompt per brief, in one batched call each; the replies as they come."""
+    outputs = []
+    for index, brief in enumerate(briefs):
+        started = time.perf_counter()
+        conversations = [[HumanMessage(baseline_prompt(brief))]] * brief.n_variants
+        texts = generate_batch(llm, conversations, brief.channel, temperature=settings.temperature,
+                               seed=settings.seed)
+        outputs.append(BriefOutput(brief, [t.strip() for t in texts], time.perf_counter() - started))
+        if progress:
+            progress(index + 1, len(briefs))
+    return outputs
+
+
+def raw_drafts(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, memory: CopyMemory,
+               progress: Progress | None = None) -> list[BriefOutput]:
+    """The drafting node's first pass for each brief (every variant and spare), before any critic."""
+    outputs = []
+    for index, brief in enumerate(briefs):
+        runtime = SimpleNamespace(context=CopyContext(settings=settings, llm=llm, memory=memory))
+        started = time.perf_counter()
+        update = draft({"brief": brief}, runtime)  # type: ignore[arg-type]
+        outputs.append(BriefOutput(brief, [v.text for v in update["variants"]], time.perf_counter() - started))
+        if progress:
+            progress(index + 1, len(briefs))
+    return outputs
+
+
+def workflow_outputs(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, memory: CopyMemory,
+                     progress: Progress | None = None) -> list[BriefOutput]:
+    """The whole workflow per brief (approval off, so memory stays as it was); shipped variants only."""
+    outputs = []
+    for index, brief in enumerate(briefs):
+        result = generate(brief, settings.with_(approval="off"), llm=llm, memory=memory)
+        outputs.append(BriefOutput(brief, [v.text for v in result.shippable], result.seconds,
+                                   loops=sum(result.rounds.values())))
+        if progress:
+            progress(index + 1, len(briefs))
+    return outputs
+
+
+def human(briefs: Sequence[Brief]) -> list[BriefOutput]:
+    """Each product's own human-written description (empty where the brief has none)."""
+    return [BriefOutput(b, [b.reference_copy] if b.reference_copy else [], 0.0) for b in briefs]

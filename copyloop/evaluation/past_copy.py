@@ -1,0 +1,39 @@
+"""What new copy must be novel against, and a throwaway memory that holds it, so configurations meet one store.
+
+Past copy is the shop's existing descriptions (of products outside the evaluated set), the built-in few-shot
+examples and, when given, a memory folder's records.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from copyloop.agents.prompts import builtin_exemplars
+from copyloop.brief import Brief, Channel
+from copyloop.memory import CopyMemory
+from copyloop.memory.store import MemoryRecord
+
+
+def past_copy(train: list[Brief], memory_dir: Path | None) -> list[str]:
+    """What new copy should be novel against: the shop's existing descriptions, the few-shot examples, memory."""
+    texts = [b.reference_copy for b in train if b.reference_copy]
+    texts += [e.copy for channel in Channel for e in builtin_exemplars(channel.value)]
+    if memory_dir is not None:
+        with CopyMemory(memory_dir) as memory:
+            texts += [r.text for r in memory.all()]
+    return texts
+
+
+@contextmanager
+def eval_memory(references: list[str]) -> Iterator[tuple[Path, CopyMemory]]:
+    """A throwaway home whose memory holds the past copy, so both models are judged against the same store."""
+    with tempfile.TemporaryDirectory(prefix="copyloop-eval-") as home:
+        memory = CopyMemory(Path(home) / "memory")
+        try:
+            memory.add(MemoryRecord(text=t[:5000], source="catalog") for t in references)
+            yield Path(home), memory
+        finally:
+            memory.close()

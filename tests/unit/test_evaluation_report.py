@@ -1,0 +1,122 @@
+"""Evaluation: brief sets, configuration names, NaN-aware metrics, the A/B simulator and the written report."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from copyloop.brief import Brief, load_briefs
+from copyloop.errors import BriefError, CopyloopError
+from copyloop.evaluation.ab_simulator import simulate
+from copyloop.evaluation.metrics import brief_metrics, compare, predicted_ctr_vs_human, summarize
+from copyloop.evaluation.outputs import BriefOutput, baseline_prompt, human
+from copyloop.evaluation.report import EVAL_BRIEFS, _contrasts, parse_configs, simulate_best
+from copyloop.evaluation.report_writing import plot_metrics, plot_simulation, verdicts, write_markdown
+from copyloop.tools.click_model import shipped_click_model
+from copyloop.tools.rewards import reward_functions
+from copyloop.tools.scoring import DEFAULT_WEIGHTS
+
+
+def test_shipped_brief_set_is_thirty_plus_real_products_on_several_channels() -> None:
+    briefs = load_briefs(EVAL_BRIEFS)
+    assert len(briefs) >= 30 and len({b.channel for b in briefs}) >= 4
+    assert all(b.reference_copy for b in briefs)
+
+
+def test_brief_set_errors_name_the_line_and_field(tmp_path) -> None:
+    path = tmp_path / "set.jsonl"
+    path.write_text('{"product_name": "Mug"}\n\n{"product_name": "Cup", "n_variants": 99}\nnot json\n')
+    with pytest.raises(BriefError, match="line 4: not valid JSON"):
+        load_briefs(path)
+    path.write_text('{"product_name": "Mug"}\n{"product_name": "Cup", "n_variants": 99}\n')
+    with pytest.raises(BriefError) as error:
+        load_briefs(path)
+    assert "line 2" in error.value.problems[0] and "n_variants" in error.value.problems[0]
+    listed = tmp_path / "set.yaml"
+    listed.write_text("- product_name: Mug\n- product_name: Cup\n  channel: email_subject\n")
+    assert [b.product_name for b in load_briefs(listed)] == ["Mug", "Cup"]
+    listed.write_text("product_name: Mug\n")
+    with pytest.raises(BriefError, match="expected a list"):
+        load_briefs(listed)
+
+
+def test_config_names_are_checked() -> None:
+    assert parse_configs("workflow, baseline,workflow") == ["workflow", "baseline"]
+    with pytest.raises(CopyloopError, match="unknown agents"):
+        parse_configs("baseline,agents")
+    assert _contrasts(["baseline", "workflow", "finetuned", "human"]) == [
+        ("workflow", "baseline"), ("finetuned", "baseline"), ("human", "baseline"), ("finetuned", "workflow"),
+        ("workflow", "human"), ("finetuned", "human")]
+
+
+def test_metrics_skip_what_a_brief_cannot_have() -> None:
+    brief = Brief(product_name="Trail Bottle", channel="email_subject",
+                  reference_copy="Our steel bottle keeps water cold for a whole day on the trail.")
+    rewards = reward_functions()
+    two = brief_metrics(BriefOutput(brief, ["Cold water all day - Shop Now", "Ice cold on every hike - Buy Now"],
+                                    1.5), rewards, DEFAULT_WEIGHTS, 0.5)
+    one = brief_metrics(human([brief])[0], rewards, DEFAULT_WEIGHTS, 0.5)
+    assert two["cta_rate"] == 1.0 and two["length_ok"] == 1.0 and 0 <= two["self_bleu"] <= 1
+    assert math.isnan(one["self_bleu"]) and one["predicted_ctr_vs_human"] == pytest.approx(1.0)
+    assert math.isnan(predicted_ctr_vs_human(["x"], None))
+    table = summarize([two, {**two, "self_bleu": math.nan}])
+    assert table["self_bleu"]["n"] == 1 and table["cta_rate"]["n"] == 2
+    diff = compare([one, one], [two, two])
+    assert diff["cta_rate"]["mean"] == pytest.approx(two["cta_rate"] - one["cta_rate"])
+    assert diff["self_bleu"]["n"] == 0
+
+
+def test_baseline_prompt_is_one_plain_line() -> None:
+    prompt = baseline_prompt(Brief(product_name="Trail Bottle", channel="push_notification"))
+    assert "\n" not in prompt and "Trail Bottle" in prompt and "push notification" in prompt
+
+
+def test_thompson_sampling_loses_fewer_clicks_than_a_fixed_split() -> None:
+    fixed = simulate([0.02, 0.03, 0.02], "fixed", visitors=40_000, replications=100)
+    thompson = simulate([0.02, 0.03, 0.02], "thompson", visitors=40_000, replications=100)
+    assert thompson.summary()["regret_clicks"] < 0.7 * fixed.summary()["regret_clicks"]
+    assert fixed.summary()["p_pick_best"] > 0.9 and fixed.summary()["significant_share"] > 0.5
+    assert np.all(np.diff(fixed.mean_regret) >= 0) and np.all(np.diff(fixed.significant_share) >= 0)
+
+
+def test_peeking_after_every_batch_does_not_invent_winners_between_identical_arms() -> None:
+    for policy in ("fixed", "thompson"):
+        equal = simulate([0.02, 0.02], policy, visitors=40_000, replications=300, seed=1)
+        assert equal.summary()["regret_clicks"] == 0 and equal.summary()["significant_share"] <= 0.06, policy
+
+
+def test_simulator_rejects_impossible_tests() -> None:
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        simulate([0.02, 1.2], "fixed")
+    with pytest.raises(ValueError, match="policy 'greedy'"):
+        simulate([0.02, 0.03], "greedy")
+
+
+def test_report_is_written_with_the_proxy_warning_and_honest_verdicts(tmp_path) -> None:
+    brief = Brief(product_name="Trail Bottle", channel="email_subject", reference_copy="A steel bottle for hikes.")
+    rewards = reward_functions()
+    texts = {"baseline": ["Trail Bottle", "Trail Bottle!"],
+             "workflow": ["Cold water all day - Shop Now", "Ice cold on every hike - Buy Now"]}
+    outputs = {name: [BriefOutput(brief, t, 1.0)] * 3 for name, t in texts.items()}
+    rows = {name: [brief_metrics(o, rewards, DEFAULT_WEIGHTS, 0.5) for o in outs] for name, outs in outputs.items()}
+    report = {"briefs": 3, "channels": ["email_subject"], "configs": ["baseline", "workflow"],
+              "models": {"baseline": "base", "workflow": "base+agents"}, "minutes": 0.1,
+              "summary": {n: summarize(r) for n, r in rows.items()},
+              "differences": {"workflow - baseline": compare(rows["baseline"], rows["workflow"])},
+              "click_model": shipped_click_model().card,
+              "simulation": simulate_best(outputs, ["baseline", "workflow"], replications=10, visitors=2000)}
+    write_markdown(report, tmp_path / "report.md")
+    plot_metrics(report, tmp_path / "metrics.png")
+    plot_simulation(report["simulation"], tmp_path / "ab.png")
+    text = (tmp_path / "report.md").read_text()
+    assert "proxy, not a measured e-commerce CTR" in text and "Simulated A/B/n tests" in text
+    accuracy = report["click_model"]["validation"]["significant"]["accuracy"]
+    assert f"{accuracy:.1%}" in text
+    lines = verdicts(report)
+    assert any("CTA rate: +1.000" in line and "better" in line for line in lines)
+    assert any("interval includes zero" in line or "excludes zero" in line for line in lines)
+    assert (tmp_path / "metrics.png").stat().st_size > 10_000 and (tmp_path / "ab.png").stat().st_size > 5_000
+    json.dumps(report["simulation"])
