@@ -10,7 +10,7 @@ TORCH ?= torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test lint bench finetune
+.PHONY: setup demo test lint bench finetune eval
 
 setup: $(VENV)/.installed
 
@@ -33,7 +33,11 @@ test: setup
 bench: setup
 	$(BIN)/python bench/workflow_bench.py
 	$(BIN)/python bench/training_bench.py
+	$(BIN)/python bench/click_model_bench.py
 
 # Reproduce the shipped LoRA adapter from copyloop/training/configs/sft.yaml (under an hour on 2 CPU cores).
 finetune: setup
 	$(BIN)/copyloop finetune
+
+eval: setup
+	$(BIN)/copyloop eval

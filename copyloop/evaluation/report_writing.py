@@ -24,6 +24,7 @@ METRICS: tuple[tuple[str, str, bool], ...] = (
     ("loops", "revise loops per brief", False),
 )
 VERDICT = ("predicted_ctr_vs_human", "cta_rate", "findings_per_100")
+COLOURS = {"baseline": "#9aa", "workflow": "#69c", "finetuned": "#3a7", "human": "#c96"}
 
 
 def _cell(stats: dict[str, float] | None, signed: bool = False) -> str:
@@ -131,7 +132,7 @@ def plot_metrics(report: dict[str, Any], path: Path) -> None:
         means = [s.get("mean") if s.get("mean") is not None else math.nan for s in stats]
         errors = [[max(0.0, m - (s.get("low") or m)) for m, s in zip(means, stats, strict=True)],
                   [max(0.0, (s.get("high") or m) - m) for m, s in zip(means, stats, strict=True)]]
-        ax.bar(configs, means, yerr=errors, capsize=4, color=["#9aa", "#69c", "#3a7", "#c96"][: len(configs)])
+        ax.bar(configs, means, yerr=errors, capsize=4, color=[COLOURS[c] for c in configs])
         ax.set_title(label, fontsize=9)
         ax.tick_params(axis="x", labelsize=8, rotation=20)
     for ax in list(axes.flat)[len(METRICS):]:

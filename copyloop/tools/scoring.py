@@ -1,7 +1,7 @@
 """The combined score: one weighted sum of the component scores, shared by ranking, rewards and reports.
 
-The λ knob trades creativity (novelty, sibling diversity) against conversion (CTA, sentiment fit, grounding and
-the click model's predicted CTR).
+The λ knob trades creativity (novelty, sibling diversity) against conversion (CTA, sentiment fit, grounding).
+The click model's predicted CTR counts at its own weight, outside λ: it is a learned proxy, not a rule.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "predicted_ctr": 1.0,
 }
 CREATIVITY = frozenset({"novelty", "sibling_diversity"})
-CONVERSION = frozenset({"cta", "sentiment_fit", "grounding", "predicted_ctr"})
+CONVERSION = frozenset({"cta", "sentiment_fit", "grounding"})
 
 
 def combined_score(components: Mapping[str, float], weights: Mapping[str, float] | None = None,
