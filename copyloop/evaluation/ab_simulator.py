@@ -2,27 +2,23 @@
 
 The click model's predicted CTR multiples, times a base CTR, serve as each variant's true CTR. Visitors arrive
 in batches; `fixed` splits every batch evenly, `thompson` gives each arm the share of Beta-posterior draws it
-wins. After each batch the observed leader is tested against every other arm with a mixture sequential
-probability ratio test (mSPRT, Johari et al. 2017): its p-values stay valid however often a dashboard is
-looked at, unlike a z-test repeated after every batch (which finds a "winner" between identical arms about
-half the time). Bonferroni over the k(k − 1)/2 pairs keeps the overall false-winner rate under 5%. The first
+wins. After each batch the observed leader is tested against every other arm (tools/ab_stats: mSPRT, valid
+however often a dashboard is looked at, unlike a z-test repeated after every batch, which finds a "winner"
+between identical arms about half the time; Bonferroni over the pairs keeps false winners under 5%). The first
 batch where the leader beats every other arm is the traffic to significance. Regret is the expected clicks lost
 against always showing the truly best variant.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from copyloop.tools.ab_stats import leader_significant, thompson_share
+
 POLICIES = ("fixed", "thompson")
-ALPHA = 0.05
-POSTERIOR_DRAWS = 64
-MIXTURE_SD = 0.005  # mSPRT prior scale of CTR differences: half a percentage point
-MIN_SHOWN = 1000  # no verdict before every arm has been shown this often (the normal approximation needs clicks)
 
 
 @dataclass(frozen=True)
@@ -65,41 +61,15 @@ def simulate(ctrs: Sequence[float], policy: str, visitors: int = 20_000, batch: 
     regret = np.zeros(replications)
     first = np.full(replications, np.inf)
     mean_regret, significant_share = np.zeros(steps), np.zeros(steps)
-    threshold = k * (k - 1) / 2 / ALPHA
     for step in range(steps):
-        share = np.full((replications, k), 1.0 / k) if policy == "fixed" else _thompson_share(shown, clicks, rng)
+        share = np.full((replications, k), 1.0 / k) if policy == "fixed" else thompson_share(shown, clicks, rng)
         n = rng.multinomial(batch, share)
         shown += n
         clicks += rng.binomial(n.astype(np.int64), p)
         regret += n @ (p.max() - p)
-        done = _leader_significant(shown, clicks, threshold)
+        done = leader_significant(shown, clicks)
         first[np.isinf(first) & done] = (step + 1) * batch
         mean_regret[step], significant_share[step] = regret.mean(), np.isfinite(first).mean()
     leader = np.argmax(clicks / np.maximum(shown, 1), axis=1)
     return Simulation(policy, batch * np.arange(1, steps + 1), mean_regret, significant_share, first,
                       leader == int(np.argmax(p)))
-
-
-def _thompson_share(shown: np.ndarray, clicks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each arm's probability of being best under Beta(1 + clicks, 1 + misses), estimated by posterior draws."""
-    draws = rng.beta(1 + clicks[..., None], 1 + (shown - clicks)[..., None],
-                     size=(*shown.shape, POSTERIOR_DRAWS))
-    wins = np.argmax(draws, axis=1)
-    share = np.stack([(wins == arm).mean(axis=1) for arm in range(shown.shape[1])], axis=1)
-    return share / share.sum(axis=1, keepdims=True)
-
-
-def _leader_significant(shown: np.ndarray, clicks: np.ndarray, threshold: float) -> np.ndarray:
-    """Per replication: the observed leader beats every other arm, each mSPRT likelihood ratio ≥ `threshold`."""
-    rate = clicks / np.maximum(shown, 1)
-    leader = np.argmax(rate, axis=1)
-    rows = np.arange(len(shown))
-    smoothed = (clicks + 1) / (shown + 2)  # keeps the variance honest while an arm has few or no clicks
-    spread = smoothed * (1 - smoothed) / np.maximum(shown, 1)
-    lead_rate = rate[rows, leader][:, None]
-    variance = spread[rows, leader][:, None] + spread
-    tau2 = MIXTURE_SD**2
-    log_ratio = 0.5 * np.log(variance / (variance + tau2)) + \
-        tau2 * (lead_rate - rate) ** 2 / (2 * variance * (variance + tau2))
-    log_ratio[rows, leader] = np.inf
-    return np.all(log_ratio >= math.log(threshold), axis=1) & np.all(shown >= MIN_SHOWN, axis=1)
