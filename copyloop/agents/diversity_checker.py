@@ -18,7 +18,8 @@ from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.diversity import distinct_n
 
-# Past the cap, copy this close to a sibling or to stored copy is a duplicate, not a variant.
+# Past the cap, copy this close to a sibling is a duplicate, not a variant. Copy closer to stored copy than the
+# user's memory_similarity_max is never shipped: novelty against what is already live is a promise.
 DUPLICATE_SIMILARITY = 0.97
 
 
@@ -58,7 +59,7 @@ def diversity_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
             used_angles.add(variant.angle)
             variant.note("diversity_check", "send back", problem)
             flagged = True
-        elif max(sibling_sim, remembered[i]) >= DUPLICATE_SIMILARITY:
+        elif sibling_sim >= DUPLICATE_SIMILARITY or remembered[i] > settings.memory_similarity_max:
             variant.status = "blocked"
             variant.blocked_reason = f"near-duplicate after {settings.max_regenerations} regenerations: {problem}"
             variant.note("diversity_check", "block", variant.blocked_reason)

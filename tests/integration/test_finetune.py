@@ -29,7 +29,8 @@ def test_quick_sft_preset_through_the_cli_then_resume(tmp_path: Path) -> None:
     assert (adapter / "adapter_config.json").is_file() and (adapter / "adapter_model.safetensors").is_file()
     summary = json.loads((out / "summary.json").read_text())
     kept = summary["data"]["rounds"][0]["kept"]
-    assert 0 < kept <= 12 and summary["training"]["steps"] >= 1 and summary["training"]["tokens"] > 0
+    per_brief = load_config(None, quick=True).sft.keep_per_brief
+    assert 0 < kept <= 12 * per_brief and summary["training"]["steps"] >= 1 and summary["training"]["tokens"] > 0
     raw = summary["evaluation"]["raw"]
     for stage in ("base", "tuned"):
         for metric in ("combined", "cta_rate", "distinct_2", "novelty", "findings_per_100", "invented_fact_rate"):
