@@ -46,40 +46,43 @@ def baseline_prompt(brief: Brief) -> str:
 def baseline(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings,
              progress: Progress | None = None) -> list[BriefOutput]:
     """n_variants samples of the plain prompt per brief, in one batched call each; the replies as they come."""
-    outputs = []
-    for index, brief in enumerate(briefs):
+    def run(brief: Brief) -> BriefOutput:
         started = time.perf_counter()
         conversations = [[HumanMessage(baseline_prompt(brief))]] * brief.n_variants
         texts = generate_batch(llm, conversations, brief.channel, temperature=settings.temperature,
                                seed=settings.seed)
-        outputs.append(BriefOutput(brief, [t.strip() for t in texts], time.perf_counter() - started))
-        if progress:
-            progress(index + 1, len(briefs))
-    return outputs
+        return BriefOutput(brief, [t.strip() for t in texts], time.perf_counter() - started)
+    return _per_brief(briefs, run, progress)
 
 
 def raw_drafts(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, memory: CopyMemory,
                progress: Progress | None = None) -> list[BriefOutput]:
     """The drafting node's first pass for each brief (every variant and spare), before any critic."""
-    outputs = []
-    for index, brief in enumerate(briefs):
-        runtime = SimpleNamespace(context=CopyContext(settings=settings, llm=llm, memory=memory))
+    runtime = SimpleNamespace(context=CopyContext(settings=settings, llm=llm, memory=memory))
+
+    def run(brief: Brief) -> BriefOutput:
         started = time.perf_counter()
         update = draft({"brief": brief}, runtime)  # type: ignore[arg-type]
-        outputs.append(BriefOutput(brief, [v.text for v in update["variants"]], time.perf_counter() - started))
-        if progress:
-            progress(index + 1, len(briefs))
-    return outputs
+        return BriefOutput(brief, [v.text for v in update["variants"]], time.perf_counter() - started)
+    return _per_brief(briefs, run, progress)
 
 
 def workflow_outputs(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, memory: CopyMemory,
                      progress: Progress | None = None) -> list[BriefOutput]:
     """The whole workflow per brief (approval off, so memory stays as it was); shipped variants only."""
+    def run(brief: Brief) -> BriefOutput:
+        result = generate(brief, settings.with_(approval="off"), llm=llm, memory=memory)
+        return BriefOutput(brief, [v.text for v in result.shippable], result.seconds,
+                           loops=sum(result.rounds.values()))
+    return _per_brief(briefs, run, progress)
+
+
+def _per_brief(briefs: Sequence[Brief], run: Callable[[Brief], BriefOutput],
+               progress: Progress | None) -> list[BriefOutput]:
+    """`run` on each brief in order, reporting progress after each."""
     outputs = []
     for index, brief in enumerate(briefs):
-        result = generate(brief, settings.with_(approval="off"), llm=llm, memory=memory)
-        outputs.append(BriefOutput(brief, [v.text for v in result.shippable], result.seconds,
-                                   loops=sum(result.rounds.values())))
+        outputs.append(run(brief))
         if progress:
             progress(index + 1, len(briefs))
     return outputs
