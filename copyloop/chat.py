@@ -20,9 +20,9 @@ class ChatSession:
     """One chat thread: `send()` a message, get copyloop's reply; the thread survives restarts."""
 
     def __init__(self, thread_id: str | None = None, settings: Settings | None = None, *,
-                 llm: BaseChatModel | None = None, memory: CopyMemory | None = None):
+                 llm: BaseChatModel | None = None, memory: CopyMemory | None = None, brand: str | None = None):
         self.thread_id = thread_id or uuid.uuid4().hex[:12]
-        self.context = CopyContext(settings=settings or Settings.from_env(), llm=llm, memory=memory)
+        self.context = CopyContext(settings=settings or Settings.from_env(), llm=llm, memory=memory, brand=brand)
         self._saver = sqlite_checkpointer(self.context.settings.checkpoint_db)
         self._graph = compile_chat(self._saver)
         self._config = {"configurable": {"thread_id": self.thread_id}}

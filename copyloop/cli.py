@@ -29,12 +29,16 @@ app = typer.Typer(help="copyloop: e-commerce marketing copy from a local LLM and
                   no_args_is_help=True, pretty_exceptions_enable=False)
 memory_app = typer.Typer(help="Inspect, import and export the memory of past copy.", no_args_is_help=True)
 app.add_typer(memory_app, name="memory")
+keys_app = typer.Typer(help="Create, list and revoke the HTTP API's keys (one brand per key).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
 ModelOption = Annotated[str | None, typer.Option(help="Local transformers checkpoint folder instead of SmolLM2.")]
 AdapterOption = Annotated[str | None, typer.Option(help="LoRA adapter folder to apply to the model.")]
 HomeOption = Annotated[Path | None, typer.Option(help="Folder for model cache, memory and checkpoints.")]
+DatabaseOption = Annotated[str | None, typer.Option("--database", help="Service database URL: sqlite:///file or "
+                                                  "postgresql://user:pass@host/db (default: SQLite in the home).")]
 UntunedOption = Annotated[bool, typer.Option("--untuned", help="Run the base SmolLM2 without copyloop's fine-tuned "
                                                               "LoRA adapter (the default applies it).")]
 
@@ -339,3 +343,78 @@ def evaluate(
         fail(exc)
         return
     console.print(f"[bold green]done[/]: {output / 'report.md'}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    database: DatabaseOption = None,
+    home: HomeOption = None,
+    model: ModelOption = None,
+    adapter: AdapterOption = None,
+    untuned: UntunedOption = False,
+) -> None:
+    """Run the HTTP API (OpenAPI at /openapi.json, docs at /docs) with its job and webhook workers."""
+    import uvicorn
+
+    from copyloop.api import create_app
+
+    try:
+        application = create_app(settings_from(home, model, adapter, untuned, database_url=database))
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    errors.print(f"copyloop API on http://{host}:{port}  (OpenAPI: /openapi.json, docs: /docs)")
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def service_engine(home: Path | None, database: str | None) -> Any:
+    """The service database the server in this home (or at this URL) uses."""
+    from copyloop.service.db import connect, default_url
+
+    settings = settings_from(home, database_url=database)
+    return connect(settings.database_url or default_url(settings.home))
+
+
+@keys_app.command("create")
+def keys_create(brand: Annotated[str, typer.Option(help="The brand the key acts for.")],
+                label: Annotated[str, typer.Option(help="A note to tell keys apart.")] = "",
+                as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+                database: DatabaseOption = None, home: HomeOption = None) -> None:
+    """Create an API key and its webhook secret; both are shown once (only a hash of the key is stored)."""
+    from copyloop.service.keys import create_key
+
+    try:
+        key = create_key(service_engine(home, database), brand, label)
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    if as_json:
+        console.print_json(json.dumps(key.__dict__))
+        return
+    console.print(f"brand:          {key.brand}\napi key:        {key.api_key}\nwebhook secret: {key.webhook_secret}"
+                  "\n[dim]Store both now: they are not shown again.[/]", highlight=False)
+
+
+@keys_app.command("list")
+def keys_list(database: DatabaseOption = None, home: HomeOption = None) -> None:
+    """Every key's id, brand, label and whether it is revoked (never the secret)."""
+    from copyloop.service.keys import list_keys
+
+    table = Table("key id", "brand", "label", "revoked")
+    for row in list_keys(service_engine(home, database)):
+        table.add_row(row["key_id"], row["brand"], row["label"], "yes" if row["revoked_at"] else "")
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id, as `copyloop keys list` shows it.")],
+                database: DatabaseOption = None, home: HomeOption = None) -> None:
+    """Revoke a key now: requests with it get 401."""
+    from copyloop.service.keys import revoke_key
+
+    if not revoke_key(service_engine(home, database), key_id):
+        errors.print(f"[bold red]error:[/] no active key {key_id!r}")
+        raise typer.Exit(2)
+    console.print(f"revoked {key_id}")

@@ -56,6 +56,13 @@ class Settings:
     sibling_similarity_max: float = field(default=0.92, metadata={"help": "cosine above which siblings clash"})
     memory_similarity_max: float = field(default=0.9, metadata={"help": "cosine above which copy is not novel"})
     approval: Approval = field(default="auto", metadata={"help": "auto | human (interrupt) | off"})
+    database_url: str | None = field(default=None, metadata={
+        "help": "service database: sqlite:///path or postgresql://user@host/db (default: SQLite in home)"})
+    max_request_bytes: int = field(default=1_000_000, metadata={"help": "HTTP request body limit (413 above)"})
+    job_lease_seconds: float = field(default=120.0, metadata={
+        "help": "a running job whose worker is silent this long is taken over by another (or a restarted) server"})
+    webhook_backoff_seconds: float = field(default=1.0, metadata={
+        "help": "first webhook retry delay; doubles per failed try, capped at 10 minutes"})
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

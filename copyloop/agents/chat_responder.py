@@ -189,7 +189,8 @@ def number_of(turn: Turn, variant: Variant) -> int:
 def current_brief(turn: Turn, **changes: Any) -> Brief | None:
     """The brief the fields describe now, or None (with the reason told) when they do not validate."""
     try:
-        return brief_from_dict({**turn.fields, **changes})
+        tenant = {"brand": turn.context.brand} if turn.context.brand else {}
+        return brief_from_dict({**turn.fields, **changes, **tenant})
     except BriefError as exc:
         turn.lines += ["I can't use that brief yet:", *(f"  {p}" for p in exc.problems)]
         return None

@@ -27,6 +27,7 @@ class CopyContext:
     settings: Settings = field(default_factory=Settings.from_env)
     llm: BaseChatModel | None = None
     memory: CopyMemory | None = None
+    brand: str | None = None  # the brand every brief is written for, when an API key fixes it (HTTP service)
 
     def chat_model(self) -> BaseChatModel:
         """The injected model, or the one the settings name."""

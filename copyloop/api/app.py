@@ -1,0 +1,65 @@
+"""The FastAPI app: routers per resource, the job worker started with the app and stopped with it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from langchain_core.language_models import BaseChatModel
+
+from copyloop import __doc__ as package_doc
+from copyloop.api import errors
+from copyloop.api.routes import chat, events, experiments, generate, jobs, variants
+from copyloop.api.routes import memory as memory_routes
+from copyloop.config import Settings
+from copyloop.graphs.context import CopyContext
+from copyloop.memory import CopyMemory
+from copyloop.service.db import connect, default_url
+from copyloop.service.runner import run_request
+from copyloop.service.worker import Worker
+
+ROUTERS = tuple(m.router for m in (generate, jobs, variants, chat, experiments, events, memory_routes))
+
+
+def create_app(settings: Settings | None = None, *, llm: BaseChatModel | None = None,
+               memory: CopyMemory | None = None, worker: bool = True) -> FastAPI:
+    """The app on the settings' database (SQLite in the home folder unless `database_url` names another)."""
+    settings = settings or Settings.from_env()
+    engine = connect(settings.database_url or default_url(settings.home))
+    context = CopyContext(settings=settings, llm=llm, memory=memory)
+
+    def run_job(request: dict[str, Any], heartbeat: Callable[[], None]) -> dict[str, Any]:
+        result = run_request(engine, context, request["brand"], request, f"job:{request['job_id']}",
+                             on_progress=lambda _node, _update: heartbeat())
+        return result.model_dump(mode="json")
+
+    background = Worker(engine, run_job, lease_seconds=settings.job_lease_seconds,
+                        backoff_base=settings.webhook_backoff_seconds) if worker else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if background:
+            background.start()
+        try:
+            yield
+        finally:
+            if background:
+                background.stop()
+            engine.dispose()
+
+    app = FastAPI(title="copyloop", version="0.1.0", lifespan=lifespan,
+                  description=(package_doc or "").split("\n")[0] + " Authenticate with an API key per brand.")
+    app.state.engine, app.state.context, app.state.settings = engine, context, settings
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, str]:
+        """Liveness for load balancers; no key needed."""
+        return {"status": "ok"}
+
+    app.add_middleware(errors.BodyLimit, limit=settings.max_request_bytes)
+    return app

@@ -1,0 +1,91 @@
+"""Every error as JSON that names the problem: 422 lists each bad field, 404 the unknown id, 413 the limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from copyloop.errors import BriefError, CopyloopError
+from copyloop.service.experiments import ExperimentError
+
+
+def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors as {field, message, input}, the field as a dotted path inside the body."""
+    problems = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        item: dict[str, Any] = {"field": ".".join(loc) or "body", "message": error.get("msg", "invalid")}
+        if "input" in error and not isinstance(error["input"], dict | list):
+            item["input"] = error["input"]
+        problems.append(item)
+    return problems
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"error": "invalid request", "detail": field_errors(exc)}, status_code=422)
+
+    @app.exception_handler(BriefError)
+    async def invalid_brief(_request: Request, exc: BriefError) -> JSONResponse:
+        detail = [{"field": "brief." + p.split(":", 1)[0], "message": p.split(":", 1)[-1].strip()}
+                  for p in exc.problems]
+        return JSONResponse({"error": "invalid brief", "detail": detail}, status_code=422)
+
+    @app.exception_handler(ExperimentError)
+    async def experiment_error(_request: Request, exc: ExperimentError) -> JSONResponse:
+        detail = [{"field": exc.field, "message": str(exc)}] if exc.field else str(exc)
+        return JSONResponse({"error": str(exc), "detail": detail}, status_code=exc.status)
+
+    @app.exception_handler(CopyloopError)
+    async def copyloop_error(_request: Request, exc: CopyloopError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=503)
+
+
+class BodyLimit:
+    """ASGI middleware: refuses bodies over `limit` bytes with 413, by Content-Length or while streaming."""
+
+    def __init__(self, app: Any, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await self._refuse(send, int(length))
+            return
+        seen = 0
+
+        async def counted() -> dict:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge(seen)
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge as exc:
+            await self._refuse(send, exc.size)
+
+    async def _refuse(self, send: Any, size: int) -> None:
+        message = f"request body is {size} bytes; the limit is {self.limit} (COPYLOOP_MAX_REQUEST_BYTES)"
+        response = JSONResponse({"error": "request too large", "detail": message}, status_code=413)
+        await response({"type": "http"}, _nothing, send)
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int):
+        self.size = size
+
+
+async def _nothing() -> dict:
+    return {"type": "http.disconnect"}

@@ -1,0 +1,38 @@
+"""POST /v1/chat: chat-style brief submission on a thread, the same conversation `copyloop chat` has."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from fastapi import APIRouter, HTTPException
+
+from copyloop.api.deps import DB, Caller, Context
+from copyloop.api.schemas import ChatReply, ChatRequest
+from copyloop.chat import ChatSession
+from copyloop.service.db import chat_threads, now, writing
+from copyloop.service.runner import model_lock
+
+router = APIRouter(prefix="/v1", tags=["chat"])
+
+
+@router.post("/chat")
+def chat(body: ChatRequest, caller: Caller, engine: DB, context: Context) -> ChatReply:
+    """Send one message; omit `thread_id` to start a thread, pass it back to continue (even after a restart)."""
+    thread_id = body.thread_id or uuid.uuid4().hex[:12]
+    _claim_thread(engine, caller.brand, thread_id, new=body.thread_id is None)
+    with model_lock, ChatSession(thread_id, context.settings, llm=context.chat_model(),
+                                 memory=context.copy_memory(), brand=caller.brand) as session:
+        reply = session.send(body.message)
+        return ChatReply(thread_id=thread_id, reply=reply, fields=session.fields,
+                         variants=[v.model_dump(mode="json") for v in session.variants])
+
+
+def _claim_thread(engine: DB, brand: str, thread_id: str, new: bool) -> None:
+    """A thread belongs to the brand that started it; another brand's thread id answers 404."""
+    with writing(engine) as conn:
+        owner = conn.execute(sa.select(chat_threads.c.brand).where(chat_threads.c.thread_id == thread_id)).scalar()
+        if owner is None:
+            conn.execute(chat_threads.insert().values(thread_id=thread_id, brand=brand, created_at=now()))
+        elif owner != brand or new:
+            raise HTTPException(404, f"no chat thread {thread_id!r} for this API key's brand")

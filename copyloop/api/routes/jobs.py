@@ -1,0 +1,33 @@
+"""POST /v1/jobs and GET /v1/jobs/{id}: background generation with a signed webhook on completion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response
+
+from copyloop.api.deps import DB, Caller
+from copyloop.api.schemas import JobAccepted, JobRequest
+from copyloop.service import jobs
+from copyloop.service.runner import brief_for
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+
+@router.post("", status_code=202)
+def submit(body: JobRequest, caller: Caller, engine: DB, response: Response) -> JobAccepted:
+    """Queue a generation; the job survives a server restart and its webhook is retried with backoff."""
+    brief_for(caller.brand, body.brief)  # refuse another brand's brief now, not in the worker
+    request = body.model_dump(mode="json", exclude={"callback_url"}) | {"key_id": caller.key_id}
+    job_id = jobs.submit(engine, caller.brand, request, str(body.callback_url) if body.callback_url else None)
+    response.headers["Location"] = f"/v1/jobs/{job_id}"
+    return JobAccepted(id=job_id, status="queued", url=f"/v1/jobs/{job_id}")
+
+
+@router.get("/{job_id}")
+def status(job_id: str, caller: Caller, engine: DB) -> dict[str, Any]:
+    """The job's status, its result once it succeeded, and the state of its webhook delivery."""
+    found = jobs.get(engine, caller.brand, job_id)
+    if found is None:
+        raise HTTPException(404, f"no job {job_id!r} for this API key's brand")
+    return found

@@ -1,0 +1,120 @@
+"""Request and response bodies of the HTTP API, separate from the database rows they are stored as."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+
+from copyloop.brief import Brief, Channel
+
+Id = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@\-]+$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GenerateRequest(Strict):
+    """A brief to write copy for. Its brand is the API key's (a different one is refused)."""
+
+    brief: Brief
+    guidance: str | None = Field(default=None, max_length=400, description="extra instruction, e.g. 'shorter'")
+    store: bool = Field(default=True, description="remember approved copy in memory (novelty, exemplars)")
+    publish: bool = Field(default=True, description="serve the shippable variants from /v1/variants/{sku}")
+
+
+class JobRequest(GenerateRequest):
+    """A brief to write copy for in the background; the result is POSTed to `callback_url` when done."""
+
+    callback_url: AnyHttpUrl | None = Field(default=None, description="receives the signed result")
+
+
+class JobAccepted(BaseModel):
+    id: str
+    status: str
+    url: str
+
+
+class ChatRequest(Strict):
+    message: str = Field(min_length=1, max_length=4000)
+    thread_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+
+class ChatReply(BaseModel):
+    thread_id: str
+    reply: str
+    fields: dict[str, Any]
+    variants: list[dict[str, Any]]
+
+
+class ExperimentVariant(Strict):
+    key: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    text: str = Field(min_length=1, max_length=5000)
+    angle: str | None = Field(default=None, max_length=120)
+    weight: float | None = Field(default=None, gt=0, le=1000, description="relative traffic share (split only)")
+
+
+class ExperimentCreate(Strict):
+    """Variants to test on one placement; `control` names the variant the others are compared with."""
+
+    name: str = Field(min_length=1, max_length=200)
+    sku: str | None = Field(default=None, max_length=120)
+    category: str = Field(default="General", min_length=1, max_length=120)
+    channel: Channel
+    allocation: Literal["split", "thompson"] = "split"
+    variants: list[ExperimentVariant] = Field(min_length=2, max_length=10)
+    control: str | None = Field(default=None, description="key of the control variant (default: the first)")
+    brief: Brief | None = Field(default=None, description="the brief the variants answer (used for fine-tuning)")
+
+    @model_validator(mode="after")
+    def _keys(self) -> ExperimentCreate:
+        keys = [v.key or f"v{i + 1}" for i, v in enumerate(self.variants)]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"variant keys must be unique, got {keys}")
+        if self.control is not None and self.control not in keys:
+            raise ValueError(f"control {self.control!r} is not one of the variant keys {keys}")
+        if self.allocation == "thompson" and any(v.weight for v in self.variants):
+            raise ValueError("weights apply to allocation 'split'; Thompson sampling sets the split itself")
+        return self
+
+
+class Event(Strict):
+    """One impression, click or conversion. `event_id` makes retries safe: an id already seen counts once."""
+
+    event_id: str = Id
+    experiment_id: str = Field(min_length=1, max_length=32)
+    type: Literal["impression", "click", "conversion"]
+    variant: str | None = Field(default=None, max_length=64, description="variant key (or give `unit`)")
+    unit: str | None = Field(default=None, min_length=1, max_length=200, description="the assigned user or send")
+    segment: str | None = Field(default=None, max_length=120)
+    timestamp: float | None = Field(default=None, ge=0, description="UNIX seconds; default: when received")
+
+    @model_validator(mode="after")
+    def _names_arm(self) -> Event:
+        if self.variant is None and self.unit is None:
+            raise ValueError("give `variant` (a variant key) or `unit` (a unit that was assigned one)")
+        return self
+
+
+class EventBatch(Strict):
+    events: list[Event] = Field(min_length=1, max_length=1000)
+
+
+class Conclude(Strict):
+    winner: str | None = Field(default=None, max_length=64, description="variant key; default: the recommended")
+
+
+class MemoryItem(Strict):
+    text: str = Field(min_length=1, max_length=5000)
+    sku: str | None = Field(default=None, max_length=64)
+    category: str = Field(default="General", max_length=120)
+    channel: Channel = Channel.PRODUCT_DESCRIPTION
+    segment: str | None = Field(default=None, max_length=120)
+    impressions: int = Field(default=0, ge=0)
+    clicks: int = Field(default=0, ge=0)
+    conversions: int = Field(default=0, ge=0)
+
+
+class MemoryImport(Strict):
+    records: list[MemoryItem] = Field(min_length=1, max_length=1000)

@@ -1,0 +1,142 @@
+"""What an experiment has shown so far, and concluding it: measured outcomes go into the copy memory.
+
+Rates come with Wilson intervals, each variant with its posterior chance of beating the control, the split with a
+sample-ratio-mismatch check, and a recommended winner that counts as significant only under the always-valid
+mSPRT test the simulator uses, so peeking at results every day does not inflate false winners.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sqlalchemy.engine import Engine
+
+from copyloop.memory import CopyMemory, MemoryRecord
+from copyloop.service import served_copy
+from copyloop.service.db import writing
+from copyloop.service.experiments import (
+    SRM_ALPHA,
+    Arm,
+    ExperimentError,
+    counts_by_arm,
+    load,
+    mark_concluded,
+    segments,
+    set_memory_ids,
+)
+from copyloop.tools.ab_stats import MIN_SHOWN, beat_control, leader_significant, sample_ratio_pvalue, wilson_interval
+
+
+def results(engine: Engine, brand: str, experiment_id: str) -> dict[str, Any]:
+    """Per variant and per segment: counts, CTR and CVR with intervals, chance to beat control; SRM; winner."""
+    with engine.connect() as conn:
+        experiment, variants = load(conn, brand, experiment_id)
+        overall = counts_by_arm(conn, experiment_id, len(variants))
+        by_segment = {s: counts_by_arm(conn, experiment_id, len(variants), s) for s in segments(conn, experiment_id)}
+    control = experiment["control"]
+    winner = experiment["winner"]
+    return {
+        "id": experiment["id"], "name": experiment["name"], "status": experiment["status"],
+        "allocation": experiment["allocation"], "sku": experiment["sku"], "category": experiment["category"],
+        "channel": experiment["channel"], "control": variants[control].key,
+        "winner": variants[winner].key if winner is not None else None,
+        "created_at": experiment["created_at"], "concluded_at": experiment["concluded_at"],
+        **_summary(variants, overall, control, experiment["allocation"]),
+        "segments": {segment or "(none)": _summary(variants, counts, control, experiment["allocation"])
+                     for segment, counts in by_segment.items() if len(by_segment) > 1 or segment},
+    }
+
+
+def conclude(engine: Engine, memory: CopyMemory, brand: str, experiment_id: str,
+             winner_key: str | None = None) -> dict[str, Any]:
+    """Close the experiment: pick the winner (given, else recommended), serve it first, and write every variant's
+    measured impressions, clicks and conversions into memory, where drafting prefers proven winners."""
+    report = results(engine, brand, experiment_id)
+    if report["status"] != "running":
+        raise ExperimentError(409, f"experiment {experiment_id!r} is already concluded (winner {report['winner']!r})")
+    keys = [v["key"] for v in report["variants"]]
+    chosen = winner_key or report["recommendation"]["winner"]
+    if chosen is None:
+        raise ExperimentError(409, "no variant has been shown yet, so there is no winner to recommend; "
+                                   "pass `winner` to choose one", "winner")
+    if chosen not in keys:
+        raise ExperimentError(422, f"winner {chosen!r} is not a variant of this experiment; its variants are {keys}",
+                              "winner")
+    with engine.connect() as conn:
+        experiment, variants = load(conn, brand, experiment_id)
+    winner = keys.index(chosen)
+    memory_ids = _remember(memory, brand, experiment, variants, report["variants"])
+    order = sorted(range(len(variants)), key=lambda i: (i != winner, -report["variants"][i]["ctr"]))
+    with writing(engine) as conn:
+        mark_concluded(conn, experiment_id, winner)
+        set_memory_ids(conn, experiment_id, memory_ids)
+        if experiment["sku"]:
+            served_copy.replace(conn, brand, experiment["sku"], experiment["channel"], "",
+                                [{"text": variants[i].text, "angle": variants[i].angle, "predicted_ctr": None}
+                                 for i in order], f"experiment:{experiment_id}")
+    return results(engine, brand, experiment_id)
+
+
+def _remember(memory: CopyMemory, brand: str, experiment: dict[str, Any], variants: list[Arm],
+              measured: list[dict[str, Any]]) -> list[str]:
+    """Add each variant to memory (if new) and add this experiment's counts to its measured totals."""
+    records = [MemoryRecord(text=a.text, sku=experiment["sku"], brand=brand, category=experiment["category"],
+                            channel=experiment["channel"], angle=a.angle, approved=True, source="experiment")
+               for a in variants]
+    ids = memory.add(records)
+    for memory_id, counts in zip(ids, measured, strict=True):
+        memory.record_outcome(memory_id, counts["impressions"], counts["clicks"], counts["conversions"])
+    return ids
+
+
+def _summary(variants: list[Arm], counts: dict[str, np.ndarray], control: int, allocation: str) -> dict[str, Any]:
+    shown, clicks, conversions = counts["impression"], counts["click"], counts["conversion"]
+    beats = beat_control(shown, clicks, control)
+    rows = []
+    for arm in variants:
+        i = arm.index
+        rows.append({
+            "key": arm.key, "text": arm.text, "share": round(arm.weight, 4),
+            "impressions": int(shown[i]), "clicks": int(clicks[i]), "conversions": int(conversions[i]),
+            "ctr": _rate(clicks[i], shown[i]), "ctr_interval": _interval(clicks[i], shown[i]),
+            "cvr": _rate(conversions[i], clicks[i]), "cvr_interval": _interval(conversions[i], clicks[i]),
+            "prob_beat_control": None if i == control else round(float(beats[i]), 4),
+        })
+    return {"variants": rows, "sample_ratio": _sample_ratio(variants, shown, allocation),
+            "recommendation": _recommendation(variants, shown, clicks)}
+
+
+def _rate(successes: int, trials: int) -> float:
+    return round(float(successes) / float(trials), 6) if trials else 0.0
+
+
+def _interval(successes: int, trials: int) -> list[float]:
+    low, high = wilson_interval(int(successes), int(trials))
+    return [round(low, 6), round(high, 6)]
+
+
+def _sample_ratio(variants: list[Arm], shown: np.ndarray, allocation: str) -> dict[str, Any]:
+    if allocation != "split":
+        return {"checked": False, "reason": "Thompson sampling shifts traffic on purpose, so there is no fixed "
+                                            "split to check against"}
+    p_value = sample_ratio_pvalue(shown.astype(float), np.array([a.weight for a in variants]))
+    total = int(shown.sum())
+    return {"checked": True, "p_value": round(p_value, 6), "mismatch": p_value < SRM_ALPHA,
+            "observed_share": [round(int(s) / total, 4) if total else 0.0 for s in shown],
+            "expected_share": [round(a.weight, 4) for a in variants]}
+
+
+def _recommendation(variants: list[Arm], shown: np.ndarray, clicks: np.ndarray) -> dict[str, Any]:
+    if shown.sum() == 0:
+        return {"winner": None, "significant": False, "reason": "no impressions yet"}
+    rates = clicks / np.maximum(shown, 1)
+    leader = int(np.argmax(rates))
+    significant = bool(leader_significant(shown[None, :], clicks[None, :])[0])
+    if significant:
+        reason = "the leader's CTR beats every other variant under the always-valid mSPRT test at 5%"
+    elif shown.min() < MIN_SHOWN:
+        reason = f"keep running: every variant needs at least {MIN_SHOWN} impressions before a verdict"
+    else:
+        reason = "keep running: the leader's CTR is not yet significantly higher than every other variant's"
+    return {"winner": variants[leader].key, "significant": significant, "reason": reason}

@@ -1,0 +1,198 @@
+"""Live A/B/n experiments: sticky assignment, idempotent events, results with intervals, and conclusion.
+
+Counts are never kept in counters that concurrent writers could race on: every event is one row with a unique
+(brand, event id), and results are tallied from the rows, so a retried or duplicated event counts once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from copyloop.service.db import arms, assignments, events, experiments, now, writing
+
+EventType = Literal["impression", "click", "conversion"]
+Allocation = Literal["split", "thompson"]
+SRM_ALPHA = 0.001
+
+
+class ExperimentError(Exception):
+    """A request that names something the experiment does not have; `status` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str, field: str | None = None):
+        self.status, self.field = status, field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One variant in an experiment."""
+
+    index: int
+    key: str
+    text: str
+    angle: str | None
+    weight: float
+    memory_id: str | None = None
+
+
+def create(engine: Engine, brand: str, *, name: str, sku: str | None, category: str, channel: str,
+           allocation: Allocation, control: int, variants: list[dict[str, Any]],
+           brief: dict[str, Any] | None = None) -> str:
+    """Store a running experiment; returns its id. Split weights are normalised to shares."""
+    experiment_id = "exp_" + uuid.uuid4().hex[:20]
+    total = sum(v.get("weight") or 1.0 for v in variants)
+    with writing(engine) as conn:
+        conn.execute(experiments.insert().values(
+            id=experiment_id, brand=brand, name=name, sku=sku, category=category, channel=channel,
+            allocation=allocation, control=control, brief=brief, status="running", created_at=now()))
+        conn.execute(arms.insert(), [
+            {"experiment_id": experiment_id, "arm": i, "key": v.get("key") or f"v{i + 1}", "text": v["text"],
+             "angle": v.get("angle"), "weight": (v.get("weight") or 1.0) / total} for i, v in enumerate(variants)])
+    return experiment_id
+
+
+def load(conn: Connection, brand: str, experiment_id: str) -> tuple[dict[str, Any], list[Arm]]:
+    """The experiment and its arms; 404 when it does not exist for this brand."""
+    row = conn.execute(sa.select(experiments).where(experiments.c.id == experiment_id,
+                                                    experiments.c.brand == brand)).first()
+    if row is None:
+        raise ExperimentError(404, f"no experiment {experiment_id!r} for this API key's brand")
+    found = conn.execute(sa.select(arms).where(arms.c.experiment_id == experiment_id).order_by(arms.c.arm)).all()
+    return dict(row._mapping), [Arm(a.arm, a.key, a.text, a.angle, a.weight, a.memory_id) for a in found]
+
+
+def assign(engine: Engine, brand: str, experiment_id: str, unit: str, segment: str = "") -> tuple[Arm, bool]:
+    """The unit's arm, the same on every call; returns (arm, whether this call made the assignment)."""
+    with writing(engine) as conn:
+        experiment, variants = load(conn, brand, experiment_id)
+        existing = _assigned(conn, experiment_id, unit)
+        if existing is not None:
+            return variants[existing], False
+        if experiment["status"] != "running":
+            return variants[experiment["winner"]], False
+        if experiment["allocation"] == "split":
+            arm = _hashed_arm(experiment_id, unit, [a.weight for a in variants])
+        else:
+            shown, clicks = tally(conn, experiment_id, len(variants), segment)
+            from copyloop.tools.ab_stats import thompson_share
+
+            share = thompson_share(shown[None, :], clicks[None, :], np.random.default_rng())[0]
+            arm = int(np.random.default_rng().choice(len(variants), p=share))
+        insert = _insert_ignoring_duplicates(conn, assignments)
+        conn.execute(insert.values(experiment_id=experiment_id, unit=unit, segment=segment, arm=arm,
+                                   created_at=now()))
+        chosen = _assigned(conn, experiment_id, unit)  # a concurrent first call may have won: its arm stands
+    assert chosen is not None
+    return variants[chosen], chosen == arm
+
+
+def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str, int]:
+    """Store a batch of events atomically; an event id seen before is counted once. Returns accepted/duplicates.
+
+    Each event names its variant by key, or its unit (whose assignment gives the variant).
+    """
+    stamp = now()
+    with writing(engine) as conn:
+        rows = []
+        cache: dict[str, tuple[dict[str, Any], list[Arm]]] = {}
+        for position, event in enumerate(batch):
+            where = f"events[{position}]"
+            experiment_id = event["experiment_id"]
+            if experiment_id not in cache:
+                try:
+                    cache[experiment_id] = load(conn, brand, experiment_id)
+                except ExperimentError as exc:
+                    raise ExperimentError(422, str(exc), f"{where}.experiment_id") from None
+            experiment, variants = cache[experiment_id]
+            if experiment["status"] != "running":
+                raise ExperimentError(409, f"experiment {experiment_id!r} is concluded and takes no more events",
+                                      f"{where}.experiment_id")
+            arm = _event_arm(conn, event, variants, where)
+            rows.append({"brand": brand, "event_id": event["event_id"], "experiment_id": experiment_id, "arm": arm,
+                         "segment": event.get("segment") or "", "type": event["type"], "unit": event.get("unit"),
+                         "occurred_at": event.get("timestamp") or stamp, "received_at": stamp})
+        accepted = 0
+        insert = _insert_ignoring_duplicates(conn, events)
+        for row in rows:
+            accepted += conn.execute(insert.values(**row)).rowcount
+    return {"accepted": accepted, "duplicates": len(rows) - accepted}
+
+
+def tally(conn: Connection, experiment_id: str, n_arms: int, segment: str | None = None,
+          kind: str = "click") -> tuple[np.ndarray, np.ndarray]:
+    """Impressions and `kind` events per arm (in one segment, or all when `segment` is None)."""
+    counts = counts_by_arm(conn, experiment_id, n_arms, segment)
+    return counts["impression"], counts[kind]
+
+
+def counts_by_arm(conn: Connection, experiment_id: str, n_arms: int,
+                  segment: str | None = None) -> dict[str, np.ndarray]:
+    """Per event type, an array of counts per arm."""
+    query = sa.select(events.c.arm, events.c.type, sa.func.count()).where(events.c.experiment_id == experiment_id)
+    if segment is not None:
+        query = query.where(events.c.segment == segment)
+    counts = {kind: np.zeros(n_arms, dtype=np.int64) for kind in ("impression", "click", "conversion")}
+    for arm, kind, count in conn.execute(query.group_by(events.c.arm, events.c.type)):
+        counts[kind][arm] = count
+    return counts
+
+
+def segments(conn: Connection, experiment_id: str) -> list[str]:
+    """The segments events arrived with, sorted ("" = no segment given)."""
+    query = sa.select(events.c.segment).where(events.c.experiment_id == experiment_id).distinct()
+    return sorted(s for (s,) in conn.execute(query))
+
+
+def mark_concluded(conn: Connection, experiment_id: str, winner: int) -> None:
+    conn.execute(experiments.update().where(experiments.c.id == experiment_id)
+                 .values(status="concluded", winner=winner, concluded_at=now()))
+
+
+def set_memory_ids(conn: Connection, experiment_id: str, ids: list[str]) -> None:
+    for arm, memory_id in enumerate(ids):
+        conn.execute(arms.update().where(arms.c.experiment_id == experiment_id, arms.c.arm == arm)
+                     .values(memory_id=memory_id))
+
+
+def _assigned(conn: Connection, experiment_id: str, unit: str) -> int | None:
+    return conn.execute(sa.select(assignments.c.arm).where(assignments.c.experiment_id == experiment_id,
+                                                           assignments.c.unit == unit)).scalar_one_or_none()
+
+
+def _hashed_arm(experiment_id: str, unit: str, shares: list[float]) -> int:
+    """A fixed-split arm from a hash of the unit: uniform, sticky, and the same on every server."""
+    digest = hashlib.sha256(f"{experiment_id}:{unit}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") / 2**64
+    return int(np.searchsorted(np.cumsum(shares), point, side="right").clip(0, len(shares) - 1))
+
+
+def _event_arm(conn: Connection, event: dict[str, Any], variants: list[Arm], where: str) -> int:
+    key = event.get("variant")
+    if key is not None:
+        for arm in variants:
+            if arm.key == key:
+                return arm.index
+        raise ExperimentError(422, f"variant {key!r} is not in experiment {event['experiment_id']!r}; "
+                                   f"its variants are {[a.key for a in variants]}", f"{where}.variant")
+    unit = event.get("unit")
+    arm_index = _assigned(conn, event["experiment_id"], unit) if unit else None
+    if arm_index is None:
+        raise ExperimentError(422, f"event {event['event_id']!r} names neither a variant nor a unit that was "
+                                   "assigned one (call /assign first, or send `variant`)", f"{where}.unit")
+    return arm_index
+
+
+def _insert_ignoring_duplicates(conn: Connection, table: sa.Table) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and Postgres alike."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()

@@ -1,0 +1,45 @@
+"""Runs one generation request for a brand: the brief made the brand's, the workflow run, the copy published.
+
+The HTTP endpoint and the background job worker both call `run_request`, one at a time per process: the model
+uses every core, so two runs at once only take twice as long each.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from copyloop.brief import Brief, brief_from_dict
+from copyloop.errors import BriefError
+from copyloop.graphs.context import CopyContext
+from copyloop.result import Result
+from copyloop.service import served_copy
+
+model_lock = threading.Lock()
+
+
+def brief_for(brand: str, brief: Brief | dict[str, Any]) -> Brief:
+    """The brief with the key's brand; a brief naming another brand is refused."""
+    data = brief.model_dump() if isinstance(brief, Brief) else dict(brief)
+    named = data.get("brand")
+    if named and str(named).casefold() != brand.casefold():
+        raise BriefError([f"brand: {named!r} is not the brand this API key acts for ({brand!r}); leave it out"])
+    return brief_from_dict({**data, "brand": brand})
+
+
+def run_request(engine: Engine, context: CopyContext, brand: str, request: dict[str, Any], source: str,
+                on_progress: Callable[[str, dict[str, Any]], None] | None = None) -> Result:
+    """Generate for `request` (a GenerateRequest as a dict) and publish the shippable copy when asked."""
+    from copyloop.generation import generate
+
+    brief = brief_for(brand, request["brief"])
+    settings = context.settings.with_(approval="auto" if request.get("store", True) else "off")
+    with model_lock:
+        result = generate(brief, settings, llm=context.chat_model(), memory=context.copy_memory(),
+                          guidance=request.get("guidance"), on_progress=on_progress)
+    if request.get("publish", True):
+        served_copy.publish(engine, brand, result, source)
+    return result

@@ -1,0 +1,66 @@
+"""Approved copy ready for send-time pulls: one indexed lookup per request, no model, no vector search.
+
+Every finished generation replaces the active copy for its brand, SKU, channel and segment; a concluded
+experiment puts its winner first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from copyloop.result import Result
+from copyloop.service.db import now, served_copy, writing
+
+COLUMNS = (served_copy.c.text, served_copy.c.rank, served_copy.c.angle, served_copy.c.predicted_ctr,
+           served_copy.c.source, served_copy.c.created_at)
+
+
+def sku_of(result: Result) -> str:
+    """The key copy is served under: the brief's SKU, else its product name."""
+    return result.brief.sku or result.brief.product_name
+
+
+def publish(engine: Engine, brand: str, result: Result, source: str) -> int:
+    """Make a result's shippable variants the active copy for its placement; returns how many."""
+    shippable = result.shippable
+    if not shippable:
+        return 0
+    rows = [{"text": v.text, "angle": v.angle, "predicted_ctr": v.scores.predicted_ctr} for v in shippable]
+    with writing(engine) as conn:
+        replace(conn, brand, sku_of(result), result.brief.channel.value, result.brief.audience or "", rows, source)
+    return len(rows)
+
+
+def replace(conn: Connection, brand: str, sku: str, channel: str, segment: str, rows: list[dict[str, Any]],
+            source: str) -> None:
+    """Retire the placement's active copy and insert `rows` (best first) in one transaction."""
+    key = _key(brand, sku, channel, segment)
+    conn.execute(served_copy.update().where(*key, served_copy.c.active.is_(True)).values(active=False))
+    stamp = now()
+    conn.execute(served_copy.insert(), [
+        {"brand": brand, "sku": sku, "channel": channel, "segment": segment, "rank": rank, "source": source,
+         "active": True, "created_at": stamp, **row} for rank, row in enumerate(rows, start=1)])
+
+
+def lookup(engine: Engine, brand: str, sku: str, channel: str | None, segment: str | None,
+           limit: int) -> list[dict[str, Any]]:
+    """Active copy for the segment, falling back to the copy written for every segment."""
+    with engine.connect() as conn:
+        for seg in dict.fromkeys([segment or "", ""]):
+            query = sa.select(served_copy.c.channel, *COLUMNS).where(
+                served_copy.c.brand == brand, served_copy.c.sku == sku, served_copy.c.segment == seg,
+                served_copy.c.active.is_(True))
+            if channel:
+                query = query.where(served_copy.c.channel == channel)
+            rows = conn.execute(query.order_by(served_copy.c.channel, served_copy.c.rank).limit(limit)).all()
+            if rows:
+                return [{**r._mapping, "segment": seg} for r in rows]
+    return []
+
+
+def _key(brand: str, sku: str, channel: str, segment: str) -> tuple[Any, ...]:
+    return (served_copy.c.brand == brand, served_copy.c.sku == sku, served_copy.c.channel == channel,
+            served_copy.c.segment == segment)

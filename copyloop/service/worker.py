@@ -1,0 +1,108 @@
+"""Background threads of the server: one runs queued jobs, one delivers their webhooks with retries.
+
+Both read their work from the database, so a restarted server picks up where a killed one stopped: a job
+whose lease ran out is run again, a webhook not yet acknowledged is sent again with the same idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from copyloop.errors import BriefError, CopyloopError
+from copyloop.service import jobs
+from copyloop.service.db import api_keys
+from copyloop.service.webhooks import post
+
+log = logging.getLogger("copyloop.service")
+MAX_RUNS = 3  # a job that killed its worker this often is failed instead of taken again
+
+RunJob = Callable[[dict[str, Any], Callable[[], None]], dict[str, Any]]
+
+
+class Worker:
+    """Runs jobs and delivers webhooks until `stop()`."""
+
+    def __init__(self, engine: Engine, run: RunJob, *, lease_seconds: float, backoff_base: float,
+                 poll_seconds: float = 0.5):
+        self.engine, self.run = engine, run
+        self.lease_seconds, self.backoff_base, self.poll_seconds = lease_seconds, backoff_base, poll_seconds
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._loop, args=(self.run_one,), name="copyloop-jobs", daemon=True),
+                         threading.Thread(target=self._loop, args=(self.deliver_due,), name="copyloop-webhooks",
+                                          daemon=True)]
+        self._client = httpx.Client(follow_redirects=False)
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop taking work; a job in progress keeps its lease and is taken again after a restart."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._client.close()
+
+    def _loop(self, step: Callable[[], bool]) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = step()
+            except Exception:  # a database hiccup must not kill the thread; the work stays in the database
+                log.exception("background step failed")
+                busy = False
+            if not busy:
+                self._stop.wait(self.poll_seconds)
+
+    def run_one(self) -> bool:
+        """Run the next job, if any; True when one was run."""
+        job = jobs.claim(self.engine, self.lease_seconds)
+        if job is None:
+            return False
+        if job["runs"] > MAX_RUNS:
+            jobs.finish(self.engine, job["id"], error=f"gave up: the server stopped during this job {MAX_RUNS} times")
+            return True
+        heartbeat = lambda: jobs.renew(self.engine, job["id"], self.lease_seconds)  # noqa: E731
+        try:
+            result = self.run({**job["request"], "job_id": job["id"], "brand": job["brand"]}, heartbeat)
+        except BriefError as exc:
+            jobs.finish(self.engine, job["id"], error="invalid brief: " + "; ".join(exc.problems))
+        except CopyloopError as exc:
+            jobs.finish(self.engine, job["id"], error=str(exc))
+        except Exception as exc:
+            log.exception("job %s failed", job["id"])
+            jobs.finish(self.engine, job["id"], error=f"internal error: {type(exc).__name__}: {exc}"[:1000])
+        else:
+            jobs.finish(self.engine, job["id"], result=result)
+        return True
+
+    def deliver_due(self) -> bool:
+        """Send every webhook that is due; True when any was tried."""
+        due = jobs.due_deliveries(self.engine)
+        for job in due:
+            outcome = post(job["callback_url"], webhook_payload(job), secret=self._secret(job["request"]),
+                           idempotency_key=job["id"], attempt=job["delivery_attempts"] + 1,
+                           event=f"job.{job['status']}", client=self._client)
+            if outcome.ok:
+                jobs.delivered(self.engine, job["id"])
+            else:
+                jobs.delivery_failed(self.engine, job["id"], job["delivery_attempts"], outcome.error or "",
+                                     self.backoff_base)
+        return bool(due)
+
+    def _secret(self, request: dict[str, Any]) -> str:
+        """The webhook secret of the key that submitted the job."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(api_keys.c.webhook_secret)
+                                .where(api_keys.c.key_id == request["key_id"])).scalar_one()
+
+
+def webhook_payload(job: dict[str, Any]) -> dict[str, Any]:
+    """What the callback receives: the job id, its status, and the result or the error."""
+    return {"id": job["id"], "status": job["status"], "result": job["result"], "error": job["error"]}
