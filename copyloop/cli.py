@@ -255,6 +255,9 @@ def finetune(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a recipe value: dotted.key=YAML value, "
                                                                  "e.g. --set sft.rounds=2. Repeatable.")] = None,
     no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the before/after evaluation.")] = False,
+    outcomes: Annotated[str | None, typer.Option(help="Service database URL (e.g. sqlite:///~/.copyloop/service."
+                                                      "sqlite): significant winners of concluded experiments "
+                                                      "join the training targets.")] = None,
     sweep: Annotated[bool, typer.Option("--sweep", help="Run the recipe's λ sweep (one small adapter per λ) and "
                                                         "add its trade-off plot to the model card.")] = False,
     home: HomeOption = None,
@@ -275,6 +278,8 @@ def finetune(
         overrides["output_dir"] = str(output)
     if no_eval:
         overrides["evaluate"] = False
+    if outcomes:
+        overrides["outcomes_url"] = outcomes
     def say(line: str) -> None:
         console.print(line, markup=False, highlight=False)
 

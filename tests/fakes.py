@@ -18,6 +18,7 @@ class ScriptedChatModel(BaseChatModel):
 
     script: Callable[[str, int], str]
     calls: list[list[str]] = Field(default_factory=list)
+    conversations: list[str] = Field(default_factory=list)  # every message of every request, few-shot turns too
     kwargs_seen: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
@@ -35,6 +36,7 @@ class ScriptedChatModel(BaseChatModel):
     def _answer(self, conversations: list[list[BaseMessage]], kwargs: dict[str, Any]) -> list[AIMessage]:
         requests = [str(c[-1].content) for c in conversations]
         self.calls.append(requests)
+        self.conversations += ["\n".join(str(m.content) for m in c) for c in conversations]
         self.kwargs_seen.append(kwargs)
         start = sum(len(c) for c in self.calls[:-1])
         return [AIMessage(content=self.script(r, start + i)) for i, r in enumerate(requests)]

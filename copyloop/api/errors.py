@@ -61,30 +61,30 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > self.limit:
             await self._refuse(send, int(length))
             return
-        seen = 0
+        seen, refused = 0, False
 
         async def counted() -> dict:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge(seen)
+            if seen > self.limit:  # answer 413 now; the app sees a disconnect and whatever it sends is dropped
+                refused = True
+                await self._refuse(send, seen)
+                return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge as exc:
-            await self._refuse(send, exc.size)
+        async def guarded(message: dict) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counted, guarded)
 
     async def _refuse(self, send: Any, size: int) -> None:
-        message = f"request body is {size} bytes; the limit is {self.limit} (COPYLOOP_MAX_REQUEST_BYTES)"
+        message = f"request body is {size}+ bytes; the limit is {self.limit} (COPYLOOP_MAX_REQUEST_BYTES)"
         response = JSONResponse({"error": "request too large", "detail": message}, status_code=413)
         await response({"type": "http"}, _nothing, send)
-
-
-class _TooLarge(Exception):
-    def __init__(self, size: int):
-        self.size = size
 
 
 async def _nothing() -> dict:

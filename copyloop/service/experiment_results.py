@@ -97,7 +97,7 @@ def _summary(variants: list[Arm], counts: dict[str, np.ndarray], control: int, a
     for arm in variants:
         i = arm.index
         rows.append({
-            "key": arm.key, "text": arm.text, "share": round(arm.weight, 4),
+            "key": arm.key, "text": arm.text, "angle": arm.angle, "share": round(arm.weight, 4),
             "impressions": int(shown[i]), "clicks": int(clicks[i]), "conversions": int(conversions[i]),
             "ctr": _rate(clicks[i], shown[i]), "ctr_interval": _interval(clicks[i], shown[i]),
             "cvr": _rate(conversions[i], clicks[i]), "cvr_interval": _interval(conversions[i], clicks[i]),

@@ -86,11 +86,11 @@ def assign(engine: Engine, brand: str, experiment_id: str, unit: str, segment: s
             share = thompson_share(shown[None, :], clicks[None, :], np.random.default_rng())[0]
             arm = int(np.random.default_rng().choice(len(variants), p=share))
         insert = _insert_ignoring_duplicates(conn, assignments)
-        conn.execute(insert.values(experiment_id=experiment_id, unit=unit, segment=segment, arm=arm,
-                                   created_at=now()))
+        made = conn.execute(insert.values(experiment_id=experiment_id, unit=unit, segment=segment, arm=arm,
+                                          created_at=now())).rowcount == 1
         chosen = _assigned(conn, experiment_id, unit)  # a concurrent first call may have won: its arm stands
     assert chosen is not None
-    return variants[chosen], chosen == arm
+    return variants[chosen], made
 
 
 def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str, int]:
@@ -120,7 +120,9 @@ def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str,
                          "occurred_at": event.get("timestamp") or stamp, "received_at": stamp})
         accepted = 0
         insert = _insert_ignoring_duplicates(conn, events)
-        for row in rows:
+        # One insert order for every writer: on Postgres, two batches sharing event ids in different orders would
+        # otherwise each wait for the other's uncommitted row (a deadlock, one batch aborted).
+        for row in sorted(rows, key=lambda r: r["event_id"]):
             accepted += conn.execute(insert.values(**row)).rowcount
     return {"accepted": accepted, "duplicates": len(rows) - accepted}
 
@@ -190,9 +192,10 @@ def _event_arm(conn: Connection, event: dict[str, Any], variants: list[Arm], whe
 
 
 def _insert_ignoring_duplicates(conn: Connection, table: sa.Table) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and Postgres alike."""
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and Postgres alike; its rowcount says whether the row went in
+    (SQLAlchemy keeps an INSERT's rowcount only when asked: without it psycopg reports -1)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
+    return insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)

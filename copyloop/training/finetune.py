@@ -16,6 +16,7 @@ from typing import Any
 
 from copyloop.brief import Brief
 from copyloop.config import Settings
+from copyloop.errors import CopyloopError
 from copyloop.evaluation.metrics import brief_metrics, compare, summarize
 from copyloop.evaluation.outputs import raw_drafts, workflow_outputs
 from copyloop.evaluation.past_copy import eval_memory, past_copy
@@ -33,6 +34,7 @@ from copyloop.tools.scoring import effective_weights
 from copyloop.training.catalog import split_briefs
 from copyloop.training.config import FinetuneConfig
 from copyloop.training.model_card import write_model_card
+from copyloop.training.outcomes import measured_winners
 from copyloop.training.sampling import Candidate, prompt_for, sample_candidates
 from copyloop.training.selection import select_targets
 from copyloop.training.trainers import TrainStats, halve_adapter, saved_stats, train_grpo, train_sft
@@ -43,6 +45,8 @@ Say = Callable[[str], None]
 def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = print) -> dict[str, Any]:
     """Run the recipe end to end; returns the summary that is also written to `output_dir/summary.json`."""
     settings = settings or Settings.from_env()
+    if cfg.outcomes_url and cfg.method != "sft":
+        raise CopyloopError("outcomes_url (measured experiment winners) is a training target: it needs method 'sft'")
     started = time.perf_counter()
     out = cfg.output_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -80,9 +84,11 @@ def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = p
 def _reward_ranked_sft(cfg: FinetuneConfig, model_dir: Path, train: list[Brief], rewards: dict[str, RewardFunc],
                        say: Say) -> tuple[Path, TrainStats, dict[str, Any]]:
     s = cfg.sft
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = measured_winners(cfg.outcomes_url) if cfg.outcomes_url else []
     adapter: Path | None = None
-    data: dict[str, Any] = {"rounds": []}
+    data: dict[str, Any] = {"rounds": [], "measured_winners": len(rows)}
+    if rows:
+        say(f"{len(rows)} significant winners of live experiments join the training targets")
     stats = TrainStats(0.0, 0, 0)
     for number in range(1, s.rounds + 1):
         folder = cfg.output_dir / f"round-{number}"
