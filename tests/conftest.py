@@ -46,3 +46,24 @@ def fresh_rules(monkeypatch: pytest.MonkeyPatch):
     clear_caches()
     yield
     clear_caches()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh database for this session on a real Postgres server (see tests/postgres.py for which one)."""
+    from tests.postgres import database, server
+
+    with server() as admin_url, database(admin_url) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def service_db_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """The service store's URL on each backend: a SQLite file, or a new database of its own on Postgres."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'service.sqlite'}"
+        return
+    from tests.postgres import database
+
+    with database(request.getfixturevalue("postgres_url")) as url:
+        yield url
