@@ -354,6 +354,9 @@ def evaluate(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Serve requests only; leave queued jobs and "
+                                                                "webhooks to another server on the same database.")]
+    = False,
     database: DatabaseOption = None,
     home: HomeOption = None,
     model: ModelOption = None,
@@ -366,7 +369,8 @@ def serve(
     from copyloop.api import create_app
 
     try:
-        application = create_app(settings_from(home, model, adapter, untuned, database_url=database))
+        application = create_app(settings_from(home, model, adapter, untuned, database_url=database),
+                                 worker=not no_worker)
     except CopyloopError as exc:
         fail(exc)
         return

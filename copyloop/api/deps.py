@@ -22,7 +22,8 @@ def context(request: Request) -> CopyContext:
 def tenant(request: Request, authorization: Annotated[str | None, Header()] = None,
            x_api_key: Annotated[str | None, Header()] = None) -> Tenant:
     """The brand of the API key in `Authorization: Bearer …` or `X-API-Key`; 401 without a valid one."""
-    key = x_api_key or (authorization.removeprefix("Bearer ").strip() if authorization else None)
+    scheme, _, credentials = (authorization or "").partition(" ")
+    key = x_api_key or (credentials.strip() if scheme.casefold() == "bearer" else None)
     if not key:
         raise HTTPException(401, "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
                             headers={"WWW-Authenticate": "Bearer"})

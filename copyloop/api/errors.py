@@ -1,4 +1,7 @@
-"""Every error as JSON that names the problem: 422 lists each bad field, 404 the unknown id, 413 the limit."""
+"""Every error as JSON that names the problem: 422 lists each bad field, 404 the unknown id, 413 the limit.
+
+One shape throughout: {"error": a sentence, "detail": the same sentence, or a list of {field, message}}.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from copyloop.errors import BriefError, CopyloopError
 from copyloop.service.experiments import ExperimentError
@@ -15,17 +19,38 @@ from copyloop.service.experiments import ExperimentError
 def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     """pydantic's errors as {field, message, input}, the field as a dotted path inside the body."""
     problems = []
-    for error in exc.errors():
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
-        item: dict[str, Any] = {"field": ".".join(loc) or "body", "message": error.get("msg", "invalid")}
+    for error in _closest_branch(list(exc.errors())):
+        loc = [part for part in error.get("loc", ()) if part not in ("body", "query", "path") and not _branch(part)]
+        field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+        item: dict[str, Any] = {"field": field or "body", "message": error.get("msg", "invalid")}
         if "input" in error and not isinstance(error["input"], dict | list):
             item["input"] = error["input"]
         problems.append(item)
     return problems
 
 
+def _closest_branch(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For a body that can take several shapes (one event, or a batch), the errors of the shape it came closest
+    to: a batch with one bad event gets that event's error, not also a list of what a single event would need."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for error in errors:
+        tag = next((p for p in error.get("loc", ()) if _branch(p)), "")
+        groups.setdefault(str(tag), []).append(error)
+    return min(groups.values(), key=len) if len(groups) > 1 else errors
+
+
+def _branch(part: object) -> bool:
+    """pydantic names the union member an error came from ("EventBatch", "function-after[…]"): not a field."""
+    return isinstance(part, str) and (part[:1].isupper() or "[" in part)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": exc.detail, "detail": exc.detail}, status_code=exc.status_code,
+                            headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -59,7 +59,7 @@ class ExperimentCreate(Strict):
     """Variants to test on one placement; `control` names the variant the others are compared with."""
 
     name: str = Field(min_length=1, max_length=200)
-    sku: str | None = Field(default=None, max_length=120)
+    sku: str | None = Field(default=None, max_length=64)
     category: str = Field(default="General", min_length=1, max_length=120)
     channel: Channel
     allocation: Literal["split", "thompson"] = "split"

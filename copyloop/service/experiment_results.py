@@ -19,11 +19,12 @@ from copyloop.service.experiments import (
     SRM_ALPHA,
     Arm,
     ExperimentError,
+    claim_conclusion,
     counts_by_arm,
     load,
     mark_concluded,
     segments,
-    set_memory_ids,
+    set_memory_id,
 )
 from copyloop.tools.ab_stats import MIN_SHOWN, beat_control, leader_significant, sample_ratio_pvalue, wilson_interval
 
@@ -50,44 +51,43 @@ def results(engine: Engine, brand: str, experiment_id: str) -> dict[str, Any]:
 
 def conclude(engine: Engine, memory: CopyMemory, brand: str, experiment_id: str,
              winner_key: str | None = None) -> dict[str, Any]:
-    """Close the experiment: pick the winner (given, else recommended), serve it first, and write every variant's
-    measured impressions, clicks and conversions into memory, where drafting prefers proven winners."""
+    """Close the experiment: pick the winner (given, else the significant recommended one), serve it first, and
+    write every variant's measured impressions, clicks and conversions into memory. The winner stays approved
+    copy, which drafting prefers as an example; the others are kept for novelty and statistics only."""
     report = results(engine, brand, experiment_id)
-    if report["status"] != "running":
-        raise ExperimentError(409, f"experiment {experiment_id!r} is already concluded (winner {report['winner']!r})")
     keys = [v["key"] for v in report["variants"]]
-    chosen = winner_key or report["recommendation"]["winner"]
-    if chosen is None:
-        raise ExperimentError(409, "no variant has been shown yet, so there is no winner to recommend; "
-                                   "pass `winner` to choose one", "winner")
+    if report["status"] == "concluded":
+        raise ExperimentError(409, f"experiment {experiment_id!r} is already concluded (winner {report['winner']!r})")
+    recommended = report["recommendation"]
+    if winner_key is None and not recommended["significant"]:
+        raise ExperimentError(409, f"no significant winner yet ({recommended['reason']}); pass `winner` to choose "
+                                   "one yourself", "winner")
+    chosen = winner_key or recommended["winner"]
     if chosen not in keys:
         raise ExperimentError(422, f"winner {chosen!r} is not a variant of this experiment; its variants are {keys}",
                               "winner")
+    winner = keys.index(chosen)
+    if not claim_conclusion(engine, experiment_id, winner):
+        raise ExperimentError(409, f"experiment {experiment_id!r} is being concluded by another request")
     with engine.connect() as conn:
         experiment, variants = load(conn, brand, experiment_id)
-    winner = keys.index(chosen)
-    memory_ids = _remember(memory, brand, experiment, variants, report["variants"])
-    order = sorted(range(len(variants)), key=lambda i: (i != winner, -report["variants"][i]["ctr"]))
+    measured = results(engine, brand, experiment_id)["variants"]  # final counts: no event is accepted any more
+    for arm, counts in zip(variants, measured, strict=True):
+        if arm.memory_id is None:
+            record = MemoryRecord(text=arm.text, sku=experiment["sku"], brand=brand, category=experiment["category"],
+                                  channel=experiment["channel"], angle=arm.angle, approved=arm.index == winner,
+                                  source="experiment")
+            memory_id = memory.add([record])[0]
+            memory.record_outcome(memory_id, counts["impressions"], counts["clicks"], counts["conversions"])
+            set_memory_id(engine, experiment_id, arm.index, memory_id)
+    order = sorted(range(len(variants)), key=lambda i: (i != winner, -measured[i]["ctr"]))
     with writing(engine) as conn:
-        mark_concluded(conn, experiment_id, winner)
-        set_memory_ids(conn, experiment_id, memory_ids)
         if experiment["sku"]:
             served_copy.replace(conn, brand, experiment["sku"], experiment["channel"], "",
                                 [{"text": variants[i].text, "angle": variants[i].angle, "predicted_ctr": None}
                                  for i in order], f"experiment:{experiment_id}")
+        mark_concluded(conn, experiment_id)
     return results(engine, brand, experiment_id)
-
-
-def _remember(memory: CopyMemory, brand: str, experiment: dict[str, Any], variants: list[Arm],
-              measured: list[dict[str, Any]]) -> list[str]:
-    """Add each variant to memory (if new) and add this experiment's counts to its measured totals."""
-    records = [MemoryRecord(text=a.text, sku=experiment["sku"], brand=brand, category=experiment["category"],
-                            channel=experiment["channel"], angle=a.angle, approved=True, source="experiment")
-               for a in variants]
-    ids = memory.add(records)
-    for memory_id, counts in zip(ids, measured, strict=True):
-        memory.record_outcome(memory_id, counts["impressions"], counts["clicks"], counts["conversions"])
-    return ids
 
 
 def _summary(variants: list[Arm], counts: dict[str, np.ndarray], control: int, allocation: str) -> dict[str, Any]:

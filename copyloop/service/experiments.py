@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from copyloop.service.db import arms, assignments, events, experiments, now, writing
+from copyloop.tools.ab_stats import thompson_share
 
 EventType = Literal["impression", "click", "conversion"]
 Allocation = Literal["split", "thompson"]
@@ -69,22 +70,17 @@ def load(conn: Connection, brand: str, experiment_id: str) -> tuple[dict[str, An
 
 
 def assign(engine: Engine, brand: str, experiment_id: str, unit: str, segment: str = "") -> tuple[Arm, bool]:
-    """The unit's arm, the same on every call; returns (arm, whether this call made the assignment)."""
-    with writing(engine) as conn:
+    """The unit's arm, the same on every call (the winner once concluded); returns (arm, whether this call made
+    the assignment). A unit seen before costs one read: send-time pulls never wait for the write lock."""
+    with engine.connect() as conn:
         experiment, variants = load(conn, brand, experiment_id)
+        if experiment["status"] != "running":
+            return variants[experiment["winner"]], False
         existing = _assigned(conn, experiment_id, unit)
         if existing is not None:
             return variants[existing], False
-        if experiment["status"] != "running":
-            return variants[experiment["winner"]], False
-        if experiment["allocation"] == "split":
-            arm = _hashed_arm(experiment_id, unit, [a.weight for a in variants])
-        else:
-            shown, clicks = tally(conn, experiment_id, len(variants), segment)
-            from copyloop.tools.ab_stats import thompson_share
-
-            share = thompson_share(shown[None, :], clicks[None, :], np.random.default_rng())[0]
-            arm = int(np.random.default_rng().choice(len(variants), p=share))
+        arm = _draw(conn, experiment, variants, unit, segment)
+    with writing(engine) as conn:
         insert = _insert_ignoring_duplicates(conn, assignments)
         made = conn.execute(insert.values(experiment_id=experiment_id, unit=unit, segment=segment, arm=arm,
                                           created_at=now())).rowcount == 1
@@ -93,14 +89,27 @@ def assign(engine: Engine, brand: str, experiment_id: str, unit: str, segment: s
     return variants[chosen], made
 
 
-def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str, int]:
-    """Store a batch of events atomically; an event id seen before is counted once. Returns accepted/duplicates.
+def _draw(conn: Connection, experiment: dict[str, Any], variants: list[Arm], unit: str, segment: str) -> int:
+    """A new unit's arm: by hash for a fixed split, by a Thompson draw on the segment's counts otherwise."""
+    if experiment["allocation"] == "split":
+        return _hashed_arm(experiment["id"], unit, [a.weight for a in variants])
+    shown, clicks = tally(conn, experiment["id"], len(variants), segment)
+    rng = np.random.default_rng()
+    share = thompson_share(shown[None, :], clicks[None, :], rng)[0]
+    return int(rng.choice(len(variants), p=share))
 
-    Each event names its variant by key, or its unit (whose assignment gives the variant).
+
+def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str, int]:
+    """Store a batch of events atomically; an event id seen before is counted once.
+
+    Each event names its variant by key, or its unit (whose assignment gives the variant). Events for a concluded
+    experiment arrive too late to count: they are not stored, and reported as `late` rather than failing the batch.
+    Returns how many were accepted, duplicates and late.
     """
     stamp = now()
     with writing(engine) as conn:
         rows = []
+        late = 0
         cache: dict[str, tuple[dict[str, Any], list[Arm]]] = {}
         for position, event in enumerate(batch):
             where = f"events[{position}]"
@@ -112,8 +121,8 @@ def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str,
                     raise ExperimentError(422, str(exc), f"{where}.experiment_id") from None
             experiment, variants = cache[experiment_id]
             if experiment["status"] != "running":
-                raise ExperimentError(409, f"experiment {experiment_id!r} is concluded and takes no more events",
-                                      f"{where}.experiment_id")
+                late += 1
+                continue
             arm = _event_arm(conn, event, variants, where)
             rows.append({"brand": brand, "event_id": event["event_id"], "experiment_id": experiment_id, "arm": arm,
                          "segment": event.get("segment") or "", "type": event["type"], "unit": event.get("unit"),
@@ -124,7 +133,7 @@ def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str,
         # otherwise each wait for the other's uncommitted row (a deadlock, one batch aborted).
         for row in sorted(rows, key=lambda r: r["event_id"]):
             accepted += conn.execute(insert.values(**row)).rowcount
-    return {"accepted": accepted, "duplicates": len(rows) - accepted}
+    return {"accepted": accepted, "duplicates": len(rows) - accepted, "late": late}
 
 
 def tally(conn: Connection, experiment_id: str, n_arms: int, segment: str | None = None,
@@ -152,13 +161,28 @@ def segments(conn: Connection, experiment_id: str) -> list[str]:
     return sorted(s for (s,) in conn.execute(query))
 
 
-def mark_concluded(conn: Connection, experiment_id: str, winner: int) -> None:
+def claim_conclusion(engine: Engine, experiment_id: str, winner: int, stale_after: float = 300.0) -> bool:
+    """Stop the experiment taking events, atomically: of two concurrent conclusions only one goes on.
+
+    A conclusion that crashed half-way (still `concluding` after `stale_after` seconds) may be taken up again.
+    """
+    stamp = now()
+    claimable = sa.or_(experiments.c.status == "running",
+                       sa.and_(experiments.c.status == "concluding", experiments.c.concluded_at < stamp - stale_after))
+    with writing(engine) as conn:
+        done = conn.execute(experiments.update().where(experiments.c.id == experiment_id, claimable)
+                            .values(status="concluding", winner=winner, concluded_at=stamp))
+    return done.rowcount == 1
+
+
+def mark_concluded(conn: Connection, experiment_id: str) -> None:
     conn.execute(experiments.update().where(experiments.c.id == experiment_id)
-                 .values(status="concluded", winner=winner, concluded_at=now()))
+                 .values(status="concluded", concluded_at=now()))
 
 
-def set_memory_ids(conn: Connection, experiment_id: str, ids: list[str]) -> None:
-    for arm, memory_id in enumerate(ids):
+def set_memory_id(engine: Engine, experiment_id: str, arm: int, memory_id: str) -> None:
+    """Note that an arm's outcome is in memory, so a resumed conclusion never counts it twice."""
+    with writing(engine) as conn:
         conn.execute(arms.update().where(arms.c.experiment_id == experiment_id, arms.c.arm == arm)
                      .values(memory_id=memory_id))
 

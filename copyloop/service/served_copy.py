@@ -47,17 +47,22 @@ def replace(conn: Connection, brand: str, sku: str, channel: str, segment: str, 
 
 def lookup(engine: Engine, brand: str, sku: str, channel: str | None, segment: str | None,
            limit: int) -> list[dict[str, Any]]:
-    """Active copy for the segment, falling back to the copy written for every segment."""
+    """Active copy for the segment, else the copy written for every segment; with no segment asked, else the
+    newest copy written for any one segment (a brief's audience is a segment, which a pull may not name)."""
     with engine.connect() as conn:
-        for seg in dict.fromkeys([segment or "", ""]):
-            query = sa.select(served_copy.c.channel, *COLUMNS).where(
-                served_copy.c.brand == brand, served_copy.c.sku == sku, served_copy.c.segment == seg,
-                served_copy.c.active.is_(True))
+        for seg in [*dict.fromkeys([segment or "", ""]), *([None] if segment is None else [])]:
+            query = sa.select(served_copy.c.channel, served_copy.c.segment, *COLUMNS).where(
+                served_copy.c.brand == brand, served_copy.c.sku == sku, served_copy.c.active.is_(True))
+            if seg is not None:
+                query = query.where(served_copy.c.segment == seg)
             if channel:
                 query = query.where(served_copy.c.channel == channel)
-            rows = conn.execute(query.order_by(served_copy.c.channel, served_copy.c.rank).limit(limit)).all()
+            order = (served_copy.c.created_at.desc(), served_copy.c.segment, served_copy.c.channel,
+                     served_copy.c.rank)
+            rows = conn.execute(query.order_by(*order).limit(limit)).all()
             if rows:
-                return [{**r._mapping, "segment": seg} for r in rows]
+                first = (rows[0].segment, rows[0].channel)
+                return [dict(r._mapping) for r in rows if (r.segment, r.channel) == first]
     return []
 
 

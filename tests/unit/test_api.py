@@ -59,6 +59,8 @@ def test_requests_without_a_valid_key_are_refused(service: dict[str, Any]) -> No
     client = service["client"]
     assert client.get("/v1/variants/TB-750").status_code == 401
     assert client.get("/v1/variants/TB-750", headers={"X-API-Key": "cl_nope_nope"}).status_code == 401
+    lower = {"Authorization": "bearer " + service["acme"].api_key}
+    assert client.get("/v1/variants/TB-750", headers=lower).status_code == 404  # authenticated: nothing served yet
     assert "missing API key" in client.post("/v1/generate", json={"brief": BRIEF}).json()["detail"]
 
 
@@ -177,8 +179,10 @@ def test_experiment_assignment_events_results_and_conclusion(service: dict[str, 
     assert pulled["experiment"]["variant"] == first["variant"] and pulled["variants"][0]["text"] == first["text"]
 
     single = {"event_id": "e-1", "experiment_id": exp, "type": "impression", "unit": "user-1"}
-    assert client.post("/v1/events", json=single, headers=headers).json() == {"accepted": 1, "duplicates": 0}
-    assert client.post("/v1/events", json=single, headers=headers).json() == {"accepted": 0, "duplicates": 1}
+    assert client.post("/v1/events", json=single, headers=headers).json() == {"accepted": 1, "duplicates": 0,
+                                                                             "late": 0}
+    assert client.post("/v1/events", json=single, headers=headers).json() == {"accepted": 0, "duplicates": 1,
+                                                                             "late": 0}
     batch = [{"event_id": f"b-{i}", "experiment_id": exp, "type": kind, "variant": key}
              for i, (kind, key) in enumerate([("impression", "control")] * 3 + [("impression", "bold")] * 2
                                              + [("click", "bold"), ("conversion", "bold")])]
@@ -187,6 +191,9 @@ def test_experiment_assignment_events_results_and_conclusion(service: dict[str, 
               {"event_id": "c-2", "experiment_id": exp, "type": "click", "variant": "nope"}]
     refused = client.post("/v1/events", json={"events": broken}, headers=headers)
     assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "events[1].variant"
+    malformed = client.post("/v1/events", json={"events": [broken[0], {**broken[1], "type": "purchase"}]},
+                            headers=headers)
+    assert [d["field"] for d in malformed.json()["detail"]] == ["events[1].type"]
 
     report = client.get(f"/v1/experiments/{exp}", headers=headers).json()
     by_key = {v["key"]: v for v in report["variants"]}
@@ -206,11 +213,14 @@ def test_experiment_assignment_events_results_and_conclusion(service: dict[str, 
     assert client.post("/v1/events", json=single | {"event_id": "g-1"}, headers=service["as_globex"]).status_code \
         == 422
 
+    early = client.post(f"/v1/experiments/{exp}/conclude", headers=headers)
+    assert early.status_code == 409 and early.json()["detail"][0]["field"] == "winner"  # nothing significant yet
     done = client.post(f"/v1/experiments/{exp}/conclude", json={"winner": "bold"}, headers=headers).json()
     assert (done["status"], done["winner"]) == ("concluded", "bold")
     assert client.post(f"/v1/experiments/{exp}/conclude", headers=headers).status_code == 409
-    late = client.post("/v1/events", json=single | {"event_id": "late"}, headers=headers)
-    assert late.status_code == 409
+    late = client.post("/v1/events", json={"events": [single | {"event_id": "late"}, single]}, headers=headers)
+    assert late.json() == {"accepted": 0, "duplicates": 0, "late": 2}
+    assert client.get(f"/v1/experiments/{exp}/assign?unit=user-1", headers=headers).json()["variant"] == "bold"
     served = client.get("/v1/variants/TB-750?channel=email_subject", headers=headers).json()
     assert served["variants"][0]["text"] == "Cold for 24 hours: the Trail Bottle"
 

@@ -64,13 +64,15 @@ def test_a_concluded_winner_flows_into_memory_drafting_serving_and_training(tmp_
         assert (by_text[WINNER].impressions, by_text[WINNER].clicks) == (1500, 120)
         assert (by_text[LOSER].impressions, by_text[LOSER].clicks) == (1500, 45)
         assert by_text[WINNER].brand == "Acme" and by_text[WINNER].source == "experiment"
+        assert by_text[WINNER].approved and not by_text[LOSER].approved
 
         brief = brief_from_dict({**BRIEF, "brand": "Acme", "product_name": "Valley Bottle", "sku": "VB-2"})
-        assert [e.copy for e in find_exemplars(brief, memory)][:2] == [WINNER, LOSER]
+        assert [e.copy for e in find_exemplars(brief, memory)][:1] == [WINNER]
+        assert LOSER not in [e.copy for e in find_exemplars(brief, memory)]  # kept for novelty, not as an example
         client.post("/v1/generate", headers=headers, json={"brief": {**BRIEF, "product_name": "Valley Bottle",
                                                                      "sku": "VB-2"}})
         first_draft = model.conversations[0]  # the proven winner is the drafter's first example
-        assert WINNER in first_draft and first_draft.index(WINNER) < first_draft.index(LOSER)
+        assert WINNER in first_draft and LOSER not in first_draft
 
         served = client.get("/v1/variants/SF-1?channel=email_subject", headers=headers).json()
         assert [v["text"] for v in served["variants"]] == [WINNER, LOSER]

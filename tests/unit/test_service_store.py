@@ -259,8 +259,8 @@ def test_events_count_once_per_event_id(engine: Engine) -> None:
     batch = [_event(experiment_id, "e1", variant="v1"), _event(experiment_id, "e2", variant="v2"),
              _event(experiment_id, "e3", "click", variant="v2"), _event(experiment_id, "e4", unit="user-7"),
              _event(experiment_id, "e1", variant="v1")]  # repeated inside the batch
-    assert experiments.record(engine, BRAND, batch) == {"accepted": 4, "duplicates": 1}
-    assert experiments.record(engine, BRAND, batch) == {"accepted": 0, "duplicates": 5}  # a client's retry
+    assert experiments.record(engine, BRAND, batch) == {"accepted": 4, "duplicates": 1, "late": 0}
+    assert experiments.record(engine, BRAND, batch) == {"accepted": 0, "duplicates": 5, "late": 0}  # a client's retry
 
     impressions = [1, 1]
     impressions[arm.index] += 1  # e4 lands on the unit's assigned arm
@@ -268,7 +268,8 @@ def test_events_count_once_per_event_id(engine: Engine) -> None:
     # Event ids are per brand: another brand's "e1" is its own event.
     other = experiments.create(engine, OTHER, name="x", sku=None, category="c", channel="email_subject",
                                allocation="split", control=0, variants=[{"text": "a"}, {"text": "b"}])
-    assert experiments.record(engine, OTHER, [_event(other, "e1", variant="v2")]) == {"accepted": 1, "duplicates": 0}
+    assert experiments.record(engine, OTHER, [_event(other, "e1", variant="v2")]) == \
+        {"accepted": 1, "duplicates": 0, "late": 0}
 
 
 @pytest.mark.parametrize(("bad", "status", "field"), [
@@ -285,7 +286,8 @@ def test_a_batch_with_one_bad_event_stores_nothing(engine: Engine, bad: dict[str
         experiments.record(engine, BRAND, batch)
     assert (caught.value.status, caught.value.field) == (status, field)
     assert _counts(engine, experiment_id) == {"impression": [0, 0], "click": [0, 0], "conversion": [0, 0]}
-    assert experiments.record(engine, BRAND, batch[:2]) == {"accepted": 2, "duplicates": 0}  # ids were not used up
+    # the failed batch used up no ids
+    assert experiments.record(engine, BRAND, batch[:2]) == {"accepted": 2, "duplicates": 0, "late": 0}
 
 
 def test_another_brand_cannot_see_or_touch_an_experiment(engine: Engine) -> None:
@@ -416,6 +418,7 @@ def test_concluding_writes_counts_to_memory_and_serves_the_winner_first(engine: 
         stored = memory.get(arm.memory_id)  # type: ignore[arg-type]
         assert stored is not None and stored.text == arm.text and stored.source == "experiment"
         assert (stored.impressions, stored.clicks, stored.conversions) == (shown, clicked, converted)
+        assert stored.approved == (arm.index == 0)  # only the winner stays an example for drafting
 
     served = served_copy.lookup(engine, BRAND, "TB-1", "email_subject", None, 10)
     assert [s["text"] for s in served] == [texts[0], texts[2], texts[1]]  # winner, then by measured CTR
@@ -429,9 +432,8 @@ def test_concluding_writes_counts_to_memory_and_serves_the_winner_first(engine: 
         conclude(engine, memory, OTHER, experiment_id)
     assert caught.value.status == 404
     assert memory.get(arms[0].memory_id).impressions == 400  # type: ignore[arg-type, union-attr]
-    with pytest.raises(ExperimentError) as caught:
-        experiments.record(engine, BRAND, [_event(experiment_id, "late", variant="v2")])
-    assert caught.value.status == 409
+    late = experiments.record(engine, BRAND, [_event(experiment_id, "late", variant="v2")])
+    assert late == {"accepted": 0, "duplicates": 0, "late": 1}  # too late to count, and the batch is not failed
     assert experiments.assign(engine, BRAND, experiment_id, "new-user")[0].index == 0  # everyone gets the winner
 
     unshown = _experiment(engine)
@@ -475,3 +477,28 @@ def test_served_copy_falls_back_to_the_copy_for_every_segment(engine: Engine) ->
     assert served_copy.lookup(engine, BRAND, "TB-1", "push_notification", None, 10) == []
     served_copy.publish(engine, BRAND, _result(["No SKU given."], None, sku=None), "generate")
     assert [r["text"] for r in served_copy.lookup(engine, BRAND, "Trail Bottle", None, None, 10)] == ["No SKU given."]
+
+
+def test_two_concurrent_conclusions_count_the_outcome_once(engine: Engine, tmp_path: Path) -> None:
+    memory = CopyMemory(tmp_path / "mem")
+    experiment_id = _experiment(engine)
+    for arm in range(2):
+        _seed(engine, experiment_id, arm, "impression", 300)
+    outcomes: list[int] = []
+
+    def attempt() -> None:
+        try:
+            conclude(engine, memory, BRAND, experiment_id, winner_key="v2")
+            outcomes.append(200)
+        except ExperimentError as exc:
+            outcomes.append(exc.status)
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == [200, 409, 409, 409]
+    with engine.connect() as conn:
+        _, arms = experiments.load(conn, BRAND, experiment_id)
+    assert [memory.get(a.memory_id).impressions for a in arms] == [300, 300]  # type: ignore[arg-type, union-attr]
