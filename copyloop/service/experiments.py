@@ -128,11 +128,11 @@ def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str,
                          "segment": event.get("segment") or "", "type": event["type"], "unit": event.get("unit"),
                          "occurred_at": event.get("timestamp") or stamp, "received_at": stamp})
         accepted = 0
-        insert = _insert_ignoring_duplicates(conn, events)
-        # One insert order for every writer: on Postgres, two batches sharing event ids in different orders would
-        # otherwise each wait for the other's uncommitted row (a deadlock, one batch aborted).
-        for row in sorted(rows, key=lambda r: r["event_id"]):
-            accepted += conn.execute(insert.values(**row)).rowcount
+        if rows:
+            # One multi-row INSERT … RETURNING tells which ids were new. Rows go in one order for every writer:
+            # on Postgres, two batches sharing ids in different orders would otherwise deadlock.
+            insert = _insert_ignoring_duplicates(conn, events).returning(events.c.event_id)
+            accepted = len(conn.execute(insert, sorted(rows, key=lambda r: r["event_id"])).all())
     return {"accepted": accepted, "duplicates": len(rows) - accepted, "late": late}
 
 
