@@ -34,6 +34,7 @@ bench: setup
 	$(BIN)/python bench/workflow_bench.py
 	$(BIN)/python bench/training_bench.py
 	$(BIN)/python bench/click_model_bench.py
+	$(BIN)/python bench/service_bench.py
 
 # Reproduce the shipped LoRA adapter from copyloop/training/configs/sft.yaml (under an hour on 2 CPU cores).
 finetune: setup

@@ -1,4 +1,5 @@
-"""The HTTP API against the real app, real SQLite and a real Chroma memory; only the chat model is scripted.
+"""The HTTP API against the real app, on real SQLite and real Postgres, with a real Chroma memory; only the chat
+model is scripted.
 
 Covers every endpoint, tenant isolation, the error contract (401/404/409/413/422), signed webhooks with retries,
 and many parallel clients sending events to a real uvicorn server with exact counts at the end.
@@ -30,10 +31,10 @@ BRIEF = {"product_name": "Trail Bottle", "sku": "TB-750", "category": "Drinkware
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """The app with its worker running, and keys for two brands."""
+def service(tmp_path: Path, service_db_url: str) -> Iterator[dict[str, Any]]:
+    """The app with its worker running on each database, and keys for two brands."""
     settings = Settings(home=tmp_path / "home", candidates=1, spares=0, webhook_backoff_seconds=0.05,
-                        max_request_bytes=20_000)
+                        max_request_bytes=20_000, database_url=service_db_url)
     app = create_app(settings, llm=ScriptedChatModel(script=reply_for), memory=CopyMemory(tmp_path / "memory"))
     acme, globex = create_key(app.state.engine, "Acme"), create_key(app.state.engine, "Globex")
     with TestClient(app) as client:
@@ -234,8 +235,8 @@ def test_bad_experiment_definitions_are_422(service: dict[str, Any]) -> None:
     assert client.post("/v1/experiments", json=one, headers=headers).json()["detail"][0]["field"] == "variants"
 
 
-def test_many_parallel_clients_sending_events_are_counted_exactly(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "home")
+def test_many_parallel_clients_sending_events_are_counted_exactly(tmp_path: Path, service_db_url: str) -> None:
+    settings = Settings(home=tmp_path / "home", database_url=service_db_url)
     app = create_app(settings, llm=ScriptedChatModel(script=reply_for), memory=CopyMemory(tmp_path / "memory"))
     key = create_key(app.state.engine, "Acme")
     headers = {"X-API-Key": key.api_key}
