@@ -100,16 +100,18 @@ def sku_name(i: int) -> str:
     return f"BENCH-{i:05d}"
 
 
-def server_env() -> dict[str, str]:
-    """The environment minus COPYLOOP_* settings, with a model backend that fails if anything tries to load it."""
+def server_env(model: bool = False) -> dict[str, str]:
+    """The environment minus COPYLOOP_* settings; without `model`, a backend that fails if anything loads one."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COPYLOOP_")}
-    env.update(COPYLOOP_BACKEND="transformers", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               ANONYMIZED_TELEMETRY="False")
+    env.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", ANONYMIZED_TELEMETRY="False")
+    if not model:
+        env["COPYLOOP_BACKEND"] = "transformers"
     return env
 
 
 @contextmanager
-def running_server(home: Path, database: str | None, log_path: Path, wait_seconds: float) -> Iterator[Server]:
+def running_server(home: Path, database: str | None, log_path: Path, wait_seconds: float,
+                   model: bool = False) -> Iterator[Server]:
     """`copyloop serve` on a free loopback port, up once /healthz answers; terminated on exit, error or not."""
     port = free_port()
     command = [sys.executable, "-m", "copyloop", "serve", "--host", HOST, "--port", str(port), "--home", str(home)]
@@ -117,7 +119,7 @@ def running_server(home: Path, database: str | None, log_path: Path, wait_second
         command += ["--database", database]
     log = log_path.open("wb")
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=server_env(), stdin=subprocess.DEVNULL, stdout=log,
+    process = subprocess.Popen(command, cwd=ROOT, env=server_env(model), stdin=subprocess.DEVNULL, stdout=log,
                                stderr=subprocess.STDOUT)
     server = Server(process, f"http://{HOST}:{port}", log_path)
     try:
@@ -311,7 +313,7 @@ def check_counts(client: httpx.Client, ledger: EventLedger, resend: list[dict[st
     problems = list(ledger.errors[:5])
     if resend:
         answer = client.post("/v1/events", json={"events": resend})
-        if answer.status_code != 200 or answer.json() != {"accepted": 0, "duplicates": len(resend)}:
+        if answer.status_code != 200 or answer.json() != {"accepted": 0, "duplicates": len(resend), "late": 0}:
             problems.append(f"re-sent batch of {len(resend)}: HTTP {answer.status_code} {answer.text[:200]}")
     if ledger.accepted != sum(ledger.sent.values()) or ledger.duplicates:
         problems.append(f"server accepted {ledger.accepted} and called {ledger.duplicates} duplicates of "
@@ -367,6 +369,9 @@ def main() -> None:
     parser.add_argument("--database", help="service database URL (default: SQLite in the scratch home)")
     parser.add_argument("--max-seconds", type=float, default=300, help="stop sending after this long")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
+    parser.add_argument("--during-generation", action="store_true",
+                        help="last, also time sequential /v1/variants while the server runs a generation job "
+                             "on the real model (both cores busy)")
     args = parser.parse_args()
     if not 1 <= args.batch <= 1000 or min(args.requests, args.clients, args.repeats, args.skus) < 1:
         parser.error("--batch must be 1-1000; --requests, --clients, --repeats and --skus at least 1")
@@ -379,7 +384,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="copyloop-service-bench-") as scratch:
         home = Path(scratch) / "home"
         api_key = seed(args.database or default_url(home), brand, args.skus)
-        with running_server(home, args.database, Path(scratch) / "server.log", wait_seconds=120) as server:
+        with running_server(home, args.database, Path(scratch) / "server.log", wait_seconds=120,
+                            model=args.during_generation) as server:
             try:
                 figures = measure(server, api_key, args, rng, deadline, say)
             except Exception:
@@ -434,7 +440,9 @@ def measure(server: Server, api_key: str, args: argparse.Namespace, rng: random.
         counts = check_counts(client, ledger, first_batch)
     at_end = model_check(server)
     percentile_names = ("p50_ms", "p95_ms", "p99_ms")
+    loaded = during_generation(server, api_key, args, rng, deadline, say) if args.during_generation else {}
     return {
+        **({"variants_during_generation": loaded} if loaded else {}),
         "variants_sequential": median_of(sequential, *percentile_names, "requests_per_s"),
         "variants_parallel": {"clients": args.clients, **median_of(parallel, *percentile_names, "requests_per_s")},
         "events_batched": {"clients": args.clients, "batch": args.batch,
@@ -449,6 +457,27 @@ def measure(server: Server, api_key: str, args: argparse.Namespace, rng: random.
     }
 
 
+def during_generation(server: Server, api_key: str, args: argparse.Namespace, rng: random.Random,
+                      deadline: Deadline, say: Callable[[str], None]) -> dict[str, Any]:
+    """Sequential /v1/variants latency while a job generates on the real model in the same server process."""
+    brief = {"product_name": "Trail Bottle", "sku": "TB-750", "channel": "product_description",
+             "features": ["keeps drinks cold 24h", "750 ml"], "price": 29}
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {api_key}"},
+                      timeout=30.0) as client:
+        job = client.post("/v1/jobs", json={"brief": brief}).json()["id"]
+        state = lambda: client.get(f"/v1/jobs/{job}").json()["status"]  # noqa: E731
+        waited = time.perf_counter()
+        while state() == "queued" and time.perf_counter() - waited < 120:
+            time.sleep(0.2)
+        time.sleep(5)  # past model loading, into the generation itself
+        figures = variants_pass(server, api_key, variant_paths(args.requests, args.skus, rng), 1, deadline)
+        still_running = state() == "running"
+    say(f"variants during generation: p99 {figures['p99_ms']:.1f} ms (job still running at the end: "
+        f"{still_running})")
+    return {**{k: round(figures[k], 2) for k in ("p50_ms", "p95_ms", "p99_ms", "requests_per_s")},
+            "job_running_throughout": still_running}
+
+
 def table(f: dict[str, Any], say: Callable[[str], None]) -> None:
     run, server, counts = f["run"], f["server"], f["counts"]
     say(f"\ncopyloop service on {HOST}, {run['database']}, {run['cpus']} cpus (load {run['load_avg_1m']}), "
@@ -457,7 +486,8 @@ def table(f: dict[str, Any], say: Callable[[str], None]) -> None:
     rows = [(f"GET /v1/variants, 1 client x {run['requests']}", f["variants_sequential"], "requests_per_s", "req/s"),
             (f"GET /v1/variants, {run['clients']} clients", f["variants_parallel"], "requests_per_s", "req/s"),
             (f"POST /v1/events, batches of {run['batch']}", f["events_batched"], "events_per_s", "events/s"),
-            (f"POST /v1/events, single, {run['clients']} cl.", f["events_single"], "events_per_s", "events/s")]
+            (f"POST /v1/events, single, {run['clients']} cl.", f["events_single"], "events_per_s", "events/s"),
+            ("GET /v1/variants, during generation", f.get("variants_during_generation"), "requests_per_s", "req/s")]
     for name, row, rate, unit in rows:
         if row:
             cells = [f"{row.get(p, float('nan')):8.1f}" for p in ("p50_ms", "p95_ms", "p99_ms")]
