@@ -20,9 +20,32 @@ from copyloop.training.sampling import prompt_for
 pytestmark = pytest.mark.model
 
 
+def concluded_experiment(tmp_path: Path) -> str:
+    """A service database with one experiment whose winner is significant, concluded; returns its URL."""
+    from copyloop.memory import CopyMemory
+    from copyloop.service import experiments
+    from copyloop.service.db import connect
+    from copyloop.service.experiment_results import conclude
+
+    url = f"sqlite:///{tmp_path / 'service.sqlite'}"
+    engine = connect(url)
+    brief = {"product_name": "Summit Flask", "category": "Drinkware", "channel": "email_subject", "brand": "Acme"}
+    experiment = experiments.create(engine, "Acme", name="flask", sku="SF-1", category="Drinkware",
+                                    channel="email_subject", allocation="split", control=0, brief=brief,
+                                    variants=[{"text": "Meet the Summit Flask"},
+                                              {"text": "Hot coffee at the summit: Summit Flask"}])
+    counts = {("v1", "impression"): 1500, ("v1", "click"): 45, ("v2", "impression"): 1500, ("v2", "click"): 120}
+    experiments.record(engine, "Acme", [{"event_id": f"{key}-{kind}-{i}", "experiment_id": experiment, "type": kind,
+                                         "variant": key} for (key, kind), n in counts.items() for i in range(n)])
+    conclude(engine, CopyMemory(tmp_path / "memory"), "Acme", experiment)
+    engine.dispose()
+    return url
+
+
 def test_quick_sft_preset_through_the_cli_then_resume(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "copyloop", "finetune", "--quick", "--output", str(out)]
+    command = [sys.executable, "-m", "copyloop", "finetune", "--quick", "--output", str(out),
+               "--outcomes", concluded_experiment(tmp_path)]
     run = subprocess.run(command, capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stderr[-3000:]
     adapter = out / "adapter"
@@ -31,6 +54,7 @@ def test_quick_sft_preset_through_the_cli_then_resume(tmp_path: Path) -> None:
     kept = summary["data"]["rounds"][0]["kept"]
     per_brief = load_config(None, quick=True).sft.keep_per_brief
     assert 0 < kept <= 12 * per_brief and summary["training"]["steps"] >= 1 and summary["training"]["tokens"] > 0
+    assert summary["data"]["measured_winners"] == 1 and "join the training targets" in run.stdout
     raw = summary["evaluation"]["raw"]
     for stage in ("base", "tuned"):
         for metric in ("combined", "cta_rate", "distinct_2", "novelty", "findings_per_100", "invented_fact_rate"):

@@ -73,3 +73,29 @@ def test_import_of_only_bad_lines_fails_and_keeps_stored_copy(tmp_path: Path) ->
     result = invoke("memory", "import", str(bad), "--home", home)
     assert result.exit_code == 1 and "line 1" in result.output
     assert json.loads(invoke("memory", "stats", "--home", home).output)["count"] == 1
+
+
+def test_api_keys_are_created_listed_and_revoked(tmp_path: Path) -> None:
+    from copyloop.service.db import connect, default_url
+    from copyloop.service.keys import tenant_for
+
+    home = tmp_path / "home"
+    created = invoke("keys", "create", "--brand", "Acme", "--label", "braze", "--json", "--home", str(home))
+    assert created.exit_code == 0, created.output
+    key = json.loads(created.output)
+    assert key["api_key"].startswith("cl_") and key["webhook_secret"].startswith("whsec_")
+    listed = invoke("keys", "list", "--home", str(home))
+    assert key["key_id"] in listed.output and "braze" in listed.output and key["api_key"] not in listed.output
+    engine = connect(default_url(home))
+    assert tenant_for(engine, key["api_key"]).brand == "Acme"  # type: ignore[union-attr]
+    assert invoke("keys", "revoke", key["key_id"], "--home", str(home)).exit_code == 0
+    assert tenant_for(engine, key["api_key"]) is None
+    again = invoke("keys", "revoke", key["key_id"], "--home", str(home))
+    assert again.exit_code == 2 and "no active key" in again.output
+    blank = invoke("keys", "create", "--brand", "  ", "--home", str(home))
+    assert blank.exit_code == 2 and "brand must be 1-120 characters" in blank.output
+
+
+def test_serve_refuses_a_bad_database_url_without_a_traceback(tmp_path: Path) -> None:
+    result = invoke("serve", "--database", "mysql+nodriver://x/y", "--home", str(tmp_path / "home"))
+    assert result.exit_code == 2 and "database" in result.output and "Traceback" not in result.output
