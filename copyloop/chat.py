@@ -1,4 +1,4 @@
-"""Chat-style brief submission from Python: a session object over the chat graph and its SQLite thread."""
+"""Chat-style brief submission from Python: a session object over the chat graph and its checkpointed thread."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from langchain_core.language_models import BaseChatModel
 
 from copyloop.config import Settings
 from copyloop.graphs.chat_graph import compile_chat
-from copyloop.graphs.checkpoints import sqlite_checkpointer
+from copyloop.graphs.checkpoints import open_checkpointer
 from copyloop.graphs.context import CopyContext
 from copyloop.memory import CopyMemory
 from copyloop.result import Variant
@@ -23,7 +23,7 @@ class ChatSession:
                  llm: BaseChatModel | None = None, memory: CopyMemory | None = None, brand: str | None = None):
         self.thread_id = thread_id or uuid.uuid4().hex[:12]
         self.context = CopyContext(settings=settings or Settings.from_env(), llm=llm, memory=memory, brand=brand)
-        self._saver = sqlite_checkpointer(self.context.settings.checkpoint_db)
+        self._saver, self._close = open_checkpointer(self.context.settings)
         self._graph = compile_chat(self._saver)
         self._config = {"configurable": {"thread_id": self.thread_id}}
 
@@ -55,7 +55,7 @@ class ChatSession:
 
     def close(self) -> None:
         """Release the checkpoint database."""
-        self._saver.conn.close()
+        self._close()
 
     def __enter__(self) -> ChatSession:
         return self

@@ -203,6 +203,9 @@ def memory_import(path: Annotated[Path, typer.Argument(help="JSONL file of copy 
 @app.command()
 def chat(
     thread: Annotated[str | None, typer.Option(help="Continue an earlier thread by its id.")] = None,
+    database: Annotated[str | None, typer.Option("--database", help="The service's Postgres URL, to continue a "
+                                                                    "thread started over HTTP on that database.")]
+    = None,
     home: HomeOption = None,
     model: ModelOption = None,
     adapter: AdapterOption = None,
@@ -213,7 +216,7 @@ def chat(
     from copyloop.tools.brief_parser import parse_followup
 
     try:
-        settings = settings_from(home, model, adapter, untuned)
+        settings = settings_from(home, model, adapter, untuned, database_url=database)
         with console.status("[bold]loading model and memory…", spinner="dots"):
             session = ChatSession(thread, settings)
             session.context.chat_model()

@@ -1,7 +1,7 @@
 """The Python API: `generate(brief)` runs the workflow and returns a Result.
 
-It streams per-node progress to an optional callback, keeps every run as a thread in the SQLite checkpointer,
-and resumes a paused thread with the person's answer.
+It streams per-node progress to an optional callback, keeps every run as a thread in the checkpointer (SQLite,
+or the service's Postgres), and resumes a paused thread with the person's answer.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from langgraph.types import Command
 
 from copyloop.brief import Brief, brief_from_dict
 from copyloop.config import Settings
-from copyloop.graphs.checkpoints import sqlite_checkpointer
+from copyloop.graphs.checkpoints import open_checkpointer
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.copy_workflow import compile_workflow
 from copyloop.llm.factory import model_label
@@ -47,7 +47,7 @@ def generate(
 ) -> Result:
     """Turn one brief into ranked variants (raises ApprovalPending when a human must approve first).
 
-    Every run is a thread in the SQLite checkpointer (`result.thread_id`), so it can be inspected or resumed.
+    Every run is a thread in the checkpointer (`result.thread_id`), so it can be inspected or resumed.
     `guidance` is an extra instruction for the first drafts, such as "make it shorter".
     """
     brief = brief if isinstance(brief, Brief) else brief_from_dict(brief)
@@ -95,9 +95,9 @@ def _run(payload: Any, context: CopyContext, thread_id: str, on_progress: Progre
 
 @contextmanager
 def _workflow(settings: Settings, thread_id: str) -> Iterator[tuple[Any, dict]]:
-    """The compiled graph with the SQLite checkpointer, configured for the run's thread."""
-    saver = sqlite_checkpointer(settings.checkpoint_db)
+    """The compiled graph with the settings' checkpointer, configured for the run's thread."""
+    saver, close = open_checkpointer(settings)
     try:
         yield compile_workflow(saver), {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
     finally:
-        saver.conn.close()
+        close()

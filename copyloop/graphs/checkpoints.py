@@ -1,12 +1,21 @@
-"""The SQLite checkpointer that lets a thread be resumed (and a human approval be answered) later."""
+"""The checkpointer that lets a thread be resumed (and a human approval be answered) later.
+
+SQLite in the home folder by default; the service's Postgres database when `database_url` names one, so that
+several servers share chat threads and a thread started on one continues on another.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
+
+from copyloop.config import Settings
 
 # Our own state types, allowed through the checkpointer's deserializer.
 STATE_TYPES = [
@@ -14,6 +23,12 @@ STATE_TYPES = [
     ("copyloop.result", "Variant"), ("copyloop.result", "Scores"), ("copyloop.result", "Finding"),
     ("copyloop.result", "TraceStep"), ("copyloop.result", "Result"), ("decimal", "Decimal"),
 ]
+_set_up: set[str] = set()
+_set_up_lock = threading.Lock()
+
+
+def _serde() -> JsonPlusSerializer:
+    return JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)
 
 
 def sqlite_checkpointer(path: Path) -> SqliteSaver:
@@ -21,4 +36,24 @@ def sqlite_checkpointer(path: Path) -> SqliteSaver:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
-    return SqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES))
+    return SqliteSaver(conn, serde=_serde())
+
+
+def open_checkpointer(settings: Settings) -> tuple[BaseCheckpointSaver, Callable[[], None]]:
+    """The checkpointer the settings name, and the function that closes its connection."""
+    url = settings.database_url or ""
+    if not url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+        saver = sqlite_checkpointer(settings.checkpoint_db)
+        return saver, saver.conn.close
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg import Connection
+    from psycopg.rows import dict_row
+
+    dsn = "postgresql://" + url.split("://", 1)[1]
+    conn = Connection.connect(dsn, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+    saver = PostgresSaver(conn, serde=_serde())
+    with _set_up_lock:
+        if dsn not in _set_up:
+            saver.setup()  # creates or migrates the checkpoint tables; once per database per process
+            _set_up.add(dsn)
+    return saver, conn.close

@@ -166,6 +166,8 @@ def test_chat_threads_continue_over_http_and_belong_to_one_brand(service: dict[s
     with ChatSession(thread, service["app"].state.settings, llm=ScriptedChatModel(script=reply_for),
                      memory=service["app"].state.context.copy_memory()) as cli:
         assert [m["content"] for m in cli.history if m["role"] == "user"][-1] == "approve #2"
+    settings = service["app"].state.settings  # on Postgres the threads live there, shared by every server
+    assert settings.checkpoint_db.exists() == settings.database_url.startswith("sqlite")
 
 
 def test_experiment_assignment_events_results_and_conclusion(service: dict[str, Any]) -> None:
