@@ -305,6 +305,13 @@ class CopyMemory:
         """Every stored record, read a page at a time."""
         return self._iter(None)
 
+    def select(self, brand: str | None = None, channel: Channel | str | None = None,
+               category: str | None = None) -> Iterator[MemoryRecord]:
+        """Stored records of one brand, channel and/or category (each ignored when None), a page at a time."""
+        return self._iter(_where(brand_key=brand.casefold() if brand is not None else None,
+                                 channel=Channel(channel).value if channel is not None else None,
+                                 category_key=category.casefold() if category is not None else None))
+
     def _iter(self, where: dict[str, Any] | None) -> Iterator[MemoryRecord]:
         offset = 0
         while True:

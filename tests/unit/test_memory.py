@@ -320,3 +320,14 @@ def test_closed_memory_refuses_work_and_reopens(tmp_path: Path):
     with pytest.raises(MemoryStoreError, match="closed"):
         memory.count()
     assert CopyMemory(tmp_path / "m").count() == 1
+
+
+def test_select_filters_by_brand_channel_and_category_case_blind(mem: CopyMemory):
+    mem.add([MemoryRecord(text="Acme email one", brand="Acme", category="Drinkware", channel="email_subject"),
+             MemoryRecord(text="Acme push", brand="acme", category="Drinkware", channel="push_notification"),
+             MemoryRecord(text="Acme tent email", brand="Acme", category="Outdoor", channel="email_subject"),
+             MemoryRecord(text="Globex email", brand="Globex", category="Drinkware", channel="email_subject")])
+    assert {r.text for r in mem.select("ACME")} == {"Acme email one", "Acme push", "Acme tent email"}
+    assert {r.text for r in mem.select("Acme", channel="email_subject")} == {"Acme email one", "Acme tent email"}
+    assert [r.text for r in mem.select("Acme", "email_subject", "drinkware")] == ["Acme email one"]
+    assert len(list(mem.select())) == 4 and list(mem.select("Initech")) == []

@@ -24,10 +24,7 @@ def read(caller: Caller, context: Context, channel: Channel | None = None,
     if channel and category:
         records = memory.exemplars(category, channel, k=limit, brand=caller.brand)
     else:
-        mine = (r for r in memory.all() if (r.brand or "").casefold() == caller.brand.casefold()
-                and (channel is None or r.channel == channel)
-                and (category is None or r.category.casefold() == category.casefold()))
-        records = list(islice(mine, limit))
+        records = list(islice(memory.select(caller.brand, channel, category), limit))
     return {"records": [r.model_dump(mode="json") for r in records]}
 
 
