@@ -7,6 +7,7 @@ install command) rather than skipping, so a green run always means both database
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import re
@@ -35,7 +36,8 @@ SERVER_SETTINGS = ("-c fsync=off -c synchronous_commit=off -c full_page_writes=o
 
 
 def bin_dir() -> Path | None:
-    """The folder holding initdb, pg_ctl and postgres: the one on PATH, else the newest /usr/lib/postgresql/*/bin.
+    """The folder holding initdb, pg_ctl and postgres: the one on PATH, else the newest /usr/lib/postgresql/*/bin,
+    else the build the `pgserver` wheel (a dev dependency) ships, so `make test` needs no system package.
 
     A symlink on PATH is followed, since initdb and pg_ctl look for `postgres` next to their real file.
     """
@@ -43,6 +45,9 @@ def bin_dir() -> Path | None:
     candidates = [Path(os.path.realpath(found)).parent] if found else []
     versions = Path("/usr/lib/postgresql").glob("*/bin")
     candidates += sorted(versions, key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.name)], reverse=True)
+    wheel = importlib.util.find_spec("pgserver")
+    candidates += [Path(folder) / "pginstall" / "bin" for folder in (wheel.submodule_search_locations or [])] \
+        if wheel else []
     return next((d for d in candidates if all((d / tool).is_file() for tool in TOOLS)), None)
 
 
