@@ -35,6 +35,8 @@ class LoraSettings(_Section):
     r: int = Field(default=16, ge=1, le=256)
     alpha: int = Field(default=32, ge=1)
     dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
+    strength: float = Field(default=1.0, gt=0.0, le=2.0, description="scale of the trained update in the shipped "
+                            "adapter (lora_alpha × strength): below 1 trades CTA and tone gains for diversity")
     target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 

@@ -37,7 +37,14 @@ from copyloop.training.model_card import write_model_card
 from copyloop.training.outcomes import measured_winners
 from copyloop.training.sampling import Candidate, prompt_for, sample_candidates
 from copyloop.training.selection import select_targets
-from copyloop.training.trainers import TrainStats, halve_adapter, saved_stats, train_grpo, train_sft
+from copyloop.training.trainers import (
+    TrainStats,
+    halve_adapter,
+    saved_stats,
+    set_strength,
+    train_grpo,
+    train_sft,
+)
 
 Say = Callable[[str], None]
 
@@ -67,6 +74,7 @@ def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = p
         shutil.rmtree(final, ignore_errors=True)
         shutil.copytree(adapter, final)
         halve_adapter(final)
+        set_strength(final, cfg.lora.strength)
     summary: dict[str, Any] = {"method": cfg.method, "base_model": MODEL_NAME, "train_briefs": len(train),
                                "data": data, "training": {**asdict(stats), "tokens_per_second":
                                                           round(stats.tokens_per_second, 1)},

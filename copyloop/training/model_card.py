@@ -65,6 +65,14 @@ def sweep_table(points: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def strength_table(curve: dict[str, dict[str, float]]) -> str:
+    """Raw-draft figures per adapter strength, base model first: the diversity–conversion dial after training."""
+    names = ("combined", "cta_rate", "distinct_2", "novelty", "findings_per_100", "invented_fact_rate")
+    lines = ["| strength | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    lines += [f"| {label} | " + " | ".join(f"{m[n]:.3f}" for n in names) + " |" for label, m in curve.items()]
+    return "\n".join(lines)
+
+
 def _fmt(cell: dict[str, float]) -> str:
     return f"{cell['mean']:.3f} [{cell['low']:.3f}, {cell['high']:.3f}]"
 
@@ -86,7 +94,8 @@ def write_model_card(path: Path, cfg: FinetuneConfig, summary: dict[str, Any]) -
         "must be novel against, never as targets.",
         f"```json\n{json.dumps(summary['data'], indent=2)}\n```",
         "## Recipe",
-        f"λ (creativity 0 … conversion 1) = {cfg.balance}. Reward weights after λ (GRPO's `reward_weights`; the SFT "
+        f"λ (creativity 0 … conversion 1) = {cfg.balance}; adapter strength (lora_alpha × strength, applied to "
+        f"the trained weights) = {cfg.lora.strength}. Reward weights after λ (GRPO's `reward_weights`; the SFT "
         "selection uses the same weighted sum):",
         f"```json\n{json.dumps(summary['weights'], indent=2)}\n```",
         f"Config:\n```json\n{cfg.model_dump_json(indent=2)}\n```",
@@ -106,6 +115,12 @@ def write_model_card(path: Path, cfg: FinetuneConfig, summary: dict[str, Any]) -
             "### Acceptance",
             "\n".join(f"- {'✅' if ok else '❌'} {label}" for label, ok in checks.items()),
         ]
+    if summary.get("strength_curve"):
+        parts += ["## Adapter strength",
+                  "The same trained weights applied at several strengths (lora_alpha × strength); raw drafts on the "
+                  "validation briefs, means. The shipped strength is the strongest whose distinct-2 stays within 95% "
+                  "of the base model's.",
+                  strength_table(summary["strength_curve"])]
     if summary.get("sweep"):
         parts += ["## λ sweep",
                   f"One adapter per λ, each trained for {cfg.sweep.train_steps} steps on targets re-selected from the "

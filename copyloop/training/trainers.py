@@ -50,6 +50,14 @@ def halve_adapter(adapter_dir: Path) -> None:
     save_file(tensors, weights, metadata={"format": "pt"})
 
 
+def set_strength(adapter_dir: Path, strength: float) -> None:
+    """Scale the adapter's update by `strength` (PEFT applies lora_alpha / r): the same weights, a gentler pull."""
+    config_file = adapter_dir / "adapter_config.json"
+    config = json.loads(config_file.read_text())
+    config["lora_alpha"] = config["lora_alpha"] * strength
+    config_file.write_text(json.dumps(config, indent=2))
+
+
 def load_base(model_dir: Path) -> tuple[Any, Any]:
     """The base model in fp32 and its tokenizer (right padding for training)."""
     import torch

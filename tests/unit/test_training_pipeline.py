@@ -146,3 +146,22 @@ def test_the_shipped_adapter_is_the_default_and_can_be_turned_off(monkeypatch: p
     monkeypatch.setenv("COPYLOOP_TUNED", "maybe")
     with pytest.raises(CopyloopError, match="COPYLOOP_TUNED='maybe'"):
         Settings.from_env()
+
+
+def test_adapter_strength_scales_lora_alpha_and_shows_in_the_card(tmp_path: Path) -> None:
+    import json
+
+    from copyloop.training.trainers import set_strength
+
+    (tmp_path / "adapter_config.json").write_text(json.dumps({"lora_alpha": 32, "r": 16}))
+    set_strength(tmp_path, 0.4)
+    assert json.loads((tmp_path / "adapter_config.json").read_text())["lora_alpha"] == pytest.approx(12.8)
+    cfg = load_config(quick=True, overrides={"lora.strength": 0.4})
+    point = {"combined": 0.7, "cta_rate": 0.7, "distinct_2": 0.88, "novelty": 0.6, "findings_per_100": 20.0,
+             "invented_fact_rate": 0.02}
+    summary = {"train_briefs": 12, "data": {}, "weights": {}, "strength_curve": {"base": point, "0.4": point},
+               "training": {"steps": 3, "seconds": 10.0, "tokens": 900, "tokens_per_second": 90.0}}
+    write_model_card(tmp_path / "README.md", cfg, summary)
+    text = (tmp_path / "README.md").read_text()
+    assert "adapter strength (lora_alpha × strength, applied to the trained weights) = 0.4" in text
+    assert "| 0.4 | 0.700 | 0.700 | 0.880 | 0.600 | 20.000 | 0.020 |" in text
