@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.servers import serve_app
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "examples" / "integrations" / "mailchimp_push.py"
 DOC = ROOT / "docs" / "integrations.md"
@@ -79,19 +81,9 @@ def push() -> ModuleType:
     return _load_script()
 
 
-def _wait_for(condition: Any, what: str, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     """The real copyloop app on uvicorn at 127.0.0.1 (no job worker), with an Acme key and served copy."""
-    import uvicorn
-
     from copyloop.api import create_app
     from copyloop.config import Settings
     from copyloop.service import served_copy
@@ -110,21 +102,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace
         served_copy.replace(conn, "Globex", "GLOBEX-1", "email_subject", "",
                             [{"text": "Another brand's subject", "angle": "bold", "predicted_ctr": None}], "test")
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="copyloop-uvicorn", daemon=True)
-    thread.start()
-    try:
-        _wait_for(lambda: server.started or not thread.is_alive(), "uvicorn to start")
-        assert server.started, "uvicorn did not start"
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", key=key.api_key)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with serve_app(app) as url:
+        yield SimpleNamespace(url=url, key=key.api_key)
 
 
 @dataclass
