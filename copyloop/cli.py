@@ -203,9 +203,7 @@ def memory_import(path: Annotated[Path, typer.Argument(help="JSONL file of copy 
 @app.command()
 def chat(
     thread: Annotated[str | None, typer.Option(help="Continue an earlier thread by its id.")] = None,
-    database: Annotated[str | None, typer.Option("--database", help="The service's Postgres URL, to continue a "
-                                                                    "thread started over HTTP on that database.")]
-    = None,
+    database: DatabaseOption = None,
     home: HomeOption = None,
     model: ModelOption = None,
     adapter: AdapterOption = None,

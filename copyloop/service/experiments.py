@@ -93,9 +93,9 @@ def _draw(conn: Connection, experiment: dict[str, Any], variants: list[Arm], uni
     """A new unit's arm: by hash for a fixed split, by a Thompson draw on the segment's counts otherwise."""
     if experiment["allocation"] == "split":
         return _hashed_arm(experiment["id"], unit, [a.weight for a in variants])
-    shown, clicks = tally(conn, experiment["id"], len(variants), segment)
+    counts = counts_by_arm(conn, experiment["id"], len(variants), segment)
     rng = np.random.default_rng()
-    share = thompson_share(shown[None, :], clicks[None, :], rng)[0]
+    share = thompson_share(counts["impression"][None, :], counts["click"][None, :], rng)[0]
     return int(rng.choice(len(variants), p=share))
 
 
@@ -134,13 +134,6 @@ def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str,
             insert = _insert_ignoring_duplicates(conn, events).returning(events.c.event_id)
             accepted = len(conn.execute(insert, sorted(rows, key=lambda r: r["event_id"])).all())
     return {"accepted": accepted, "duplicates": len(rows) - accepted, "late": late}
-
-
-def tally(conn: Connection, experiment_id: str, n_arms: int, segment: str | None = None,
-          kind: str = "click") -> tuple[np.ndarray, np.ndarray]:
-    """Impressions and `kind` events per arm (in one segment, or all when `segment` is None)."""
-    counts = counts_by_arm(conn, experiment_id, n_arms, segment)
-    return counts["impression"], counts[kind]
 
 
 def counts_by_arm(conn: Connection, experiment_id: str, n_arms: int,
