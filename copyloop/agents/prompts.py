@@ -58,12 +58,14 @@ def suggested_cta(brief: Brief, slot: int) -> str:
     return phrases[slot % len(phrases)]
 
 
-def _request(facts: list[str], brief: Brief, angle: Angle, constraints: bool = True) -> str:
+def _request(facts: list[str], brief: Brief, angle: Angle | None = None) -> str:
+    """A request for copy; with an angle it is this brief's own request and carries the brief's constraints."""
     spec = channel_spec(brief.channel)
     tone = neutralize(brief.tone) or "friendly"
-    parts = ["Facts:", *facts, "", f"Write {spec.form}. Tone: {tone}. {angle.instruction}"]
-    if not constraints:
+    parts = ["Facts:", *facts, "", f"Write {spec.form}. Tone: {tone}."]
+    if angle is None:
         return "\n".join(parts)
+    parts[-1] += f" {angle.instruction}"
     if brief.brand_voice and (voice := neutralize(brief.brand_voice)):
         parts.append(f"Brand voice: {voice}")
     if brief.required_words:
@@ -81,11 +83,14 @@ def draft_messages(
     avoid: list[str] | None = None,
     cta: str | None = None,
 ) -> list[BaseMessage]:
-    """The conversation that asks for one variant: system rules, few-shot examples, then this brief."""
+    """The conversation that asks for one variant: system rules, few-shot examples, then this brief.
+
+    The examples' requests carry no angle (they were not written for one), so every variant of a brief shares the
+    same prompt up to its own request, and the model computes that shared part once for all of them.
+    """
     messages: list[BaseMessage] = [SystemMessage(SYSTEM)]
     for example in exemplars:
-        messages += [HumanMessage(_request(list(example.facts), brief, angle, constraints=False)),
-                     AIMessage(example.copy)]
+        messages += [HumanMessage(_request(list(example.facts), brief)), AIMessage(example.copy)]
     request = _request(fact_lines(brief), brief, angle)
     if cta:
         request += f'\nEnd with this call to action: "{cta}"'

@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -26,6 +28,7 @@ from copyloop.memory import CopyMemory
 from copyloop.tools.channels import channel_spec
 
 Progress = Callable[[int, int], None]
+BRIEFS_AT_ONCE = 8  # briefs in flight together: their drafts decode in shared batches (see llm/shared_batches.py)
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def baseline_prompt(brief: Brief) -> str:
 
 
 def baseline(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings,
-             progress: Progress | None = None) -> list[BriefOutput]:
+             progress: Progress | None = None, workers: int = BRIEFS_AT_ONCE) -> list[BriefOutput]:
     """n_variants samples of the plain prompt per brief, in one batched call each; the replies as they come."""
     def run(brief: Brief) -> BriefOutput:
         started = time.perf_counter()
@@ -52,11 +55,11 @@ def baseline(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings,
         texts = generate_batch(llm, conversations, brief.channel, temperature=settings.temperature,
                                seed=settings.seed)
         return BriefOutput(brief, [t.strip() for t in texts], time.perf_counter() - started)
-    return _per_brief(briefs, run, progress)
+    return _per_brief(briefs, run, progress, workers)
 
 
 def raw_drafts(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, memory: CopyMemory,
-               progress: Progress | None = None) -> list[BriefOutput]:
+               progress: Progress | None = None, workers: int = BRIEFS_AT_ONCE) -> list[BriefOutput]:
     """The drafting node's first pass for each brief (every variant and spare), before any critic."""
     runtime = SimpleNamespace(context=CopyContext(settings=settings, llm=llm, memory=memory))
 
@@ -64,28 +67,35 @@ def raw_drafts(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, 
         started = time.perf_counter()
         update = draft({"brief": brief}, runtime)  # type: ignore[arg-type]
         return BriefOutput(brief, [v.text for v in update["variants"]], time.perf_counter() - started)
-    return _per_brief(briefs, run, progress)
+    return _per_brief(briefs, run, progress, workers)
 
 
 def workflow_outputs(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, memory: CopyMemory,
-                     progress: Progress | None = None) -> list[BriefOutput]:
+                     progress: Progress | None = None, workers: int = BRIEFS_AT_ONCE) -> list[BriefOutput]:
     """The whole workflow per brief (approval off, so memory stays as it was); shipped variants only."""
     def run(brief: Brief) -> BriefOutput:
         result = generate(brief, settings.with_(approval="off"), llm=llm, memory=memory)
         return BriefOutput(brief, [v.text for v in result.shippable], result.seconds,
                            loops=sum(result.rounds.values()))
-    return _per_brief(briefs, run, progress)
+    return _per_brief(briefs, run, progress, workers)
 
 
-def _per_brief(briefs: Sequence[Brief], run: Callable[[Brief], BriefOutput],
-               progress: Progress | None) -> list[BriefOutput]:
-    """`run` on each brief in order, reporting progress after each."""
-    outputs = []
-    for index, brief in enumerate(briefs):
-        outputs.append(run(brief))
-        if progress:
-            progress(index + 1, len(briefs))
-    return outputs
+def _per_brief(briefs: Sequence[Brief], run: Callable[[Brief], BriefOutput], progress: Progress | None,
+               workers: int = BRIEFS_AT_ONCE) -> list[BriefOutput]:
+    """`run` on every brief, `workers` at a time (their model calls share batches); outputs in brief order."""
+    done, lock = 0, threading.Lock()
+
+    def run_one(brief: Brief) -> BriefOutput:
+        nonlocal done
+        output = run(brief)
+        with lock:
+            done += 1
+            if progress:
+                progress(done, len(briefs))
+        return output
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="copyloop-eval") as pool:
+        return list(pool.map(run_one, briefs))
 
 
 def human(briefs: Sequence[Brief]) -> list[BriefOutput]:

@@ -22,7 +22,7 @@ from copyloop.config import Settings
 from copyloop.errors import CopyloopError
 from copyloop.evaluation.ab_simulator import POLICIES, simulate
 from copyloop.evaluation.metrics import brief_metrics, compare, summarize
-from copyloop.evaluation.outputs import BriefOutput, baseline, human, workflow_outputs
+from copyloop.evaluation.outputs import BRIEFS_AT_ONCE, BriefOutput, baseline, human, workflow_outputs
 from copyloop.evaluation.past_copy import eval_memory, past_copy
 from copyloop.evaluation.report_writing import plot_metrics, plot_simulation, write_markdown
 from copyloop.llm.factory import chat_model, model_label
@@ -57,6 +57,7 @@ def run_eval(briefs: Sequence[Brief], configs: Sequence[str], output: Path, sett
     rewards = reward_functions(NoveltyReward(references))
     outputs: dict[str, list[BriefOutput]] = {}
     models: dict[str, str] = {}
+    config_minutes: dict[str, float] = {}
     with eval_memory(references) as (home, memory):
         run_settings = settings.with_(home=home)
         for name in configs:
@@ -68,8 +69,11 @@ def run_eval(briefs: Sequence[Brief], configs: Sequence[str], output: Path, sett
             tuned = run_settings.with_(tuned=name == "finetuned")
             models[name] = model_label(tuned)
             llm = chat_model(tuned)
+            config_started = time.perf_counter()
             outputs[name] = (baseline(llm, briefs, tuned, progress) if name == "baseline"
                              else workflow_outputs(llm, briefs, tuned, memory, progress))
+            config_minutes[name] = round((time.perf_counter() - config_started) / 60, 1)
+            say(f"  {name}: {config_minutes[name]} min")
     rows = {name: [_metrics(o, rewards) for o in outs] for name, outs in outputs.items()}
     report = {
         "briefs": len(briefs),
@@ -81,6 +85,8 @@ def run_eval(briefs: Sequence[Brief], configs: Sequence[str], output: Path, sett
         "click_model": shipped_click_model().card,
         "simulation": simulate_best(outputs, list(configs)),
         "minutes": round((time.perf_counter() - started) / 60, 1),
+        "config_minutes": config_minutes,
+        "briefs_at_once": BRIEFS_AT_ONCE,
     }
     (output / "report.json").write_text(json.dumps(_finite(report), indent=2) + "\n")
     (output / "texts.json").write_text(json.dumps(

@@ -59,6 +59,14 @@ def verdicts(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _timing(report: dict[str, Any]) -> str:
+    """How the run spent its time, and what "latency per brief" means when briefs run side by side."""
+    spent = ", ".join(f"{name} {minutes} min" for name, minutes in report.get("config_minutes", {}).items())
+    return (f"Model configurations run {report.get('briefs_at_once', 1)} briefs at a time, their model calls sharing "
+            "batches; latency per brief is a brief's wall time with the others running beside it. "
+            + (f"Time per configuration: {spent}." if spent else ""))
+
+
 def write_markdown(report: dict[str, Any], path: Path) -> None:
     """report.md: setup, the proxy warning with the click model's accuracy, tables, verdicts, simulation."""
     configs = report["configs"]
@@ -69,6 +77,8 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         "",
         f"{report['briefs']} briefs ({', '.join(report['channels'])}); configurations: "
         + "; ".join(f"**{c}** = {report['models'][c]}" for c in configs) + f". Run time {report['minutes']} min.",
+        "",
+        _timing(report),
         "",
         "> **Predicted CTR is a proxy, not a measured e-commerce CTR.** It comes from a click model learned on news "
         "headline A/B tests (Upworthy Research Archive, 2013–2014). On held-out later weeks it picks the "

@@ -1,7 +1,7 @@
 """A LangChain chat model over a local transformers checkpoint, optionally with a LoRA adapter.
 
-`batch()` is overridden so that N prompts become one padded `generate` call: on a CPU that is what
-makes N variants cost little more than one.
+`batch()` is overridden so that N prompts become one batched sampling run (`sampling.py`), and concurrent callers
+share runs (`shared_batches.py`): on a CPU that is what makes N variants cost little more than one.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ class LocalChatModel(BaseChatModel):
 
     _model: Any = PrivateAttr(default=None)
     _tokenizer: Any = PrivateAttr(default=None)
+    _eos_ids: set[int] = PrivateAttr(default_factory=set)
+    _batches: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -51,23 +53,30 @@ class LocalChatModel(BaseChatModel):
 
     def load(self) -> None:
         """Load weights now (otherwise on first use)."""
-        if self._model is not None:
-            return
+        with self._lock:
+            if self._model is None:
+                self._load()
+
+    def _load(self) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from copyloop.llm.sampling import sample
+        from copyloop.llm.shared_batches import SharedBatches
 
         path = Path(self.model_path)
         if not (path / "config.json").is_file():
             raise ModelError(f"model_path {self.model_path!r} is not a transformers checkpoint folder (no config.json)")
         torch.set_num_threads(max(1, os.cpu_count() or 1))
         tokenizer = AutoTokenizer.from_pretrained(path)
-        tokenizer.padding_side = "left"
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
         if self.adapter_path:
             model = _apply_adapter(model, self.adapter_path)
         model.eval()
+        ends = model.generation_config.eos_token_id
+        ends = ends if isinstance(ends, list) else [ends]
+        self._eos_ids = {e for e in [*ends, tokenizer.eos_token_id] if e is not None}
+        self._batches = SharedBatches(lambda rows: sample(model, rows, self._eos_ids))
         self._tokenizer, self._model = tokenizer, model
 
     def _generate(
@@ -88,7 +97,7 @@ class LocalChatModel(BaseChatModel):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> list[BaseMessage]:
-        """All inputs in one padded generate call, not one call each."""
+        """All inputs in one batched sampling run, not one run each."""
         conversations = [self._convert_input(item).to_messages() for item in inputs]
         stop = kwargs.pop("stop", None)
         return [AIMessage(content=t) for t in self.generate_texts(conversations, stop=stop, **kwargs)]
@@ -103,31 +112,23 @@ class LocalChatModel(BaseChatModel):
         seed: int | None = None,
         top_p: float | None = None,
     ) -> list[str]:
-        """Generate one completion per conversation in a single batch."""
-        import torch
+        """Generate one completion per conversation in a single batch (see `sampling.py` for how)."""
+        from copyloop.llm.sampling import Row, row_seed
 
         self.load()
-        tokenizer, model = self._tokenizer, self._model
-        prompts = [tokenizer.apply_chat_template(as_chat(c), tokenize=False, add_generation_prompt=True)
-                   for c in conversations]
-        encoded = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        tokenizer = self._tokenizer
         temp = self.temperature if temperature is None else temperature
-        sample = temp > 0
-        options: dict[str, Any] = {
-            "max_new_tokens": max_new_tokens or self.max_new_tokens,
-            "do_sample": sample,
-            "repetition_penalty": self.repetition_penalty,
-            "pad_token_id": tokenizer.pad_token_id,
-        }
-        if sample:
-            options.update(temperature=temp, top_p=self.top_p if top_p is None else top_p)
-        with self._lock, torch.inference_mode():
-            run_seed = self.seed if seed is None else seed
-            if run_seed is not None:
-                torch.manual_seed(run_seed)
-            output = model.generate(**encoded, **options)
-        new_tokens = output[:, encoded["input_ids"].shape[1]:]
-        texts = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        run_seed = self.seed if seed is None else seed
+        rows = [Row(prompt=tuple(tokenizer(tokenizer.apply_chat_template(as_chat(c), tokenize=False,
+                                                                         add_generation_prompt=True),
+                                           add_special_tokens=False)["input_ids"]),
+                    seed=row_seed(run_seed, i), temperature=max(temp, 0.0),
+                    top_p=self.top_p if top_p is None else top_p,
+                    max_new_tokens=max_new_tokens or self.max_new_tokens,
+                    repetition_penalty=self.repetition_penalty)
+                for i, c in enumerate(conversations)]
+        tokens = self._batches.submit(rows)
+        texts = tokenizer.batch_decode(tokens, skip_special_tokens=True)
         return [_cut_at_stop(t.strip(), stop) for t in texts]
 
     def count_tokens(self, text: str) -> int:

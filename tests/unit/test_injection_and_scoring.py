@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from copyloop.agents.prompts import angles as all_angles
-from copyloop.agents.prompts import draft_messages, fact_lines
+from copyloop.agents.prompts import builtin_exemplars, draft_messages, fact_lines
 from copyloop.brief import Brief
 from copyloop.tools.injection import injection_warnings, looks_like_instruction, neutralize
 from copyloop.tools.scoring import combined_score
@@ -39,6 +39,16 @@ def test_injected_feature_never_reaches_the_prompt() -> None:
     assert "Feature: 750 ml" in fact_lines(brief)
     warnings = injection_warnings(brief)
     assert any(w.startswith("features[1]") for w in warnings) and any(w.startswith("brand_voice") for w in warnings)
+
+
+def test_variants_of_a_brief_share_their_prompt_up_to_their_own_request() -> None:
+    """The few-shot part carries no angle, so the model computes it once for every variant of the brief."""
+    brief = Brief(product_name="Trail Bottle", features=["750 ml"], channel="email_subject")
+    examples = builtin_exemplars("email_subject")[:2]
+    first, second = (draft_messages(brief, angle, examples, cta="Shop now") for angle in all_angles()[:2])
+    assert [m.content for m in first[:-1]] == [m.content for m in second[:-1]]
+    assert all_angles()[0].instruction in first[-1].content and all_angles()[1].instruction in second[-1].content
+    assert not any(a.instruction in str(m.content) for a in all_angles() for m in first[:-1])
 
 
 def test_balance_moves_weight_between_creativity_and_conversion() -> None:

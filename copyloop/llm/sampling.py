@@ -1,0 +1,269 @@
+"""Batched sampling for a local causal LM, shaped for a small CPU.
+
+`model.generate` computes every prompt from its first token and grows its cache by concatenation, which copies the
+whole cache at every step. On two cores with few-shot prompts that is most of a draft call: the candidates of one
+variant share their whole prompt, the variants of one brief share everything up to their own request. Here
+each distinct prompt is computed once, a prefix that prompts share once, the cache is preallocated, finished
+rows leave the batch, and every row samples from its own seeded generator, so a row's text does not depend on the
+other rows in its batch. That last property is what lets concurrent callers share one batch (`shared_batches.py`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from transformers import StaticCache
+
+NUCLEUS_SHORTLIST = 256  # top-p is exact from this many candidates whenever they hold the nucleus (else full sort)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One completion to sample: its prompt tokens and sampling settings.
+
+    `temperature` 0 means greedy. `seed` seeds this row's own generator (None: a random one).
+    """
+
+    prompt: tuple[int, ...]
+    seed: int | None = None
+    temperature: float = 0.7
+    top_p: float = 0.95
+    max_new_tokens: int = 96
+    repetition_penalty: float = 1.0
+
+
+def row_seed(seed: int | None, index: int) -> int | None:
+    """The seed of a call's `index`-th row: distinct per row, fixed by the call's seed."""
+    return None if seed is None else (seed * 1_000_003 + index) % (2**63)
+
+
+def sample(model: Any, rows: Sequence[Row], eos_ids: set[int]) -> list[list[int]]:
+    """New token ids for every row (without the end-of-sequence token), in the rows' order."""
+    if not rows:
+        return []
+    if any(not r.prompt for r in rows):
+        raise ValueError("every row needs at least one prompt token")
+    with torch.inference_mode():
+        prefill = _prefill(model, rows)
+        return _decode(model, rows, prefill, eos_ids)
+
+
+@dataclass
+class _Prefill:
+    cache: StaticCache
+    valid: torch.Tensor  # (rows, cache length) bool: which cache slots hold real tokens
+    length: int  # slots filled so far (the same for every row: padding evens them out)
+    logits: torch.Tensor  # (rows, vocab) next-token logits
+
+
+def _prefill(model: Any, rows: Sequence[Row]) -> _Prefill:
+    """Run each group's shared prefix once, then each distinct prompt's remainder once; expand to the rows."""
+    prompts = list(dict.fromkeys(r.prompt for r in rows))
+    prefix_len = [0] * len(prompts)
+    groups = prefix_groups(prompts)
+    for shared, members in groups:
+        for m in members:
+            prefix_len[m] = shared
+    longest_prefix = max(prefix_len)
+    suffixes = [p[n:] for p, n in zip(prompts, prefix_len, strict=True)]
+    longest_suffix = max(len(s) for s in suffixes)
+    total = longest_prefix + longest_suffix + max(r.max_new_tokens for r in rows)
+
+    cache = _new_cache(model, len(prompts), total)
+    valid = torch.zeros(len(prompts), total, dtype=torch.bool)
+    for shared, members in groups:  # one pass per group: no padding, and prefill is efficient at batch 1
+        if not shared:
+            continue
+        group_cache = _new_cache(model, 1, shared)
+        _forward(model, torch.tensor([prompts[members[0]][:shared]]), torch.arange(shared)[None],
+                 _mask(torch.ones(1, shared, dtype=torch.bool), 0), group_cache)
+        index, slots = torch.tensor(members), slice(longest_prefix - shared, longest_prefix)
+        for source, target in zip(group_cache.layers, cache.layers, strict=True):
+            target.keys[index, :, slots] = source.keys[0]
+            target.values[index, :, slots] = source.values[0]
+        valid[index, slots] = True
+    for layer in cache.layers:
+        layer.cumulative_length.fill_(longest_prefix)
+    ids, suffix_valid, positions = _left_pad(suffixes, longest_suffix, start=prefix_len)
+    end = longest_prefix + longest_suffix
+    valid[:, longest_prefix:end] = suffix_valid
+    logits = _forward(model, ids, positions, _mask(valid[:, :end], longest_prefix, total), cache)
+
+    row_prompt = torch.tensor([prompts.index(r.prompt) for r in rows])
+    if len(rows) != len(prompts) or not torch.equal(row_prompt, torch.arange(len(rows))):
+        _take(cache, row_prompt)
+        valid, logits = valid.index_select(0, row_prompt), logits.index_select(0, row_prompt)
+    return _Prefill(cache, valid, end, logits)
+
+
+def _decode(model: Any, rows: Sequence[Row], prefill: _Prefill, eos_ids: set[int]) -> list[list[int]]:
+    """Sample token by token; a row stops at an end token or its budget, and finished rows leave the batch."""
+    cache, valid, length, logits = prefill.cache, prefill.valid, prefill.length, prefill.logits
+    vocab = logits.shape[-1]
+    live = torch.arange(len(rows))  # original row index of each batch row
+    seen = torch.zeros(len(rows), vocab, dtype=torch.bool)
+    for i, r in enumerate(rows):
+        seen[i, torch.tensor(r.prompt)] = True
+    settings = torch.tensor([[r.temperature, r.top_p, r.repetition_penalty, r.max_new_tokens] for r in rows])
+    generators = [_generator(r.seed) for r in rows]
+    positions = torch.tensor([len(r.prompt) for r in rows])
+    eos = torch.tensor(sorted(eos_ids))
+    out: list[list[int]] = [[] for _ in rows]
+    active = torch.ones(len(rows), dtype=torch.bool)
+    for step in range(int(settings[:, 3].max())):
+        draws = torch.tensor([torch.rand(1, generator=generators[i]).item() for i in live.tolist()])
+        tokens = pick(logits, seen, settings[:, 0], settings[:, 1], settings[:, 2], draws)
+        ending = torch.isin(tokens, eos)
+        for i in torch.nonzero(active & ~ending).squeeze(1).tolist():
+            out[int(live[i])].append(int(tokens[i]))
+        active &= ~ending & (settings[:, 3] > step + 1)
+        if not bool(active.any()):
+            break
+        seen[torch.arange(len(live)), tokens] = True
+        if int((~active).sum()) * 4 >= len(live):  # a quarter of the batch is finished: drop those rows
+            keep = torch.nonzero(active).squeeze(1)
+            _take(cache, keep)
+            live, tokens, seen, settings, valid, positions, active = (
+                t.index_select(0, keep) for t in (live, tokens, seen, settings, valid, positions, active))
+        valid[:, length] = True
+        logits = _forward(model, tokens[:, None], positions[:, None] + step,
+                          _mask(valid[:, :length + 1], length, valid.shape[1]), cache)
+        length += 1
+    return out
+
+
+def pick(logits: torch.Tensor, seen: torch.Tensor, temperature: torch.Tensor, top_p: torch.Tensor,
+         penalty: torch.Tensor, draws: torch.Tensor) -> torch.Tensor:
+    """Next token per row: repetition penalty on seen tokens, then temperature and nucleus, then one draw each.
+
+    Same order and rules as transformers' processors; `draws` are the rows' uniform numbers in [0, 1).
+    """
+    logits = logits.float()
+    penalized = torch.where(logits < 0, logits * penalty[:, None], logits / penalty[:, None])
+    logits = torch.where(seen, penalized, logits)
+    greedy = logits.argmax(-1)
+    probs = torch.softmax(logits / temperature.clamp_min(1e-6)[:, None], dim=-1)
+    top, order = probs.topk(min(NUCLEUS_SHORTLIST, probs.shape[-1]), dim=-1)
+    short = top.sum(-1) < top_p  # the shortlist does not hold the nucleus: sort those rows in full
+    if bool(short.any()):
+        full, full_order = probs[short].sort(dim=-1, descending=True)
+        chosen = _nucleus_draw(full, top_p[short], draws[short])
+        sampled_short = full_order.gather(1, chosen[:, None]).squeeze(1)
+    chosen = _nucleus_draw(top, top_p, draws)
+    sampled = order.gather(1, chosen[:, None]).squeeze(1)
+    if bool(short.any()):
+        sampled[short] = sampled_short
+    return torch.where(temperature > 0, sampled, greedy)
+
+
+def _nucleus_draw(sorted_probs: torch.Tensor, top_p: torch.Tensor, draws: torch.Tensor) -> torch.Tensor:
+    """Index into descending probabilities: keep tokens while the mass before them is under top_p, draw one."""
+    before = sorted_probs.cumsum(-1) - sorted_probs
+    kept = torch.where(before < top_p[:, None], sorted_probs, torch.zeros_like(sorted_probs))
+    cumulative = kept.cumsum(-1)
+    target = draws * cumulative[:, -1]
+    index = torch.searchsorted(cumulative, target[:, None], right=True).squeeze(1)
+    return index.clamp(max=sorted_probs.shape[-1] - 1)
+
+
+def prefix_groups(prompts: Sequence[tuple[int, ...]]) -> list[tuple[int, list[int]]]:
+    """Prompts grouped so that each group's common prefix is computed once: (prefix length, prompt indices).
+
+    Groups are runs of the prompts in sorted order, chosen by dynamic programming to skip the most tokens; a
+    prefix always leaves each member at least one token to run (its logits start the reply).
+    """
+    order = sorted(range(len(prompts)), key=lambda i: prompts[i])
+    common = [_common_length(prompts[a], prompts[b]) for a, b in itertools.pairwise(order)]
+    saved = [0] * (len(order) + 1)  # saved[k]: most tokens skipped by grouping the first k sorted prompts
+    cut = [0] * (len(order) + 1)
+    shared_of: dict[tuple[int, int], int] = {}
+    for end in range(1, len(order) + 1):
+        saved[end], cut[end] = -1, end - 1
+        shared = len(prompts[order[end - 1]]) - 1
+        for start in range(end - 1, -1, -1):
+            if start < end - 1:
+                shared = min(shared, common[start], len(prompts[order[start]]) - 1)
+            shared_of[start, end] = shared
+            gain = saved[start] + (end - start - 1) * shared
+            if gain > saved[end]:
+                saved[end], cut[end] = gain, start
+    groups, end = [], len(order)
+    while end:
+        start = cut[end]
+        groups.append((shared_of[start, end], [order[i] for i in range(start, end)]))
+        end = start
+    return groups[::-1]
+
+
+def _common_length(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _left_pad(seqs: list[tuple[int, ...]], width: int, start: list[int]) -> tuple[torch.Tensor, ...]:
+    """Token ids, validity and positions of sequences right-aligned in `width` slots (positions from `start`)."""
+    ids = torch.zeros(len(seqs), width, dtype=torch.long)
+    valid = torch.zeros(len(seqs), width, dtype=torch.bool)
+    positions = torch.zeros(len(seqs), width, dtype=torch.long)
+    for i, (seq, first) in enumerate(zip(seqs, start, strict=True)):
+        if seq:
+            ids[i, width - len(seq):] = torch.tensor(seq)
+            valid[i, width - len(seq):] = True
+            positions[i, width - len(seq):] = torch.arange(first, first + len(seq))
+    return ids, valid, positions
+
+
+def _mask(valid: torch.Tensor, offset: int, width: int | None = None) -> torch.Tensor:
+    """4-D attention mask for queries in slots offset.. over `width` cache slots: causal, real tokens only.
+
+    Every query may see its own slot, so a padding query never has an empty row (which would give NaN).
+    """
+    rows, filled = valid.shape
+    width = width or filled
+    queries = filled - offset
+    slots = torch.arange(width)
+    query_slots = torch.arange(offset, filled)
+    keys = torch.zeros(rows, width, dtype=torch.bool)
+    keys[:, :filled] = valid
+    allowed = keys[:, None, :] & (slots[None, None, :] <= query_slots[None, :, None])
+    allowed |= slots[None, None, :] == query_slots[None, :, None]
+    return allowed.view(rows, 1, queries, width)
+
+
+def _forward(model: Any, ids: torch.Tensor, positions: torch.Tensor, mask: torch.Tensor,
+             cache: StaticCache) -> torch.Tensor:
+    """One forward pass through the cache; the last position's logits."""
+    output = model(input_ids=ids, position_ids=positions, attention_mask=mask, cache=cache, use_cache=True,
+                   logits_to_keep=1)
+    return output.logits[:, -1]
+
+
+def _new_cache(model: Any, batch: int, length: int) -> StaticCache:
+    config = model.config
+    heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    cache = StaticCache(config=config, max_cache_len=length)
+    cache.early_initialization(batch, heads, head_dim, model.dtype, model.device)
+    return cache
+
+
+def _take(cache: StaticCache, index: torch.Tensor) -> None:
+    """Keep only the batch rows at `index` (in that order)."""
+    for layer in cache.layers:
+        layer.keys, layer.values = layer.keys.index_select(0, index), layer.values.index_select(0, index)
+        layer.batch_size = len(index)
+
+
+def _generator(seed: int | None) -> torch.Generator:
+    generator = torch.Generator()
+    generator.manual_seed(seed if seed is not None else int.from_bytes(os.urandom(8), "little") >> 1)
+    return generator

@@ -1,0 +1,100 @@
+"""The batched sampler on the real SmolLM2 weights: same tokens as transformers, rows independent of their batch."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from copyloop.config import Settings
+from copyloop.llm.sampling import Row, row_seed, sample
+from copyloop.llm.shared_batches import SharedBatches
+
+pytestmark = pytest.mark.model
+END = {2}
+
+
+@pytest.fixture(scope="module")
+def model_and_tokenizer(real_llm):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from copyloop.llm.smollm2 import converted_model_dir
+
+    path = converted_model_dir(Settings().model_cache)
+    return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval(), AutoTokenizer.from_pretrained(path)
+
+
+def prompt_ids(tokenizer, *turns: str) -> tuple[int, ...]:
+    chat = [{"role": "system", "content": "You are a copywriter. Reply with the copy only."}]
+    chat += [{"role": "user" if i % 2 == 0 else "assistant", "content": t} for i, t in enumerate(turns)]
+    text = tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+    return tuple(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def transformers_greedy(model, tokenizer, prompts, max_new_tokens: int) -> list[list[int]]:
+    """What `model.generate` gives for each prompt alone (no padding at all), end token removed."""
+    out = []
+    for prompt in prompts:
+        with torch.inference_mode():
+            ids = model.generate(torch.tensor([prompt]), max_new_tokens=max_new_tokens, do_sample=False,
+                                 repetition_penalty=1.1, pad_token_id=2)[0, len(prompt):].tolist()
+        out.append([t for t in ids if t not in END])
+    return out
+
+
+def test_greedy_rows_match_transformers_with_shared_prefixes_duplicates_and_padding(model_and_tokenizer) -> None:
+    model, tokenizer = model_and_tokenizer
+    prompts = [
+        prompt_ids(tokenizer, "Write an email subject line for a steel water bottle."),
+        prompt_ids(tokenizer, "Write an email subject line for a steel water bottle that keeps drinks cold all day."),
+        prompt_ids(tokenizer, "Write a product title for a wool scarf."),
+    ]
+    rows = [Row(p, temperature=0, repetition_penalty=1.1, max_new_tokens=16) for p in [*prompts, prompts[0]]]
+    got = sample(model, rows, END)
+    expected = transformers_greedy(model, tokenizer, prompts, 16)
+    assert got == [*expected, expected[0]]
+    assert all(got)
+
+
+def test_a_sampled_row_does_not_depend_on_its_batch(model_and_tokenizer) -> None:
+    model, tokenizer = model_and_tokenizer
+    mine = Row(prompt_ids(tokenizer, "Write a push notification for trail running shoes."), seed=11,
+               temperature=0.9, top_p=0.95, repetition_penalty=1.1, max_new_tokens=30)
+    others = [Row(prompt_ids(tokenizer, f"Write a product title for a {thing}."), seed=row_seed(5, i),
+                  temperature=0.7, max_new_tokens=12) for i, thing in enumerate(("lamp", "tent", "desk chair"))]
+    alone = sample(model, [mine], END)[0]
+    in_batch = sample(model, [others[0], mine, *others[1:]], END)
+    assert in_batch[1] == alone
+    assert len(alone) > 3
+    assert all(len(tokens) <= 12 for tokens in in_batch[:1] + in_batch[2:])  # each row keeps its own budget
+    reseeded = sample(model, [Row(mine.prompt, seed=12, temperature=0.9, top_p=0.95, repetition_penalty=1.1,
+                                  max_new_tokens=30)], END)[0]
+    assert reseeded != alone  # the seed, not the batch, decides the draw
+
+
+def test_concurrent_callers_share_runs_and_get_their_own_rows(model_and_tokenizer) -> None:
+    model, tokenizer = model_and_tokenizer
+    runs: list[int] = []
+
+    def run(rows: list[Row]) -> list[list[int]]:
+        runs.append(len(rows))
+        return sample(model, rows, END)
+
+    shared = SharedBatches(run)
+    requests = [[Row(prompt_ids(tokenizer, f"Write a product title for a {thing}."), seed=row_seed(3, i),
+                     temperature=0.8, max_new_tokens=12) for i in range(2)]
+                for thing in ("lamp", "tent", "mug", "kettle")]
+    solo = [sample(model, rows, END) for rows in requests]
+    results: list = [None] * len(requests)
+
+    def call(index: int) -> None:
+        results[index] = shared.submit(requests[index])
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(requests))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == solo
+    assert len(runs) < len(requests) and sum(runs) == 2 * len(requests)
