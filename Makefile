@@ -32,6 +32,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/workflow_bench.py
+	$(BIN)/python bench/sampling_bench.py
 	$(BIN)/python bench/training_bench.py
 	$(BIN)/python bench/click_model_bench.py
 	$(BIN)/python bench/service_bench.py

@@ -4,6 +4,9 @@
 - `raw_drafts`: the drafting node's first pass (best-of-n, cleaned) before any critic;
 - `workflow_outputs`: the whole agent workflow, shipped variants only (approval off, so memory stays as it was);
 - `human`: the product's own human-written description.
+
+Model configurations run `BRIEFS_AT_ONCE` briefs side by side: their model calls share decoding batches, which
+on a CPU costs little more than one brief alone. A brief's `seconds` is its own wall time with the others beside it.
 """
 
 from __future__ import annotations

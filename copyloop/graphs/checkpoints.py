@@ -23,6 +23,7 @@ STATE_TYPES = [
     ("copyloop.result", "Variant"), ("copyloop.result", "Scores"), ("copyloop.result", "Finding"),
     ("copyloop.result", "TraceStep"), ("copyloop.result", "Result"), ("decimal", "Decimal"),
 ]
+SQLITE_WAIT_SECONDS = 60  # how long a write waits for another thread's or process's write to finish
 _set_up: set[str] = set()
 _set_up_lock = threading.Lock()
 
@@ -32,10 +33,16 @@ def _serde() -> JsonPlusSerializer:
 
 
 def sqlite_checkpointer(path: Path) -> SqliteSaver:
-    """A checkpointer on a SQLite file (WAL), safe to share between threads of one process."""
+    """A checkpointer on a SQLite file (WAL), safe to share between threads of one process.
+
+    Runs side by side (an evaluation's briefs, the service's jobs and chats) each open their own connection: the
+    journal mode is switched once per file (switching needs the file to itself), and writers wait for each other.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=SQLITE_WAIT_SECONDS)
+    with _set_up_lock:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
     return SqliteSaver(conn, serde=_serde())
 
 

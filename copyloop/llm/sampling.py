@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from transformers import StaticCache
 
-NUCLEUS_SHORTLIST = 256  # top-p is exact from this many candidates whenever they hold the nucleus (else full sort)
+SHORTLISTS = (256, 4096)  # top-p is exact from the first of these candidate lists that holds the nucleus, else all
 
 
 @dataclass(frozen=True)
@@ -148,16 +148,16 @@ def pick(logits: torch.Tensor, seen: torch.Tensor, temperature: torch.Tensor, to
     logits = torch.where(seen, penalized, logits)
     greedy = logits.argmax(-1)
     probs = torch.softmax(logits / temperature.clamp_min(1e-6)[:, None], dim=-1)
-    top, order = probs.topk(min(NUCLEUS_SHORTLIST, probs.shape[-1]), dim=-1)
-    short = top.sum(-1) < top_p  # the shortlist does not hold the nucleus: sort those rows in full
-    if bool(short.any()):
-        full, full_order = probs[short].sort(dim=-1, descending=True)
-        chosen = _nucleus_draw(full, top_p[short], draws[short])
-        sampled_short = full_order.gather(1, chosen[:, None]).squeeze(1)
-    chosen = _nucleus_draw(top, top_p, draws)
-    sampled = order.gather(1, chosen[:, None]).squeeze(1)
-    if bool(short.any()):
-        sampled[short] = sampled_short
+    sampled = torch.zeros_like(greedy)
+    pending = torch.arange(len(probs))
+    for size in (*SHORTLISTS, probs.shape[-1]):  # the smallest candidate list that holds each row's nucleus
+        top, order = probs[pending].topk(min(size, probs.shape[-1]), dim=-1)
+        holds = (top.sum(-1) >= top_p[pending]) | (size >= probs.shape[-1])
+        chosen = _nucleus_draw(top[holds], top_p[pending][holds], draws[pending][holds])
+        sampled[pending[holds]] = order[holds].gather(1, chosen[:, None]).squeeze(1)
+        pending = pending[~holds]
+        if not len(pending):
+            break
     return torch.where(temperature > 0, sampled, greedy)
 
 

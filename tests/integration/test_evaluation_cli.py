@@ -27,10 +27,12 @@ def test_eval_report_on_real_products_with_the_real_model(tmp_path: Path) -> Non
     assert workflow["cta_rate"]["mean"] == 1.0 and workflow["seconds"]["mean"] > 0
     assert report["summary"]["human"]["predicted_ctr_vs_human"]["mean"] == pytest.approx(1.0)
     assert "workflow - baseline" in report["differences"] and report["simulation"]["config"] == "workflow"
+    assert set(report["config_minutes"]) == {"baseline", "workflow"} and report["briefs_at_once"] > 1
     texts = json.loads((out / "texts.json").read_text())
     assert all(len(item["texts"]) == 4 for item in texts["baseline"])
     markdown = (out / "report.md").read_text()
     assert "not a measured e-commerce CTR" in markdown and "## Verdict against the baseline" in markdown
+    assert "Time per configuration: baseline" in markdown
     assert (out / "metrics.png").stat().st_size > 10_000 and (out / "ab_simulation.png").is_file()
 
 

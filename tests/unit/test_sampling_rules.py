@@ -8,7 +8,7 @@ import time
 import pytest
 import torch
 
-from copyloop.llm.sampling import NUCLEUS_SHORTLIST, Row, pick, prefix_groups, row_seed, sample
+from copyloop.llm.sampling import SHORTLISTS, Row, pick, prefix_groups, row_seed, sample
 from copyloop.llm.shared_batches import SharedBatches
 
 
@@ -36,15 +36,13 @@ def test_temperature_zero_is_greedy_and_penalty_demotes_seen_tokens() -> None:
 
 
 def test_flat_distributions_fall_back_to_the_full_vocabulary() -> None:
-    vocab = NUCLEUS_SHORTLIST * 4
-    flat = [0.0] * vocab
-    peaked = [10.0] + [0.0] * (vocab - 1)
-    draws = torch.linspace(0, 0.999, 400).tolist()
-    picked = pick(torch.tensor([flat] * 400), torch.zeros(400, vocab, dtype=torch.bool), torch.ones(400),
-                  torch.full((400,), 0.95), torch.ones(400), torch.tensor(draws)).tolist()
-    assert len(set(picked)) > NUCLEUS_SHORTLIST  # not confined to the shortlist
-    mixed = choose([flat, peaked], [0.999, 0.999], top_p=0.95)
-    assert mixed[1] == 0 and 0 <= mixed[0] < vocab
+    vocab = SHORTLISTS[-1] * 2
+    falling = (-torch.arange(vocab) * 1e-4).tolist()  # nearly flat: the nucleus needs ~95 % of the vocabulary
+    peaked = [20.0] + [0.0] * (vocab - 1)
+    picked = choose([falling, falling, peaked], [0.0, 0.999, 0.999], top_p=0.95)
+    assert picked[0] == 0
+    assert SHORTLISTS[-1] < picked[1] < vocab  # beyond every shortlist, inside the nucleus
+    assert picked[2] == 0
 
 
 def test_row_seeds_differ_per_row_and_repeat_per_call() -> None:
