@@ -1,0 +1,55 @@
+"""Re-measure an adapter's before/after evaluation and acceptance checks without training it again.
+
+Run: `.venv/bin/python bench/adapter_check.py [--adapter DIR] [--output runs/adapter-check]` (about 10 min).
+The same evaluation `copyloop finetune` runs after training (raw drafts on the recipe's validation briefs, the
+whole workflow on a few), for when the prompt, the sampler or the scoring changed under a shipped adapter.
+Writes `evaluation.json` and `evaluation_texts.json` to the output folder and prints the four checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from copyloop.config import Settings
+from copyloop.evaluation.past_copy import past_copy
+from copyloop.llm.factory import SHIPPED_ADAPTER
+from copyloop.llm.smollm2 import converted_model_dir
+from copyloop.training.catalog import split_briefs
+from copyloop.training.config import load_config
+from copyloop.training.finetune import evaluate
+from copyloop.training.model_card import acceptance
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--adapter", type=Path, default=SHIPPED_ADAPTER)
+    parser.add_argument("--config", type=Path, default=None, help="recipe YAML (default: the shipped one)")
+    parser.add_argument("--output", type=Path, default=Path("runs/adapter-check"))
+    args = parser.parse_args()
+    args.output.mkdir(parents=True, exist_ok=True)
+    cfg = load_config(args.config).model_copy(update={"output_dir": args.output})
+    settings = Settings.from_env()
+    references = past_copy(split_briefs("train")[: cfg.data.train_briefs], cfg.memory_dir)
+    started = time.perf_counter()
+    report = evaluate(cfg, converted_model_dir(settings.model_cache), args.adapter, references, settings, print)
+    report["minutes"] = round((time.perf_counter() - started) / 60, 1)
+    (args.output / "evaluation.json").write_text(json.dumps(report, indent=2))
+    for name, passed in acceptance(report).items():
+        print(f"{'PASS' if passed else 'FAIL'}  {name}")
+    raw = report["raw"]
+    for key in ("combined", "cta_rate", "distinct_2", "novelty"):
+        d = raw["difference"][key]
+        print(f"{key}: base {raw['base'][key]['mean']:.3f}, tuned {raw['tuned'][key]['mean']:.3f}, "
+              f"difference {d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]")
+    print(f"{report['minutes']} min")
+
+
+if __name__ == "__main__":
+    main()
