@@ -50,7 +50,7 @@ def baseline_prompt(brief: Brief) -> str:
 
 
 def baseline(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings,
-             progress: Progress | None = None, workers: int = BRIEFS_AT_ONCE) -> list[BriefOutput]:
+             progress: Progress | None = None) -> list[BriefOutput]:
     """n_variants samples of the plain prompt per brief, in one batched call each; the replies as they come."""
     def run(brief: Brief) -> BriefOutput:
         started = time.perf_counter()
@@ -58,11 +58,11 @@ def baseline(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings,
         texts = generate_batch(llm, conversations, brief.channel, temperature=settings.temperature,
                                seed=settings.seed)
         return BriefOutput(brief, [t.strip() for t in texts], time.perf_counter() - started)
-    return _per_brief(briefs, run, progress, workers)
+    return _per_brief(briefs, run, progress)
 
 
 def raw_drafts(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, memory: CopyMemory,
-               progress: Progress | None = None, workers: int = BRIEFS_AT_ONCE) -> list[BriefOutput]:
+               progress: Progress | None = None) -> list[BriefOutput]:
     """The drafting node's first pass for each brief (every variant and spare), before any critic."""
     runtime = SimpleNamespace(context=CopyContext(settings=settings, llm=llm, memory=memory))
 
@@ -70,22 +70,22 @@ def raw_drafts(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, 
         started = time.perf_counter()
         update = draft({"brief": brief}, runtime)  # type: ignore[arg-type]
         return BriefOutput(brief, [v.text for v in update["variants"]], time.perf_counter() - started)
-    return _per_brief(briefs, run, progress, workers)
+    return _per_brief(briefs, run, progress)
 
 
 def workflow_outputs(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, memory: CopyMemory,
-                     progress: Progress | None = None, workers: int = BRIEFS_AT_ONCE) -> list[BriefOutput]:
+                     progress: Progress | None = None) -> list[BriefOutput]:
     """The whole workflow per brief (approval off, so memory stays as it was); shipped variants only."""
     def run(brief: Brief) -> BriefOutput:
         result = generate(brief, settings.with_(approval="off"), llm=llm, memory=memory)
         return BriefOutput(brief, [v.text for v in result.shippable], result.seconds,
                            loops=sum(result.rounds.values()))
-    return _per_brief(briefs, run, progress, workers)
+    return _per_brief(briefs, run, progress)
 
 
-def _per_brief(briefs: Sequence[Brief], run: Callable[[Brief], BriefOutput], progress: Progress | None,
-               workers: int = BRIEFS_AT_ONCE) -> list[BriefOutput]:
-    """`run` on every brief, `workers` at a time (their model calls share batches); outputs in brief order."""
+def _per_brief(briefs: Sequence[Brief], run: Callable[[Brief], BriefOutput],
+               progress: Progress | None) -> list[BriefOutput]:
+    """`run` on every brief, BRIEFS_AT_ONCE at a time (their model calls share batches); outputs in brief order."""
     done, lock = 0, threading.Lock()
 
     def run_one(brief: Brief) -> BriefOutput:
@@ -97,7 +97,7 @@ def _per_brief(briefs: Sequence[Brief], run: Callable[[Brief], BriefOutput], pro
                 progress(done, len(briefs))
         return output
 
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="copyloop-eval") as pool:
+    with ThreadPoolExecutor(max_workers=BRIEFS_AT_ONCE, thread_name_prefix="copyloop-eval") as pool:
         return list(pool.map(run_one, briefs))
 
 

@@ -39,7 +39,6 @@ class LocalChatModel(BaseChatModel):
 
     _model: Any = PrivateAttr(default=None)
     _tokenizer: Any = PrivateAttr(default=None)
-    _eos_ids: set[int] = PrivateAttr(default_factory=set)
     _batches: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -75,8 +74,8 @@ class LocalChatModel(BaseChatModel):
         model.eval()
         ends = model.generation_config.eos_token_id
         ends = ends if isinstance(ends, list) else [ends]
-        self._eos_ids = {e for e in [*ends, tokenizer.eos_token_id] if e is not None}
-        self._batches = SharedBatches(lambda rows: sample(model, rows, self._eos_ids))
+        eos_ids = {e for e in [*ends, tokenizer.eos_token_id] if e is not None}
+        self._batches = SharedBatches(lambda rows: sample(model, rows, eos_ids))
         self._tokenizer, self._model = tokenizer, model
 
     def _generate(

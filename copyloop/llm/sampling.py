@@ -94,8 +94,9 @@ def _prefill(model: Any, rows: Sequence[Row]) -> _Prefill:
     valid[:, longest_prefix:end] = suffix_valid
     logits = _forward(model, ids, positions, _mask(valid[:, :end], longest_prefix, total), cache)
 
-    row_prompt = torch.tensor([prompts.index(r.prompt) for r in rows])
-    if len(rows) != len(prompts) or not torch.equal(row_prompt, torch.arange(len(rows))):
+    if len(rows) != len(prompts):  # duplicate prompts: each row gets a copy of its prompt's cache
+        index = {p: i for i, p in enumerate(prompts)}
+        row_prompt = torch.tensor([index[r.prompt] for r in rows])
         _take(cache, row_prompt)
         valid, logits = valid.index_select(0, row_prompt), logits.index_select(0, row_prompt)
     return _Prefill(cache, valid, end, logits)

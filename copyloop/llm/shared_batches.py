@@ -22,7 +22,10 @@ class _Request:
     rows: Sequence[Row]
     result: list[list[int]] | None = None
     error: BaseException | None = None
-    done: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None or self.error is not None
 
 
 class SharedBatches:
@@ -71,5 +74,4 @@ class SharedBatches:
             request.error = error
             request.result = None if error else tokens[start:start + len(request.rows)]
             start += len(request.rows)
-            request.done = True
         self._changed.notify_all()
