@@ -31,7 +31,7 @@ from copyloop.memory import CopyMemory
 from copyloop.tools.channels import channel_spec
 
 Progress = Callable[[int, int], None]
-BRIEFS_AT_ONCE = 8  # briefs in flight together: their drafts decode in shared batches (see llm/shared_batches.py)
+BRIEFS_AT_ONCE = 32  # briefs in flight together: their drafts decode in one shared batch (see llm/shared_batches.py)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A LangChain chat model over a local transformers checkpoint, optionally with a LoRA adapter.
 
-`batch()` is overridden so that N prompts become one batched sampling run (`sampling.py`), and concurrent callers
-share runs (`shared_batches.py`): on a CPU that is what makes N variants cost little more than one.
+`batch()` is overridden so that N prompts decode as rows of one batch (`sampling.py`), and concurrent callers
+share that batch (`shared_batches.py`): on a CPU that is what makes N variants cost little more than one.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ class LocalChatModel(BaseChatModel):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from copyloop.llm.sampling import sample
+        from copyloop.llm.prefix_store import PrefixStore
+        from copyloop.llm.sampling import Batch
         from copyloop.llm.shared_batches import SharedBatches
 
         path = Path(self.model_path)
@@ -75,7 +76,8 @@ class LocalChatModel(BaseChatModel):
         ends = model.generation_config.eos_token_id
         ends = ends if isinstance(ends, list) else [ends]
         eos_ids = {e for e in [*ends, tokenizer.eos_token_id] if e is not None}
-        self._batches = SharedBatches(lambda rows: sample(model, rows, eos_ids))
+        prefixes = PrefixStore()
+        self._batches = SharedBatches(lambda: Batch(model, eos_ids, prefixes))
         self._tokenizer, self._model = tokenizer, model
 
     def _generate(

@@ -19,6 +19,8 @@ from typing import Any
 import torch
 from transformers import StaticCache
 
+from copyloop.llm.prefix_store import PrefixStore, common_length
+
 SHORTLISTS = (256, 4096)  # top-p is exact from the first of these candidate lists that holds the nucleus, else all
 
 
@@ -42,17 +44,6 @@ def row_seed(seed: int | None, index: int) -> int | None:
     return None if seed is None else (seed * 1_000_003 + index) % (2**63)
 
 
-def sample(model: Any, rows: Sequence[Row], eos_ids: set[int]) -> list[list[int]]:
-    """New token ids for every row (without the end-of-sequence token), in the rows' order."""
-    if not rows:
-        return []
-    if any(not r.prompt for r in rows):
-        raise ValueError("every row needs at least one prompt token")
-    with torch.inference_mode():
-        prefill = _prefill(model, rows)
-        return _decode(model, rows, prefill, eos_ids)
-
-
 @dataclass
 class _Prefill:
     cache: StaticCache
@@ -61,8 +52,9 @@ class _Prefill:
     logits: torch.Tensor  # (rows, vocab) next-token logits
 
 
-def _prefill(model: Any, rows: Sequence[Row]) -> _Prefill:
-    """Run each group's shared prefix once, then each distinct prompt's remainder once; expand to the rows."""
+def _prefill(model: Any, rows: Sequence[Row], prefixes: PrefixStore | None = None) -> _Prefill:
+    """Run each group's shared prefix once (what `prefixes` holds of it not at all), then each distinct prompt's
+    remainder once; expand to the rows."""
     prompts = list(dict.fromkeys(r.prompt for r in rows))
     prefix_len = [0] * len(prompts)
     groups = prefix_groups(prompts)
@@ -80,8 +72,13 @@ def _prefill(model: Any, rows: Sequence[Row]) -> _Prefill:
         if not shared:
             continue
         group_cache = _new_cache(model, 1, shared)
-        _forward(model, torch.tensor([prompts[members[0]][:shared]]), torch.arange(shared)[None],
-                 _mask(torch.ones(1, shared, dtype=torch.bool), 0), group_cache)
+        tokens = prompts[members[0]][:shared]
+        known = prefixes.fill(tokens, group_cache.layers) if prefixes is not None else 0
+        if known < shared:
+            _forward(model, torch.tensor([tokens[known:]]), torch.arange(known, shared)[None],
+                     _mask(torch.ones(1, shared, dtype=torch.bool), known), group_cache)
+        if prefixes is not None:
+            prefixes.put(tokens, group_cache.layers)
         index, slots = torch.tensor(members), slice(longest_prefix - shared, longest_prefix)
         for source, target in zip(group_cache.layers, cache.layers, strict=True):
             target.keys[index, :, slots] = source.keys[0]
@@ -102,40 +99,158 @@ def _prefill(model: Any, rows: Sequence[Row]) -> _Prefill:
     return _Prefill(cache, valid, end, logits)
 
 
-def _decode(model: Any, rows: Sequence[Row], prefill: _Prefill, eos_ids: set[int]) -> list[list[int]]:
-    """Sample token by token; a row stops at an end token or its budget, and finished rows leave the batch."""
-    cache, valid, length, logits = prefill.cache, prefill.valid, prefill.length, prefill.logits
-    vocab = logits.shape[-1]
-    live = torch.arange(len(rows))  # original row index of each batch row
-    seen = torch.zeros(len(rows), vocab, dtype=torch.bool)
-    for i, r in enumerate(rows):
-        seen[i, torch.tensor(r.prompt)] = True
-    settings = torch.tensor([[r.temperature, r.top_p, r.repetition_penalty, r.max_new_tokens] for r in rows])
-    generators = [_generator(r.seed) for r in rows]
-    positions = torch.tensor([len(r.prompt) for r in rows])
-    eos = torch.tensor(sorted(eos_ids))
+def check_rows(rows: Sequence[Row]) -> None:
+    """Refuse rows the sampler cannot run, before they reach a shared batch."""
+    if any(not r.prompt for r in rows):
+        raise ValueError("every row needs at least one prompt token")
+    if any(r.max_new_tokens < 1 for r in rows):
+        raise ValueError("every row needs max_new_tokens >= 1")
+
+
+def sample(model: Any, rows: Sequence[Row], eos_ids: set[int],
+           prefixes: PrefixStore | None = None) -> list[list[int]]:
+    """New token ids for every row (without the end-of-sequence token), in the rows' order."""
+    if not rows:
+        return []
     out: list[list[int]] = [[] for _ in rows]
-    active = torch.ones(len(rows), dtype=torch.bool)
-    for step in range(int(settings[:, 3].max())):
-        draws = torch.tensor([torch.rand(1, generator=generators[i]).item() for i in live.tolist()])
-        tokens = pick(logits, seen, settings[:, 0], settings[:, 1], settings[:, 2], draws)
-        ending = torch.isin(tokens, eos)
-        for i in torch.nonzero(active & ~ending).squeeze(1).tolist():
-            out[int(live[i])].append(int(tokens[i]))
-        active &= ~ending & (settings[:, 3] > step + 1)
-        if not bool(active.any()):
-            break
-        seen[torch.arange(len(live)), tokens] = True
-        if int((~active).sum()) * 4 >= len(live):  # a quarter of the batch is finished: drop those rows
-            keep = torch.nonzero(active).squeeze(1)
-            _take(cache, keep)
-            live, tokens, seen, settings, valid, positions, active = (
-                t.index_select(0, keep) for t in (live, tokens, seen, settings, valid, positions, active))
-        valid[:, length] = True
-        logits = _forward(model, tokens[:, None], positions[:, None] + step,
-                          _mask(valid[:, :length + 1], length, valid.shape[1]), cache)
-        length += 1
+    batch = Batch(model, eos_ids, prefixes)
+    batch.add(rows, list(range(len(rows))))
+    while len(batch):
+        for index, tokens in batch.step():
+            out[index] = tokens
     return out
+
+
+class Batch:
+    """Rows decoding together, one token per step; rows join (after their prefill) and leave between steps.
+
+    A row leaves as soon as it ends, so a caller gets its rows back without waiting for longer ones, and rows
+    that arrive while others decode join them instead of waiting for the whole batch (continuous batching).
+    Every row's key/value slots end at the same cache slot (`length`): joining rows are right-aligned to it and
+    masked where they have no tokens, and each row keeps its own positions, so what a row samples does not
+    depend on its neighbours. `owners` tags each row for the caller; `prefixes` keeps prompt prefixes across calls.
+    """
+
+    def __init__(self, model: Any, eos_ids: set[int], prefixes: PrefixStore | None = None):
+        self.model, self.eos, self.prefixes = model, torch.tensor(sorted(eos_ids)), prefixes
+        self._clear()
+
+    def _clear(self) -> None:
+        self.owners: list[Any] = []
+        self.outputs: list[list[int]] = []
+        self.generators: list[torch.Generator] = []
+        self.cache: StaticCache | None = None
+        self.valid = torch.zeros(0, 0, dtype=torch.bool)  # (rows, cache slots): which slots hold real tokens
+        self.length = 0  # slots filled so far, the same for every row
+        self.logits = torch.zeros(0, 0)  # (rows, vocab): each row's next-token logits
+        self.seen = torch.zeros(0, 0, dtype=torch.bool)  # (rows, vocab): tokens the repetition penalty applies to
+        self.settings = torch.zeros(0, 4)  # (rows, 4): temperature, top_p, repetition penalty, token budget
+        self.positions = torch.zeros(0, dtype=torch.long)  # each row's next position
+        self.done = torch.zeros(0, dtype=torch.bool)  # ended rows, dropped at the next repack
+
+    def __len__(self) -> int:
+        """Rows still decoding."""
+        return int((~self.done).sum())
+
+    @torch.inference_mode()
+    def add(self, rows: Sequence[Row], owners: Sequence[Any]) -> None:
+        """Prefill `rows` and join them to the batch (if this fails, the batch is as it was)."""
+        check_rows(rows)
+        part = _prefill(self.model, rows, self.prefixes)
+        seen = torch.zeros(len(rows), part.logits.shape[-1], dtype=torch.bool)
+        for i, r in enumerate(rows):
+            seen[i, torch.tensor(r.prompt)] = True
+        joining = {
+            "settings": torch.tensor([[r.temperature, r.top_p, r.repetition_penalty, r.max_new_tokens]
+                                      for r in rows]),
+            "positions": torch.tensor([len(r.prompt) for r in rows]),
+            "seen": seen, "logits": part.logits, "done": torch.zeros(len(rows), dtype=torch.bool),
+        }
+        keep = torch.nonzero(~self.done).squeeze(1)
+        if self.cache is None or not len(keep):
+            self._clear()
+            self.cache, self.valid, self.length = part.cache, part.valid, part.length
+            for name, value in joining.items():
+                setattr(self, name, value)
+        else:
+            self._repack(keep, part)
+            self._keep_rows(keep, joining)
+        self.owners += list(owners)
+        self.outputs += [[] for _ in rows]
+        self.generators += [_generator(r.seed) for r in rows]
+
+    @torch.inference_mode()
+    def step(self) -> list[tuple[Any, list[int]]]:
+        """Sample one token for every row; return (owner, tokens) of the rows that ended, advance the others."""
+        live = ~self.done
+        draws = torch.tensor([torch.rand(1, generator=g).item() if alive else 0.0
+                              for g, alive in zip(self.generators, live.tolist(), strict=True)])
+        tokens = pick(self.logits, self.seen, self.settings[:, 0], self.settings[:, 1], self.settings[:, 2], draws)
+        ending = torch.isin(tokens, self.eos)
+        finished = []
+        for i in torch.nonzero(live).squeeze(1).tolist():
+            if not ending[i]:
+                self.outputs[i].append(int(tokens[i]))
+            if ending[i] or len(self.outputs[i]) >= self.settings[i, 3]:
+                self.done[i] = True
+                finished.append((self.owners[i], self.outputs[i]))
+        if not len(self):
+            self._clear()
+            return finished
+        self.seen[torch.arange(len(tokens)), tokens] = True
+        if int(self.done.sum()) * 4 >= len(self.done):  # a quarter of the batch has ended: drop those rows
+            keep = torch.nonzero(~self.done).squeeze(1)
+            self._repack(keep)
+            self._keep_rows(keep, {})
+            tokens = tokens.index_select(0, keep)
+        self.valid[:, self.length] = True
+        self.logits = _forward(self.model, tokens[:, None], self.positions[:, None],
+                               _mask(self.valid[:, :self.length + 1], self.length, self.valid.shape[1]), self.cache)
+        self.positions += 1
+        self.length += 1
+        return finished
+
+    def _keep_rows(self, keep: torch.Tensor, joining: dict[str, torch.Tensor]) -> None:
+        """Per-row state of the rows at `keep`, then of the joining rows (cache and validity are repacked apart)."""
+        for name in ("settings", "positions", "seen", "logits", "done"):
+            kept = getattr(self, name).index_select(0, keep)
+            setattr(self, name, torch.cat([kept, joining[name]]) if joining else kept)
+        self.owners, self.outputs, self.generators = (
+            [items[i] for i in keep.tolist()] for items in (self.owners, self.outputs, self.generators))
+
+    def _repack(self, keep: torch.Tensor, part: _Prefill | None = None) -> None:
+        """A new cache holding the rows at `keep`, then `part`'s rows, right-aligned and just wide enough.
+
+        Slots that no kept row uses are trimmed from the left, so the cache is only as wide as its rows need.
+        """
+        assert self.cache is not None
+        first = int(self.valid.index_select(0, keep).any(0).int().argmax())
+        span = self.length - first
+        length = max(span, part.length if part else 0)
+        written = torch.tensor([len(self.outputs[i]) for i in keep.tolist()])
+        needed = int((self.settings.index_select(0, keep)[:, 3] - written).max())
+        if part:
+            needed = max(needed, part.valid.shape[1] - part.length)
+        rows = len(keep) + (len(part.valid) if part else 0)
+        cache = _new_cache(self.model, rows, length + needed)
+        valid = torch.zeros(rows, length + needed, dtype=torch.bool)
+        moves = [(self.cache, keep, slice(first, self.length), slice(0, len(keep)), slice(length - span, length))]
+        if part:
+            moves.append((part.cache, None, slice(0, part.length), slice(len(keep), rows),
+                          slice(length - part.length, length)))
+        valid[moves[0][3], moves[0][4]] = self.valid.index_select(0, keep)[:, first:self.length]
+        if part:
+            valid[moves[1][3], moves[1][4]] = part.valid[:, :part.length]
+        for index, target in enumerate(cache.layers):
+            for source_cache, rows_at, source_slots, target_rows, target_slots in moves:
+                source = source_cache.layers[index]
+                for name in ("keys", "values"):
+                    block = getattr(source, name)[:, :, source_slots]
+                    if rows_at is not None:
+                        block = block.index_select(0, rows_at)
+                    getattr(target, name)[target_rows, :, target_slots] = block
+            target.cumulative_length.fill_(length)
+        self.cache, self.valid, self.length = cache, valid, length
 
 
 def pick(logits: torch.Tensor, seen: torch.Tensor, temperature: torch.Tensor, top_p: torch.Tensor,
@@ -179,7 +294,7 @@ def prefix_groups(prompts: Sequence[tuple[int, ...]]) -> list[tuple[int, list[in
     prefix always leaves each member at least one token to run (its logits start the reply).
     """
     order = sorted(range(len(prompts)), key=lambda i: prompts[i])
-    common = [_common_length(prompts[a], prompts[b]) for a, b in itertools.pairwise(order)]
+    common = [common_length(prompts[a], prompts[b]) for a, b in itertools.pairwise(order)]
     saved = [0] * (len(order) + 1)  # saved[k]: most tokens skipped by grouping the first k sorted prompts
     cut = [0] * (len(order) + 1)
     shared_of: dict[tuple[int, int], int] = {}
@@ -199,15 +314,6 @@ def prefix_groups(prompts: Sequence[tuple[int, ...]]) -> list[tuple[int, list[in
         groups.append((shared_of[start, end], [order[i] for i in range(start, end)]))
         end = start
     return groups[::-1]
-
-
-def _common_length(a: tuple[int, ...], b: tuple[int, ...]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _left_pad(seqs: list[tuple[int, ...]], width: int, start: list[int]) -> tuple[torch.Tensor, ...]:

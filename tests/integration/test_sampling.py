@@ -1,4 +1,5 @@
-"""The batched sampler on the real SmolLM2 weights: same tokens as transformers, rows independent of their batch."""
+"""The batched sampler on the real SmolLM2 weights: same tokens as transformers, rows independent of their batch,
+rows joining and leaving a running batch without changing anyone's tokens."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import pytest
 import torch
 
 from copyloop.config import Settings
-from copyloop.llm.sampling import Row, row_seed, sample
+from copyloop.llm import sampling
+from copyloop.llm.prefix_store import PrefixStore
+from copyloop.llm.sampling import Batch, Row, row_seed, sample
 from copyloop.llm.shared_batches import SharedBatches
 
 pytestmark = pytest.mark.model
@@ -73,15 +76,62 @@ def test_a_sampled_row_does_not_depend_on_its_batch(model_and_tokenizer) -> None
     assert reseeded != alone  # the seed, not the batch, decides the draw
 
 
-def test_concurrent_callers_share_runs_and_get_their_own_rows(model_and_tokenizer) -> None:
+def test_rows_joining_and_leaving_a_running_batch_keep_their_greedy_tokens(model_and_tokenizer) -> None:
     model, tokenizer = model_and_tokenizer
-    runs: list[int] = []
+    long_prompt = prompt_ids(tokenizer, "Write a product description for a cast iron skillet, pre-seasoned, 26 cm.")
+    short_prompt = prompt_ids(tokenizer, "Write a product title for a lamp.")
+    longer_prompt = prompt_ids(tokenizer, "Write a push notification about our spring sale on linen bedding, "
+                                          "duvet covers and pillowcases, this weekend only, free delivery.")
+    batch, got = Batch(model, END), {}
+    batch.add([Row(long_prompt, temperature=0, repetition_penalty=1.1, max_new_tokens=24)], ["long"])
+    for _ in range(5):
+        got.update(batch.step())
+    # joins with a shorter prompt, a longer one (the running row is shifted right) and one that ends early
+    batch.add([Row(short_prompt, temperature=0, repetition_penalty=1.1, max_new_tokens=4),
+               Row(longer_prompt, temperature=0, repetition_penalty=1.1, max_new_tokens=20)], ["short", "longer"])
+    widths = []
+    while len(batch):
+        got.update(batch.step())
+        widths.append(batch.valid.shape[1])
+    assert got["long"] == transformers_greedy(model, tokenizer, [long_prompt], 24)[0]
+    assert got["short"] == transformers_greedy(model, tokenizer, [short_prompt], 4)[0]
+    assert got["longer"] == transformers_greedy(model, tokenizer, [longer_prompt], 20)[0]
+    assert len(got["short"]) == 4 and len(set(widths)) > 1  # the short row left and the cache was repacked
 
-    def run(rows: list[Row]) -> list[list[int]]:
-        runs.append(len(rows))
-        return sample(model, rows, END)
 
-    shared = SharedBatches(run)
+def test_prefixes_kept_from_earlier_calls_give_the_same_tokens(model_and_tokenizer, monkeypatch) -> None:
+    model, tokenizer = model_and_tokenizer
+    first = [prompt_ids(tokenizer, f"Write a product title for a {thing}.") for thing in ("linen shirt", "wool hat")]
+    redraft = prompt_ids(tokenizer, "Write a product title for a linen shirt.", "Linen Shirt",
+                         "Revise: name the colour.")
+    store = PrefixStore()
+    computed: list[int] = []
+    forward = sampling._forward
+
+    def counting_forward(model, ids, *args):
+        computed.append(ids.numel())
+        return forward(model, ids, *args)
+
+    monkeypatch.setattr(sampling, "_forward", counting_forward)
+    sample(model, [Row(p, temperature=0, repetition_penalty=1.1, max_new_tokens=3) for p in first], END, store)
+    computed.clear()
+    got = sample(model, [Row(redraft, temperature=0, repetition_penalty=1.1, max_new_tokens=10)], END, store)
+    assert got == transformers_greedy(model, tokenizer, [redraft], 10)
+    prefill = computed[0] + computed[1]  # the prefix pass, then the remainder pass
+    assert prefill < len(redraft) - len(first[0]) // 2  # the first call's prompt start was not computed again
+    assert len(store) == 1  # the redraft's prefix starts with the first call's shared start: kept once
+
+
+def test_concurrent_callers_share_the_batch_and_get_their_own_rows(model_and_tokenizer) -> None:
+    model, tokenizer = model_and_tokenizer
+    joins: list[int] = []
+
+    class CountingBatch(Batch):
+        def add(self, rows, owners) -> None:
+            joins.append(len(rows))
+            super().add(rows, owners)
+
+    shared = SharedBatches(lambda: CountingBatch(model, END))
     requests = [[Row(prompt_ids(tokenizer, f"Write a product title for a {thing}."), seed=row_seed(3, i),
                      temperature=0.8, max_new_tokens=12) for i in range(2)]
                 for thing in ("lamp", "tent", "mug", "kettle")]
@@ -97,4 +147,6 @@ def test_concurrent_callers_share_runs_and_get_their_own_rows(model_and_tokenize
     for t in threads:
         t.join()
     assert results == solo
-    assert len(runs) < len(requests) and sum(runs) == 2 * len(requests)
+    assert len(joins) < len(requests) and sum(joins) == 2 * len(requests)
+    assert row_seed(7, 1) == row_seed(7, 1)
+    assert row_seed(None, 3) is None

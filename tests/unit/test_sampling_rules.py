@@ -1,13 +1,16 @@
-"""The sampler's token choice (penalty, temperature, nucleus) and the shared-batch queue, without a model."""
+"""The sampler's token choice (penalty, temperature, nucleus) and the shared batch's scheduling, without a model."""
 
 from __future__ import annotations
 
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 import torch
 
+from copyloop.llm import shared_batches
+from copyloop.llm.prefix_store import PrefixStore
 from copyloop.llm.sampling import SHORTLISTS, Row, pick, prefix_groups, row_seed, sample
 from copyloop.llm.shared_batches import SharedBatches
 
@@ -51,55 +54,112 @@ def test_row_seeds_differ_per_row_and_repeat_per_call() -> None:
     assert row_seed(None, 3) is None
 
 
-def test_a_failed_run_reaches_every_caller_in_it_and_the_queue_keeps_working() -> None:
-    release = threading.Event()
-    calls: list[int] = []
+class EchoDecoder:
+    """Stands in for `sampling.Batch`: each row emits its prompt's tokens, one a step; 666 fails where told."""
 
-    def run(rows: list[Row]) -> list[list[int]]:
-        calls.append(len(rows))
-        if len(calls) == 1:
-            release.wait(5)
-            return [[1] for _ in rows]
-        if any(r.prompt == (666,) for r in rows):
+    def __init__(self, log: list[str], fail_at: str = "add", step_seconds: float = 0.001):
+        self.log, self.fail_at, self.step_seconds = log, fail_at, step_seconds
+        self.owners: list = []
+        self.left: list[list[int]] = []
+        self.out: list[list[int]] = []
+
+    def __len__(self) -> int:
+        return len(self.owners)
+
+    def add(self, rows, owners) -> None:
+        if self.fail_at == "add" and any(666 in r.prompt for r in rows):
             raise ValueError("bad row")
-        return [[r.prompt[0]] for r in rows]
+        self.log.append(f"add {len(rows)} to {len(self)}")
+        self.owners += owners
+        self.left += [list(r.prompt) for r in rows]
+        self.out += [[] for _ in rows]
 
-    shared = SharedBatches(run)
-    outcomes: dict[str, object] = {}
+    def step(self) -> list:
+        time.sleep(self.step_seconds)
+        if self.fail_at == "step" and any(666 in left for left in self.left):
+            raise ValueError("bad step")
+        ended = []
+        for i in range(len(self.owners)):
+            self.out[i].append(self.left[i].pop(0))
+        for i in reversed(range(len(self.owners))):
+            if not self.left[i]:
+                ended.append((self.owners.pop(i), self.out.pop(i)))
+                self.left.pop(i)
+        return ended
 
-    def submit(name: str, prompt: tuple[int, ...]) -> None:
+
+def submit_all(shared: SharedBatches, prompts: dict[str, list[tuple[int, ...]]], order: list[str]) -> dict:
+    """Submit each request from its own thread, in order, a moment apart; outcomes (tokens or error) by name."""
+    outcomes: dict = {}
+
+    def submit(name: str) -> None:
         try:
-            outcomes[name] = shared.submit([Row(prompt)])
+            outcomes[name] = shared.submit([Row(p) for p in prompts[name]])
         except ValueError as exc:
             outcomes[name] = exc
+        order.append(name)
 
-    first = threading.Thread(target=submit, args=("first", (1,)))
-    first.start()
-    while not calls:
+    threads = []
+    for name in prompts:
+        threads.append(threading.Thread(target=submit, args=(name,)))
+        threads[-1].start()
         time.sleep(0.01)
-    waiting = [threading.Thread(target=submit, args=(n, p)) for n, p in (("good", (5,)), ("bad", (666,)))]
-    for t in waiting:
-        t.start()
-    while len(shared._queue) < 2:  # both queued behind the running batch, so the next run takes them together
+    for t in threads:
+        t.join(10)
+    return outcomes
+
+
+def test_a_short_request_joins_a_running_batch_and_returns_before_the_long_one() -> None:
+    log: list[str] = []
+    shared = SharedBatches(lambda: EchoDecoder(log), admit_every=4)
+    finished: list[str] = []
+    prompts = {"long": [tuple(range(1, 400))], "short": [(7, 8)], "pair": [(5,), (6, 6)]}
+    outcomes = submit_all(shared, prompts, finished)
+    assert outcomes == {"long": [list(range(1, 400))], "short": [[7, 8]], "pair": [[5], [6, 6]]}
+    assert finished[-1] == "long"  # the others did not wait for the longest row
+    assert log[0] == "add 1 to 0" and any(entry.endswith("to 1") for entry in log[1:])  # joined mid-run
+
+
+def test_a_failed_join_fails_only_its_callers_and_a_failed_step_fails_the_batch() -> None:
+    log: list[str] = []
+    shared = SharedBatches(lambda: EchoDecoder(log), admit_every=1)
+    outcomes = submit_all(shared, {"running": [tuple(range(1, 200))], "bad": [(666,)]}, [])
+    assert outcomes["running"] == [list(range(1, 200))]
+    assert isinstance(outcomes["bad"], ValueError)
+
+    stepping = SharedBatches(lambda: EchoDecoder(log, fail_at="step"), admit_every=1)
+    outcomes = submit_all(stepping, {"running": [tuple(range(1, 200))], "bad": [(1, 666)]}, [])
+    assert isinstance(outcomes["running"], ValueError) and isinstance(outcomes["bad"], ValueError)
+    assert stepping.submit([Row((9, 10))]) == [[9, 10]]  # the worker carries on with a fresh batch
+
+
+def test_requests_are_never_split_and_joins_respect_max_rows() -> None:
+    log: list[str] = []
+    shared = SharedBatches(lambda: EchoDecoder(log), max_rows=3, admit_every=1)
+    assert shared.submit([Row((1,))] * 5) == [[1]] * 5  # larger than max_rows alone: still one join
+    assert log == ["add 5 to 0"]
+    log.clear()
+    outcomes = submit_all(shared, {"a": [tuple(range(1, 100))] * 2, "b": [(3, 4)] * 2}, [])
+    assert outcomes == {"a": [list(range(1, 100))] * 2, "b": [[3, 4]] * 2}
+    assert log == ["add 2 to 0", "add 2 to 0"]  # b (2 rows) never joined a (2 rows) under max_rows 3
+
+
+def test_the_worker_ends_when_idle_and_a_new_call_starts_another(monkeypatch) -> None:
+    monkeypatch.setattr(shared_batches, "IDLE_SECONDS", 0.05)
+    shared = SharedBatches(lambda: EchoDecoder([]))
+    assert shared.submit([Row((1, 2))]) == [[1, 2]]
+    deadline = time.monotonic() + 5
+    while shared._worker is not None and time.monotonic() < deadline:
         time.sleep(0.01)
-    release.set()
-    for t in [first, *waiting]:
-        t.join(5)
-    assert outcomes["first"] == [[1]]
-    assert isinstance(outcomes["good"], ValueError) and isinstance(outcomes["bad"], ValueError)
-    assert shared.submit([Row((9,))]) == [[9]]
+    assert shared._worker is None
+    assert shared.submit([Row((3,))]) == [[3]]
 
 
-def test_requests_are_never_split_and_runs_respect_max_rows() -> None:
-    sizes: list[int] = []
-    shared = SharedBatches(lambda rows: sizes.append(len(rows)) or [[0] for _ in rows], max_rows=3)
-    assert shared.submit([Row((1,))] * 5) == [[0]] * 5  # larger than max_rows alone: still one run
-    assert sizes == [5]
-
-
-def test_empty_prompts_are_refused() -> None:
+def test_empty_prompts_and_budgets_are_refused_before_any_batch() -> None:
     with pytest.raises(ValueError, match="at least one prompt token"):
         sample(None, [Row(())], {2})
+    with pytest.raises(ValueError, match="max_new_tokens >= 1"):
+        SharedBatches(lambda: EchoDecoder([])).submit([Row((1,), max_new_tokens=0)])
 
 
 def test_prefix_groups_compute_each_shared_prefix_once_and_leave_every_prompt_a_token() -> None:
@@ -115,3 +175,27 @@ def test_prefix_groups_compute_each_shared_prefix_once_and_leave_every_prompt_a_
         assert all(prompts[m][:shared] == prompts[members[0]][:shared] for m in members)
         assert all(len(prompts[m]) > shared for m in members)
     assert prefix_groups([(5,)]) == [(0, [0])]
+
+
+def fake_layers(tokens: tuple[int, ...]) -> list[SimpleNamespace]:
+    """A batch-1 cache of two layers whose key at each slot is that slot's token (values: its negative)."""
+    keys = torch.tensor(tokens, dtype=torch.float32).view(1, 1, -1, 1)
+    return [SimpleNamespace(keys=keys.clone(), values=-keys.clone(), cumulative_length=torch.tensor(0))
+            for _ in range(2)]
+
+
+def test_the_prefix_store_fills_the_longest_match_keeps_each_start_once_and_evicts_the_oldest() -> None:
+    store = PrefixStore(max_tokens=10)
+    store.put((1, 2, 3), fake_layers((1, 2, 3)))
+    store.put((1, 2, 3, 4, 5), fake_layers((1, 2, 3, 4, 5)))  # holds (1, 2, 3) too: that entry goes
+    store.put((1, 2), fake_layers((1, 2)))  # already held as the start of a longer entry
+    assert len(store) == 1
+    target = fake_layers((0, 0, 0, 0, 0, 0))
+    assert store.fill((1, 2, 3, 4, 9, 9), target) == 4
+    assert target[1].keys.view(-1).tolist() == [1, 2, 3, 4, 0, 0] and target[1].values.view(-1)[:4].tolist() == [
+        -1, -2, -3, -4]
+    assert int(target[0].cumulative_length) == 4
+    store.put((7, 8, 9, 10, 11), fake_layers((7, 8, 9, 10, 11)))
+    store.put((20, 21), fake_layers((20, 21)))  # 12 tokens > 10: the least recently used entry goes
+    assert store.fill((1, 2), fake_layers((0, 0))) == 0
+    assert store.fill((7, 8), fake_layers((0, 0))) == 2
