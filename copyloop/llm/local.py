@@ -40,6 +40,7 @@ class LocalChatModel(BaseChatModel):
     _model: Any = PrivateAttr(default=None)
     _tokenizer: Any = PrivateAttr(default=None)
     _batches: Any = PrivateAttr(default=None)
+    _prefixes: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -76,7 +77,7 @@ class LocalChatModel(BaseChatModel):
         ends = model.generation_config.eos_token_id
         ends = ends if isinstance(ends, list) else [ends]
         eos_ids = {e for e in [*ends, tokenizer.eos_token_id] if e is not None}
-        prefixes = PrefixStore()
+        self._prefixes = prefixes = PrefixStore()
         self._batches = SharedBatches(lambda: Batch(model, eos_ids, prefixes))
         self._tokenizer, self._model = tokenizer, model
 

@@ -29,6 +29,12 @@ class PrefixStore:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def clear(self) -> None:
+        """Forget every prefix (benchmarks start cold with it)."""
+        with self._lock:
+            self._entries.clear()
+            self._tokens = 0
+
     def fill(self, tokens: tuple[int, ...], layers: list) -> int:
         """Copy the longest stored match for `tokens` into the first slots of a batch-1 cache; how many it filled."""
         with self._lock:

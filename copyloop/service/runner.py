@@ -1,12 +1,11 @@
 """Runs one generation request for a brand: the brief made the brand's, the workflow run, the copy published.
 
-The HTTP endpoint and the background job worker both call `run_request`, one at a time per process: the model
-uses every core, so two runs at once only take twice as long each.
+The HTTP endpoint and the background job worker both call `run_request`, and chats run beside them: runs at the
+same time share the local model's decoding batch (`llm/shared_batches.py`), so two cost far less than twice one.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -17,8 +16,6 @@ from copyloop.errors import BriefError
 from copyloop.graphs.context import CopyContext
 from copyloop.result import Result
 from copyloop.service import served_copy
-
-model_lock = threading.Lock()
 
 
 def brief_for(brand: str, brief: Brief | dict[str, Any]) -> Brief:
@@ -37,9 +34,8 @@ def run_request(engine: Engine, context: CopyContext, brand: str, request: dict[
 
     brief = brief_for(brand, request["brief"])
     settings = context.settings.with_(approval="auto" if request.get("store", True) else "off")
-    with model_lock:
-        result = generate(brief, settings, llm=context.chat_model(), memory=context.copy_memory(),
-                          guidance=request.get("guidance"), on_progress=on_progress)
+    result = generate(brief, settings, llm=context.chat_model(), memory=context.copy_memory(),
+                      guidance=request.get("guidance"), on_progress=on_progress)
     if request.get("publish", True):
         served_copy.publish(engine, brand, result, source)
     return result
