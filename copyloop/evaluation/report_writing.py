@@ -63,8 +63,8 @@ def _timing(report: dict[str, Any]) -> str:
     """How the run spent its time, and what "latency per brief" means when briefs run side by side."""
     spent = ", ".join(f"{name} {minutes} min ({60 * minutes / report['briefs']:.1f} s per brief)"
                       for name, minutes in report.get("config_minutes", {}).items())
-    return (f"Model configurations run {report.get('briefs_at_once', 1)} briefs at a time, their model calls sharing "
-            "batches; latency per brief is a brief's wall time with the others running beside it. "
+    return (f"Model configurations run {report.get('briefs_at_once', 1)} briefs at a time, their model calls decoding "
+            "in one shared batch; latency per brief is a brief's wall time with the others running beside it. "
             + (f"Time per configuration: {spent}." if spent else ""))
 
 
