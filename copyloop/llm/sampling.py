@@ -3,9 +3,10 @@
 `model.generate` computes every prompt from its first token and grows its cache by concatenation, which copies the
 whole cache at every step. On two cores with few-shot prompts that is most of a draft call: the candidates of one
 variant share their whole prompt, the variants of one brief share everything up to their own request. Here
-each distinct prompt is computed once, a prefix that prompts share once, the cache is preallocated, finished
-rows leave the batch, and every row samples from its own seeded generator, so a row's text does not depend on the
-other rows in its batch. That last property is what lets concurrent callers share one batch (`shared_batches.py`).
+each distinct prompt is computed once, a prefix that prompts share once (or not at all when a `PrefixStore` holds
+it from an earlier call), the cache is preallocated, rows join and leave a running batch between steps (`Batch`),
+and every row samples from its own seeded generator, so a row's text does not depend on the other rows in its
+batch. That last property is what lets concurrent callers share one batch (`shared_batches.py`).
 """
 
 from __future__ import annotations
