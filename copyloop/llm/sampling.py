@@ -47,10 +47,11 @@ def row_seed(seed: int | None, index: int) -> int | None:
 
 @dataclass
 class _Prefill:
-    cache: StaticCache
+    cache: StaticCache  # one row per distinct prompt
     valid: torch.Tensor  # (rows, cache length) bool: which cache slots hold real tokens
     length: int  # slots filled so far (the same for every row: padding evens them out)
     logits: torch.Tensor  # (rows, vocab) next-token logits
+    prompt_of_row: torch.Tensor | None = None  # the cache row of each row, where prompts repeat (None: the same)
 
 
 def _prefill(model: Any, rows: Sequence[Row], prefixes: PrefixStore | None = None) -> _Prefill:
@@ -92,12 +93,11 @@ def _prefill(model: Any, rows: Sequence[Row], prefixes: PrefixStore | None = Non
     valid[:, longest_prefix:end] = suffix_valid
     logits = _forward(model, ids, positions, _mask(valid[:, :end], longest_prefix, total), cache)
 
-    if len(rows) != len(prompts):  # duplicate prompts: each row gets a copy of its prompt's cache
-        index = {p: i for i, p in enumerate(prompts)}
-        row_prompt = torch.tensor([index[r.prompt] for r in rows])
-        _take(cache, row_prompt)
-        valid, logits = valid.index_select(0, row_prompt), logits.index_select(0, row_prompt)
-    return _Prefill(cache, valid, end, logits)
+    if len(rows) == len(prompts):
+        return _Prefill(cache, valid, end, logits)
+    index = {p: i for i, p in enumerate(prompts)}  # duplicate prompts: rows share their prompt's cache row
+    row_prompt = torch.tensor([index[r.prompt] for r in rows])
+    return _Prefill(cache, valid.index_select(0, row_prompt), end, logits.index_select(0, row_prompt), row_prompt)
 
 
 def check_rows(rows: Sequence[Row]) -> None:
@@ -170,6 +170,8 @@ class Batch:
         keep = torch.nonzero(~self.done).squeeze(1)
         if self.cache is None or not len(keep):
             self._clear()
+            if part.prompt_of_row is not None:  # each row gets its own copy of its prompt's cache row
+                _take(part.cache, part.prompt_of_row)
             self.cache, self.valid, self.length = part.cache, part.valid, part.length
             for name, value in joining.items():
                 setattr(self, name, value)
@@ -232,18 +234,20 @@ class Batch:
         needed = int((self.settings.index_select(0, keep)[:, 3] - written).max())
         if part:
             needed = max(needed, part.valid.shape[1] - part.length)
-        rows = len(keep) + (len(part.valid) if part else 0)
+        # (source cache, its rows to take, its slots, the rows and slots they fill here, their validity)
+        moves = [(self.cache, keep, slice(first, self.length), slice(0, len(keep)), slice(length - span, length),
+                  self.valid.index_select(0, keep)[:, first:self.length])]
+        if part:
+            moves.append((part.cache, part.prompt_of_row, slice(0, part.length),
+                          slice(len(keep), len(keep) + len(part.valid)), slice(length - part.length, length),
+                          part.valid[:, :part.length]))
+        rows = moves[-1][3].stop
         cache = _new_cache(self.model, rows, length + needed)
         valid = torch.zeros(rows, length + needed, dtype=torch.bool)
-        moves = [(self.cache, keep, slice(first, self.length), slice(0, len(keep)), slice(length - span, length))]
-        if part:
-            moves.append((part.cache, None, slice(0, part.length), slice(len(keep), rows),
-                          slice(length - part.length, length)))
-        valid[moves[0][3], moves[0][4]] = self.valid.index_select(0, keep)[:, first:self.length]
-        if part:
-            valid[moves[1][3], moves[1][4]] = part.valid[:, :part.length]
+        for *_, target_rows, target_slots, block in moves:
+            valid[target_rows, target_slots] = block
         for index, target in enumerate(cache.layers):
-            for source_cache, rows_at, source_slots, target_rows, target_slots in moves:
+            for source_cache, rows_at, source_slots, target_rows, target_slots, _ in moves:
                 source = source_cache.layers[index]
                 for name in ("keys", "values"):
                     block = getattr(source, name)[:, :, source_slots]

@@ -36,16 +36,15 @@ class Decoder(Protocol):
 @dataclass(eq=False)
 class _Request:
     rows: Sequence[Row]
-    tokens: list[list[int] | None] = field(default_factory=list)
-    waiting: int = 0
+    tokens: list[list[int] | None] = field(init=False)  # each row's tokens, once it has ended
     error: BaseException | None = None
 
     def __post_init__(self) -> None:
-        self.tokens, self.waiting = [None] * len(self.rows), len(self.rows)
+        self.tokens = [None] * len(self.rows)
 
     @property
     def done(self) -> bool:
-        return self.waiting == 0 or self.error is not None
+        return self.error is not None or all(t is not None for t in self.tokens)
 
 
 class SharedBatches:
@@ -120,7 +119,6 @@ class SharedBatches:
             with self._changed:
                 for (request, index), tokens in ended:
                     request.tokens[index] = tokens
-                    request.waiting -= 1
                 self._changed.notify_all()
 
     def _take(self, rows_now: int) -> list[_Request]:
@@ -135,7 +133,7 @@ class SharedBatches:
     @staticmethod
     def _in_batch(decoder: Decoder) -> list[_Request]:
         """Requests that still wait for a row of the batch."""
-        return list({id(q): q for q, _ in decoder.owners if not q.done}.values())
+        return list(dict.fromkeys(q for q, _ in decoder.owners if not q.done))
 
     def _fail(self, requests: list[_Request], error: BaseException) -> None:
         with self._changed:

@@ -86,9 +86,11 @@ def test_rows_joining_and_leaving_a_running_batch_keep_their_greedy_tokens(model
     batch.add([Row(long_prompt, temperature=0, repetition_penalty=1.1, max_new_tokens=24)], ["long"])
     for _ in range(5):
         got.update(batch.step())
-    # joins with a shorter prompt, a longer one (the running row is shifted right) and one that ends early
-    batch.add([Row(short_prompt, temperature=0, repetition_penalty=1.1, max_new_tokens=4),
-               Row(longer_prompt, temperature=0, repetition_penalty=1.1, max_new_tokens=20)], ["short", "longer"])
+    # joins with a shorter prompt (twice: one cache row, two batch rows), a longer one (the running row is
+    # shifted right) and ones that end early
+    short = Row(short_prompt, temperature=0, repetition_penalty=1.1, max_new_tokens=4)
+    batch.add([short, Row(longer_prompt, temperature=0, repetition_penalty=1.1, max_new_tokens=20), short],
+              ["short", "longer", "short again"])
     widths = []
     while len(batch):
         got.update(batch.step())
@@ -96,7 +98,8 @@ def test_rows_joining_and_leaving_a_running_batch_keep_their_greedy_tokens(model
     assert got["long"] == transformers_greedy(model, tokenizer, [long_prompt], 24)[0]
     assert got["short"] == transformers_greedy(model, tokenizer, [short_prompt], 4)[0]
     assert got["longer"] == transformers_greedy(model, tokenizer, [longer_prompt], 20)[0]
-    assert len(got["short"]) == 4 and len(set(widths)) > 1  # the short row left and the cache was repacked
+    assert got["short again"] == got["short"]
+    assert len(got["short"]) == 4 and len(set(widths)) > 1  # the short rows left and the cache was repacked
 
 
 def test_prefixes_kept_from_earlier_calls_give_the_same_tokens(model_and_tokenizer, monkeypatch) -> None:
