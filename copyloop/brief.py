@@ -99,6 +99,7 @@ class Brief(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=False)
 
     product_name: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_clean)]
+    short_name: Annotated[str, Field(max_length=40), AfterValidator(_clean)] | None = None
     category: ShortText = "General"
     sku: Annotated[str, Field(max_length=64), AfterValidator(_clean)] | None = None
     brand: ShortText | None = None
@@ -173,6 +174,8 @@ class Brief(BaseModel):
     def facts(self) -> list[str]:
         """The brief's product facts as short lines: the only facts copy may state."""
         lines = [f"Product: {self.product_name}"]
+        if self.short_name:
+            lines.append(f"Short name: {self.short_name}")
         if self.brand:
             lines.append(f"Brand: {self.brand}")
         lines.append(f"Category: {self.category}")
@@ -185,8 +188,9 @@ class Brief(BaseModel):
         return lines
 
     def fact_text(self) -> str:
-        """All text a variant may legitimately draw facts from."""
-        return "\n".join(self.facts() + list(self.required_words))
+        """All text a variant may legitimately draw facts from: the facts, required words and the shop's own copy."""
+        return "\n".join(self.facts() + list(self.required_words)
+                         + ([f"Shop copy: {self.reference_copy}"] if self.reference_copy else []))
 
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹"}

@@ -56,6 +56,8 @@ class Variant(BaseModel):
     id: int
     text: str
     angle: str
+    focus: str | None = None  # the brief's fact this variant was asked to turn into a benefit
+    origin: Literal["model", "composer"] = "model"  # written by the model, or composed from the brief's facts
     cta: str | None = None
     status: Literal["ok", "blocked"] = "ok"
     blocked_reason: str | None = None

@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 from langgraph.runtime import Runtime
 
-from copyloop.agents.prompts import angles
+from copyloop.agents.prompts import angles, next_focus
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
 from copyloop.memory.embeddings import embed
@@ -56,6 +56,7 @@ def diversity_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         elif can_regenerate:
             variant.feedback = problem
             variant.angle = fresh_angle(variant, used_angles)
+            variant.focus = next_focus(brief, variant.focus)
             used_angles.add(variant.angle)
             variant.note("diversity_check", "send back", problem)
             flagged = True

@@ -1,7 +1,8 @@
 """Drafting agent: writes every variant that has no text yet or carries a critic's feedback.
 
 Returns the variants with fresh text. All drafts of one pass come from a single batched model call that samples
-`candidates` drafts per variant and keeps the best by draft quality (inference-time best-of-n).
+`candidates` drafts per variant and keeps the best: the fewest sense findings, then the best draft quality
+(inference-time best-of-n). The model writes the name as a slot; the exact name that fits the channel goes in.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
-from copyloop.agents.prompts import Exemplar, angles, builtin_exemplars, draft_messages, suggested_cta
+from copyloop.agents.prompts import Exemplar, angles, builtin_exemplars, draft_messages, focus_fact
 from copyloop.brief import Brief, Channel
 from copyloop.config import Settings
 from copyloop.graphs.context import CopyContext
@@ -18,8 +19,12 @@ from copyloop.llm.local import LocalChatModel
 from copyloop.memory import CopyMemory
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
+from copyloop.tools.composer import fitting_name
 from copyloop.tools.injection import injection_warnings
+from copyloop.tools.placeholders import delexicalise, described_as, fill_slots
 from copyloop.tools.quality import draft_quality
+from copyloop.tools.sense.checks import sense_findings
+from copyloop.tools.sense.context import name_forms
 from copyloop.tools.text_cleanup import drop_cut_off_sentence, extract_copy, remove_repeated_phrases, tidy
 
 EXEMPLARS_PER_PROMPT = 2
@@ -36,16 +41,18 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     exemplars = find_exemplars(brief, ctx.copy_memory())
     guidance = state.get("guidance")
     k = ctx.settings.candidates or channel_spec(brief.channel).candidates
-    conversations = [draft_messages(brief, angle_of(v), exemplars, feedback=v.feedback or guidance,
-                                    cta=suggested_cta(brief, v.id - 1))
+    for variant in todo:
+        variant.focus = variant.focus or focus_fact(brief, variant.id - 1)
+    conversations = [draft_messages(brief, angle_of(v), exemplars, focus=v.focus, feedback=v.feedback or guidance)
                      for v in todo for _ in range(k)]
     passes = sum((state.get("rounds") or {}).values())
     texts = generate(ctx.chat_model(), conversations, brief.channel,
                      temperature=ctx.settings.temperature + 0.1 * passes, seed=ctx.settings.seed + 1000 * passes)
     for index, variant in enumerate(todo):
         before = variant.text or None
-        variant.text = best_draft([clean_draft(t, brief.channel) for t in texts[index * k:(index + 1) * k]], brief)
-        reason = f"angle '{variant.angle}'" + (f"; feedback: {variant.feedback}" if variant.feedback else "")
+        variant.text = best_draft([clean_draft(t, brief) for t in texts[index * k:(index + 1) * k]], brief)
+        reason = f"angle '{variant.angle}', about '{variant.focus}'" + \
+            (f"; feedback: {variant.feedback}" if variant.feedback else "")
         variant.note("draft", "redraft" if before else "draft", reason, before=before or "")
         variant.feedback = None
         variant.findings = []  # new text, new findings: the reviewer checks it afresh
@@ -73,10 +80,11 @@ def angle_of(variant: Variant):
 
 
 def find_exemplars(brief: Brief, memory: CopyMemory) -> list[Exemplar]:
-    """Best past copy of this category and channel from memory; the built-in examples when there is none."""
+    """Best past copy of this category and channel from memory (the product's name as the slot); the built-in
+    examples when there is none."""
     records = memory.exemplars(brief.category, brief.channel.value, k=EXEMPLARS_PER_PROMPT, brand=brief.brand)
-    found = [Exemplar(facts=(f"Product: {r.sku or brief.category}", f"Category: {r.category}"), copy=r.text)
-             for r in records]
+    found = [Exemplar(product=described_as(brief), facts=(f"category {r.category}",), focus=f"category {r.category}",
+                      copy=delexicalise(r.text, brief)) for r in records]
     return found or builtin_exemplars(brief.channel.value)[:EXEMPLARS_PER_PROMPT]
 
 
@@ -89,12 +97,14 @@ def generate(llm: BaseChatModel, conversations: list, channel: Channel, *, tempe
 
 
 def best_draft(candidates: list[str], brief: Brief) -> str:
-    """The sampled candidate with the highest draft quality (the first on a tie)."""
-    return max(candidates, key=lambda text: draft_quality(text, brief))
+    """The sampled candidate with the fewest sense findings, then the highest draft quality (the first on a tie)."""
+    return max(candidates, key=lambda text: (-len(sense_findings(text, brief)), draft_quality(text, brief)))
 
 
-def clean_draft(raw: str, channel: Channel) -> str:
-    """Raw model output to clean copy: no preamble, loops or cut-off endings."""
-    text = extract_copy(raw, keep_hashtags=channel == Channel.SOCIAL_POST)
-    one_line = channel_spec(channel).sentences == 1
+def clean_draft(raw: str, brief: Brief) -> str:
+    """Raw model output to clean copy: the name filled in, no preamble, loops or cut-off endings."""
+    forms = sorted(name_forms(brief), key=len)
+    text = fill_slots(raw, brief, fitting_name(brief), later=forms[0])
+    text = extract_copy(text, keep_hashtags=brief.channel == Channel.SOCIAL_POST)
+    one_line = channel_spec(brief.channel).sentences == 1
     return tidy(drop_cut_off_sentence(remove_repeated_phrases(text), one_line=one_line))

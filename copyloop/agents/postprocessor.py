@@ -2,7 +2,8 @@
 
 Returns the variants in their shipping form with final scores; anything the final re-check finds blocking
 is fixed once more or the variant is blocked, so nothing unchecked ships. Blocked variants get one fresh
-start (a new angle, drafted again) while the replacement cap allows, so a brief still yields N variants.
+start (a new angle and fact, drafted again) while the replacement cap allows; what is still missing after that
+is composed from the brief's facts (agents/composer.py), so a brief always yields N variants.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
-from copyloop.agents.diversity_checker import DUPLICATE_SIMILARITY
+from copyloop.agents.diversity_checker import DUPLICATE_SIMILARITY, fresh_angle
+from copyloop.agents.prompts import next_focus
 from copyloop.brief import Brief
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, is_spare_drop, live, under_cap
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
-from copyloop.tools.channels import channel_spec, length_ok
 from copyloop.tools.compliance import check_compliance, compliance_penalty, fix_findings
-from copyloop.tools.cta import find_cta, place_cta
+from copyloop.tools.cta import find_cta
+from copyloop.tools.finishing import finish, form_problems
 from copyloop.tools.grounding import grounding_score
-from copyloop.tools.sentiment import band_distance, nudge_into_band, sentiment_score
-from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, length_fit, tidy
+from copyloop.tools.sense.checks import sense_findings
+from copyloop.tools.sentiment import band_distance, sentiment_score
+from copyloop.tools.text_cleanup import length_fit
 
 
 def postprocess(state: CopyState) -> dict:
@@ -57,25 +60,8 @@ def drop_duplicates(variants: list[Variant]) -> None:
             variant.note("postprocess", "block", variant.blocked_reason)
 
 
-def finish(text: str, brief: Brief, rotation: int) -> str:
-    """Tidy, apply channel policy, keep the tone in band, ensure one CTA, fit the length exactly."""
-    spec = channel_spec(brief.channel)
-    text = apply_channel_policy(tidy(text), brief.channel)
-    span = find_cta(text, brief.cta_goal)
-    if span and span[1] >= len(text.rstrip(" .!")) - 1:
-        text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
-    text = nudge_into_band(text, brief.sentiment_band)
-    placement = place_cta(text, brief, rotation=rotation)
-    suffix = placement.cta if placement.text.rstrip().endswith(placement.cta) else None
-    fitted = fit_length(placement.text, spec.max_chars, keep_suffix=suffix)
-    if find_cta(fitted, brief.cta_goal) is None:  # the cut took a mid-copy CTA with it: add one that fits
-        again = place_cta(fitted, brief, rotation=rotation)
-        fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
-    return fitted
-
-
 def recheck(variant: Variant, brief: Brief) -> None:
-    """Compliance on the final text: fix what can be fixed once more, block what cannot."""
+    """Compliance and sense on the final text: fix what can be fixed once more, block what cannot."""
     found = check_compliance(variant.text, brief)
     blocking = [f for f in found if f.severity == "block"]
     if blocking and all(f.fix is not None for f in blocking):
@@ -83,8 +69,9 @@ def recheck(variant: Variant, brief: Brief) -> None:
         variant.text = fix_findings(variant.text, blocking, brief)
         variant.note("postprocess", "fix", "final check: " + ", ".join(f.rule_id for f in blocking), before=before)
         found = check_compliance(variant.text, brief)
-        blocking = [f for f in found if f.severity == "block"]
+    found += sense_findings(variant.text, brief)
     variant.findings = [f for f in variant.findings if f.fixed] + found
+    blocking = [f for f in found if f.severity == "block"]
     if blocking:
         variant.status = "blocked"
         variant.blocked_reason = "final check: " + "; ".join(f"{f.rule_id} '{f.matched}'" for f in blocking)
@@ -93,20 +80,11 @@ def recheck(variant: Variant, brief: Brief) -> None:
 
 def final_checks(variant: Variant, brief: Brief) -> None:
     """Block copy whose final tone, length or CTA is not what was asked for (repairs can cut whole sentences)."""
-    low, high = brief.sentiment_band
-    spec = channel_spec(brief.channel)
-    score = sentiment_score(variant.text)
-    problem = None
-    if band_distance(score, brief.sentiment_band) > 0.0:
-        problem = f"tone {score:+.2f} outside the target band {low:+.2f}..{high:+.2f}"
-    elif not length_ok(variant.text, brief.channel):
-        problem = f"length {len(variant.text)} outside the {spec.label} limits {spec.min_chars}..{spec.max_chars}"
-    elif find_cta(variant.text, brief.cta_goal) is None:
-        problem = "no call to action left after clean-up"
-    if variant.status == "ok" and problem:
+    problems = form_problems(variant.text, brief)
+    if variant.status == "ok" and problems:
         variant.status = "blocked"
-        variant.blocked_reason = problem
-        variant.note("postprocess", "block", problem)
+        variant.blocked_reason = problems[0]
+        variant.note("postprocess", "block", problems[0])
 
 
 def score_final(variant: Variant, brief: Brief) -> None:
@@ -123,23 +101,23 @@ def score_final(variant: Variant, brief: Brief) -> None:
 
 def replace_blocked(state: CopyState) -> dict:
     """Give every blocked variant a fresh start on an unused angle: empty text, no findings, drafted anew."""
-    from copyloop.agents.diversity_checker import fresh_angle
-
+    brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
     used = {v.angle for v in variants}
     for variant in variants:
         if variant.status == "blocked" and not is_spare_drop(variant):
             variant.note("replace_blocked", "replace", f"blocked ({variant.blocked_reason}); drafting afresh")
             variant.angle = fresh_angle(variant, used)
+            variant.focus = next_focus(brief, variant.focus)
             used.add(variant.angle)
             variant.status, variant.blocked_reason, variant.text, variant.cta = "ok", None, "", None
             variant.findings = []
     return {"variants": variants, "rounds": bump(state, "replace")}
 
 
-def route_after_postprocess(state: CopyState, runtime: Runtime[CopyContext]) -> Literal["replace_blocked", "rank"]:
-    """Replace blocked variants while the cap allows; otherwise rank what there is."""
+def route_after_postprocess(state: CopyState, runtime: Runtime[CopyContext]) -> Literal["replace_blocked", "compose"]:
+    """Replace blocked variants while the cap allows; otherwise compose what is still missing."""
     short = len(live(state["variants"])) < state["brief"].n_variants
     if short and under_cap(state, "replace", runtime.context.settings):
         return "replace_blocked"
-    return "rank"
+    return "compose"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from copyloop.brief import Brief
 from copyloop.evaluation.outputs import BriefOutput
 from copyloop.tools.channels import length_ok
 from copyloop.tools.click_model import shipped_click_model
@@ -20,6 +21,7 @@ from copyloop.tools.cta import find_cta, without_cta
 from copyloop.tools.diversity import distinct_n, self_bleu
 from copyloop.tools.grounding import invented_facts
 from copyloop.tools.rewards import RewardFunc, combined_rewards, reward_table
+from copyloop.tools.sense.checks import CHECKS, sense_failures
 from copyloop.tools.sentiment import sentiment_score
 
 BOOTSTRAP_SAMPLES = 2000
@@ -46,7 +48,28 @@ def brief_metrics(output: BriefOutput, rewards: dict[str, RewardFunc], weights: 
     metrics["seconds"] = output.seconds
     metrics["loops"] = float(output.loops)
     metrics["variants"] = float(len([t for t in output.texts if t.strip()]))
+    metrics.update(sense_metrics(output))
     return metrics
+
+
+def sense_metrics(output: BriefOutput, judge: Brief | None = None) -> dict[str, float]:
+    """Share of shipped texts (and of raw drafts) that pass every sense check, the share failing each check,
+    whether the brief shipped all its variants and how many the model wrote. `judge` is the brief the texts are
+    read against (the human configuration's own description is no source of facts for itself)."""
+    brief = judge or output.brief
+    shipped = [t for t in output.texts if t.strip()]
+    failures = [sense_failures(t, brief) for t in shipped]
+    raw = [sense_failures(t, brief) for t in output.raw]
+    nan = float("nan")
+    found = {
+        "sense_pass": float(np.mean([not f for f in failures])) if failures else nan,
+        "raw_sense_pass": float(np.mean([not f for f in raw])) if raw else nan,
+        "ships_all": float(len(shipped) >= output.brief.n_variants) if output.origins else nan,
+        "model_share": float(np.mean([o == "model" for o in output.origins])) if output.origins else nan,
+    }
+    for check in CHECKS:
+        found[f"fails_{check}"] = float(np.mean([check in f for f in failures])) if failures else nan
+    return found
 
 
 def predicted_ctr_vs_human(texts: Sequence[str], reference: str | None) -> float:

@@ -2,7 +2,8 @@
 
 - `baseline`: a model with a plain one-line prompt, no few-shot examples, no agents, no clean-up;
 - `raw_drafts`: the drafting node's first pass (best-of-n, cleaned) before any critic;
-- `workflow_outputs`: the whole agent workflow, shipped variants only (approval off, so memory stays as it was);
+- `workflow_outputs`: the whole agent workflow, shipped variants only (approval off, so memory stays as it was),
+  with the model's first drafts and which shipped variants the composer built;
 - `human`: the product's own human-written description.
 
 Model configurations run `BRIEFS_AT_ONCE` briefs side by side: their model calls share decoding batches, which
@@ -36,12 +37,18 @@ BRIEFS_AT_ONCE = 32  # briefs in flight together: their drafts decode in one sha
 
 @dataclass(frozen=True)
 class BriefOutput:
-    """The variants one configuration produced for one brief, how long it took and how many loops it ran."""
+    """The variants one configuration produced for one brief, how long it took and how many loops it ran.
+
+    `raw` holds the model's first drafts before any check (for the model configurations) and `origins` says, per
+    shipped text, whether the model wrote it or the composer built it from the brief's facts.
+    """
 
     brief: Brief
     texts: list[str]
     seconds: float
     loops: int = 0
+    raw: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()
 
 
 def baseline_prompt(brief: Brief) -> str:
@@ -55,9 +62,10 @@ def baseline(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings,
     def run(brief: Brief) -> BriefOutput:
         started = time.perf_counter()
         conversations = [[HumanMessage(baseline_prompt(brief))]] * brief.n_variants
-        texts = generate_batch(llm, conversations, brief.channel, temperature=settings.temperature,
-                               seed=settings.seed)
-        return BriefOutput(brief, [t.strip() for t in texts], time.perf_counter() - started)
+        texts = [t.strip() for t in generate_batch(llm, conversations, brief.channel, temperature=settings.temperature,
+                                                   seed=settings.seed)]
+        return BriefOutput(brief, texts, time.perf_counter() - started, raw=tuple(texts),
+                           origins=("model",) * len(texts))
     return _per_brief(briefs, run, progress)
 
 
@@ -69,7 +77,9 @@ def raw_drafts(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, 
     def run(brief: Brief) -> BriefOutput:
         started = time.perf_counter()
         update = draft({"brief": brief}, runtime)  # type: ignore[arg-type]
-        return BriefOutput(brief, [v.text for v in update["variants"]], time.perf_counter() - started)
+        texts = [v.text for v in update["variants"]]
+        return BriefOutput(brief, texts, time.perf_counter() - started, raw=tuple(texts),
+                           origins=("model",) * len(texts))
     return _per_brief(briefs, run, progress)
 
 
@@ -77,9 +87,16 @@ def workflow_outputs(llm: BaseChatModel, briefs: Sequence[Brief], settings: Sett
                      progress: Progress | None = None) -> list[BriefOutput]:
     """The whole workflow per brief (approval off, so memory stays as it was); shipped variants only."""
     def run(brief: Brief) -> BriefOutput:
-        result = generate(brief, settings.with_(approval="off"), llm=llm, memory=memory)
+        first_drafts: list[str] = []
+
+        def keep_first_drafts(node: str, update: dict) -> None:
+            if node == "draft" and not first_drafts:
+                first_drafts.extend(v.text for v in update.get("variants") or [])
+
+        result = generate(brief, settings.with_(approval="off"), llm=llm, memory=memory, on_progress=keep_first_drafts)
         return BriefOutput(brief, [v.text for v in result.shippable], result.seconds,
-                           loops=sum(result.rounds.values()))
+                           loops=sum(result.rounds.values()), raw=tuple(first_drafts),
+                           origins=tuple(v.origin for v in result.shippable))
     return _per_brief(briefs, run, progress)
 
 

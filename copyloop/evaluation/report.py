@@ -21,7 +21,7 @@ from copyloop.brief import Brief
 from copyloop.config import Settings
 from copyloop.errors import CopyloopError
 from copyloop.evaluation.ab_simulator import POLICIES, simulate
-from copyloop.evaluation.metrics import brief_metrics, compare, summarize
+from copyloop.evaluation.metrics import brief_metrics, compare, sense_metrics, summarize
 from copyloop.evaluation.outputs import BRIEFS_AT_ONCE, BriefOutput, baseline, human, workflow_outputs
 from copyloop.evaluation.past_copy import eval_memory, past_copy
 from copyloop.evaluation.report_writing import plot_metrics, plot_simulation, write_markdown
@@ -74,13 +74,14 @@ def run_eval(briefs: Sequence[Brief], configs: Sequence[str], output: Path, sett
                              else workflow_outputs(llm, briefs, tuned, memory, progress))
             config_minutes[name] = round((time.perf_counter() - config_started) / 60, 1)
             say(f"  {name}: {config_minutes[name]} min")
-    rows = {name: [_metrics(o, rewards) for o in outs] for name, outs in outputs.items()}
+    rows = {name: [_metrics(o, rewards, name) for o in outs] for name, outs in outputs.items()}
     report = {
         "briefs": len(briefs),
         "channels": sorted({b.channel.value for b in briefs}),
         "configs": list(configs),
         "models": models,
         "summary": {name: summarize(r) for name, r in rows.items()},
+        "by_channel": {name: by_channel(outputs[name], r) for name, r in rows.items()},
         "differences": {f"{a} - {b}": compare(rows[b], rows[a]) for a, b in _contrasts(list(configs))},
         "click_model": shipped_click_model().card,
         "simulation": simulate_best(outputs, list(configs)),
@@ -90,8 +91,11 @@ def run_eval(briefs: Sequence[Brief], configs: Sequence[str], output: Path, sett
     }
     (output / "report.json").write_text(json.dumps(_finite(report), indent=2) + "\n")
     (output / "texts.json").write_text(json.dumps(
-        {name: [{"product": o.brief.product_name, "channel": o.brief.channel.value, "texts": o.texts}
-                for o in outs] for name, outs in outputs.items()}, indent=1, ensure_ascii=False) + "\n")
+        {name: [{"product": o.brief.product_name, "channel": o.brief.channel.value, "texts": o.texts,
+                 "origins": list(o.origins), "raw": list(o.raw)} for o in outs] for name, outs in outputs.items()},
+        indent=1, ensure_ascii=False) + "\n")
+    if sampled := next((c for c in ("finetuned", "workflow", "baseline") if c in outputs), None):
+        write_sample(outputs[sampled], sampled, output / "sample.md")
     plot_metrics(report, output / "metrics.png")
     if report["simulation"]:
         plot_simulation(report["simulation"], output / "ab_simulation.png")
@@ -99,11 +103,54 @@ def run_eval(briefs: Sequence[Brief], configs: Sequence[str], output: Path, sett
     return report
 
 
-def _metrics(output: BriefOutput, rewards: dict) -> dict[str, float]:
+def _metrics(output: BriefOutput, rewards: dict, config: str) -> dict[str, float]:
     if not output.texts:  # a human configuration for a product without a description
         return {name: math.nan for name in brief_metrics(BriefOutput(output.brief, [""], 0.0), rewards,
                                                          DEFAULT_WEIGHTS, 0.5)}
-    return brief_metrics(output, rewards, DEFAULT_WEIGHTS, 0.5)
+    metrics = brief_metrics(output, rewards, DEFAULT_WEIGHTS, 0.5)
+    if config == "human":  # the description is read against the brief's facts, not against itself
+        metrics.update(sense_metrics(output, judge=output.brief.model_copy(update={"reference_copy": None})))
+    return metrics
+
+
+CHANNEL_METRICS = ("sense_pass", "raw_sense_pass", "ships_all", "model_share", "predicted_ctr_vs_human")
+
+
+def by_channel(outputs: Sequence[BriefOutput], rows: Sequence[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Mean of the sense and shipping figures per channel (briefs of one channel only), with the brief count."""
+    channels: dict[str, list[dict[str, float]]] = {}
+    for output, row in zip(outputs, rows, strict=True):
+        channels.setdefault(output.brief.channel.value, []).append(row)
+    table = {}
+    for channel, members in sorted(channels.items()):
+        table[channel] = {"briefs": float(len(members))}
+        for key in CHANNEL_METRICS:
+            values = [r[key] for r in members if key in r and math.isfinite(r[key])]
+            table[channel][key] = float(np.mean(values)) if values else math.nan
+    return table
+
+
+SAMPLE_SIZE = 40
+
+
+def write_sample(outputs: Sequence[BriefOutput], config: str, path: Path, size: int = SAMPLE_SIZE,
+                 seed: int = 13) -> None:
+    """sample.md: `size` shipped texts drawn at random, each with its brief's facts, for a person to read.
+
+    Who wrote each text (model or composer) is listed apart at the end, so a reader can judge before knowing.
+    """
+    pool = [(o, text, origin) for o in outputs
+            for text, origin in zip(o.texts, o.origins or ("model",) * len(o.texts), strict=True) if text.strip()]
+    picks = [pool[i] for i in sorted(np.random.default_rng(seed).choice(len(pool), min(size, len(pool)),
+                                                                        replace=False))] if pool else []
+    lines = [f"# {len(picks)} shipped texts ({config}), drawn at random", "",
+             "Read each as its brand's editor would: would you publish it as is, after a light edit, or not at all?",
+             ""]
+    for number, (output, text, _) in enumerate(picks, start=1):
+        facts = "; ".join(output.brief.facts())
+        lines += [f"## {number}. {output.brief.channel.value}", "", f"**Brief:** {facts}", "", f"> {text}", ""]
+    lines += ["## Who wrote them", "", ", ".join(f"{n}: {origin}" for n, (_, _, origin) in enumerate(picks, 1)), ""]
+    path.write_text("\n".join(lines))
 
 
 def _contrasts(configs: list[str]) -> list[tuple[str, str]]:

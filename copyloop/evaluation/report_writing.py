@@ -8,6 +8,10 @@ from typing import Any
 
 # (key, label, higher is better); the order is the report's.
 METRICS: tuple[tuple[str, str, bool], ...] = (
+    ("sense_pass", "shipped variants passing every sense check", True),
+    ("raw_sense_pass", "raw drafts passing every sense check", True),
+    ("ships_all", "briefs shipping all their variants", True),
+    ("model_share", "shipped variants the model wrote (not composed)", True),
     ("predicted_ctr_vs_human", "predicted CTR vs human copy (×)", True),
     ("cta_rate", "CTA rate", True),
     ("findings_per_100", "compliance findings per 100 variants", False),
@@ -23,7 +27,10 @@ METRICS: tuple[tuple[str, str, bool], ...] = (
     ("seconds", "latency per brief (s)", False),
     ("loops", "revise loops per brief", False),
 )
-VERDICT = ("predicted_ctr_vs_human", "cta_rate", "findings_per_100")
+VERDICT = ("sense_pass", "predicted_ctr_vs_human", "cta_rate", "findings_per_100")
+CHANNEL_COLUMNS = (("briefs", "briefs"), ("sense_pass", "shipped pass"), ("raw_sense_pass", "raw drafts pass"),
+                   ("ships_all", "ship all"), ("model_share", "model-written"),
+                   ("predicted_ctr_vs_human", "pred. CTR vs human"))
 COLOURS = {"baseline": "#9aa", "workflow": "#69c", "finetuned": "#3a7", "human": "#c96"}
 
 
@@ -68,6 +75,29 @@ def _timing(report: dict[str, Any]) -> str:
             + (f"Time per configuration: {spent}." if spent else ""))
 
 
+def _sense_tables(report: dict[str, Any]) -> list[str]:
+    """Per channel: sense pass rates, briefs shipping all, model-written share; per check: share of shipped
+    variants failing it."""
+    lines = ["", "## Sense checks per channel (mean over the channel's briefs)", ""]
+    for config, channels in report.get("by_channel", {}).items():
+        lines += [f"**{config}**", "", "| channel | " + " | ".join(label for _, label in CHANNEL_COLUMNS) + " |",
+                  "|---|" + "---|" * len(CHANNEL_COLUMNS)]
+        for channel, row in channels.items():
+            cells = [f"{row[k]:.0f}" if k == "briefs" else (f"{row[k]:.2f}" if row.get(k) is not None
+                                                             and math.isfinite(row[k]) else "–")
+                     for k, _ in CHANNEL_COLUMNS]
+            lines.append(f"| {channel} | " + " | ".join(cells) + " |")
+        lines.append("")
+    checks = sorted({k for c in report["configs"] for k in report["summary"][c] if k.startswith("fails_")})
+    if checks:
+        lines += ["## Share of shipped variants failing each sense check", "",
+                  "| check | " + " | ".join(report["configs"]) + " |", "|---|" + "---|" * len(report["configs"])]
+        for key in checks:
+            lines.append(f"| {key.removeprefix('fails_')} | "
+                         + " | ".join(_cell(report["summary"][c].get(key)) for c in report["configs"]) + " |")
+    return lines
+
+
 def write_markdown(report: dict[str, Any], path: Path) -> None:
     """report.md: setup, the proxy warning with the click model's accuracy, tables, verdicts, simulation."""
     configs = report["configs"]
@@ -104,6 +134,7 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
                 d = report["differences"][contrast].get(key)
                 cells.append(_cell(d, signed=True) + (" ✓" if d and _excludes_zero(d) else ""))
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += _sense_tables(report)
     if found := verdicts(report):
         lines += ["", "## Verdict against the baseline", "", *found]
     lines += ["", "![metrics](metrics.png)", ""]
@@ -137,7 +168,7 @@ def plot_metrics(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     configs = report["configs"]
-    fig, axes = plt.subplots(3, 5, figsize=(18, 10))
+    fig, axes = plt.subplots(4, 5, figsize=(18, 13))
     for ax, (key, label, _) in zip(axes.flat, METRICS, strict=False):
         stats = [report["summary"][c].get(key) or {} for c in configs]
         means = [s.get("mean") if s.get("mean") is not None else math.nan for s in stats]

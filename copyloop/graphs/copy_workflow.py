@@ -1,7 +1,8 @@
-"""The copy workflow: a brief becomes ranked, compliant, diverse, CTA-bearing variants.
+"""The copy workflow: a brief becomes ranked, compliant, diverse, CTA-bearing variants that make sense.
 
-draft → sentiment_critic ⇄ draft → diversity_check ⇄ draft → cta_insert → compliance_review ⇄ fix
-(or ⇄ draft) → postprocess (⇄ replace_blocked → draft) → rank → approve (optional interrupt) → remember.
+draft → sense_check ⇄ draft → sentiment_critic ⇄ draft → diversity_check ⇄ draft → cta_insert → compliance_review
+⇄ fix (or ⇄ draft) → postprocess (⇄ replace_blocked → draft) → compose → rank → approve (optional interrupt)
+→ remember.
 Every arrow back is capped by a counter in the state (see state.LOOP_CAPS and Settings), never by the recursion limit.
 """
 
@@ -13,12 +14,14 @@ from langgraph.types import Checkpointer
 
 from copyloop.agents.approver import approve
 from copyloop.agents.compliance_reviewer import compliance_review, fix, route_after_compliance
+from copyloop.agents.composer import compose
 from copyloop.agents.cta_inserter import cta_insert
 from copyloop.agents.diversity_checker import diversity_check, route_after_diversity
 from copyloop.agents.drafter import draft
 from copyloop.agents.postprocessor import postprocess, replace_blocked, route_after_postprocess
 from copyloop.agents.ranker import rank
 from copyloop.agents.rememberer import remember
+from copyloop.agents.sense_checker import route_after_sense, sense_check
 from copyloop.agents.sentiment_critic import route_after_sentiment, sentiment_critic
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyInput, CopyState
@@ -28,6 +31,7 @@ def build() -> StateGraph:
     """The uncompiled graph, for users who compose it into their own LangGraph apps."""
     builder = StateGraph(CopyState, context_schema=CopyContext, input_schema=CopyInput)
     builder.add_node(draft)
+    builder.add_node(sense_check)
     builder.add_node(sentiment_critic)
     builder.add_node(diversity_check)
     builder.add_node(cta_insert)
@@ -35,12 +39,14 @@ def build() -> StateGraph:
     builder.add_node(fix)
     builder.add_node(postprocess)
     builder.add_node(replace_blocked)
+    builder.add_node(compose)
     builder.add_node(rank)
     builder.add_node(approve)
     builder.add_node(remember)
 
     builder.add_edge(START, "draft")
-    builder.add_edge("draft", "sentiment_critic")
+    builder.add_edge("draft", "sense_check")
+    builder.add_conditional_edges("sense_check", route_after_sense)
     builder.add_conditional_edges("sentiment_critic", route_after_sentiment)
     builder.add_conditional_edges("diversity_check", route_after_diversity)
     builder.add_edge("cta_insert", "compliance_review")
@@ -48,6 +54,7 @@ def build() -> StateGraph:
     builder.add_edge("fix", "compliance_review")
     builder.add_conditional_edges("postprocess", route_after_postprocess)
     builder.add_edge("replace_blocked", "draft")
+    builder.add_edge("compose", "rank")
     builder.add_edge("rank", "approve")
     builder.add_edge("approve", "remember")
     builder.add_edge("remember", END)

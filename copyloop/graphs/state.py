@@ -9,8 +9,8 @@ from copyloop.config import Settings
 from copyloop.result import Variant
 
 # Each arrow back in the graph counts its trips in `rounds`; this names the Settings field that caps each one.
-LOOP_CAPS = {"revise": "max_revisions", "regenerate": "max_regenerations", "fix": "max_fix_rounds",
-             "redraft": "max_revisions", "replace": "max_replacements"}
+LOOP_CAPS = {"revise": "max_revisions", "sense": "max_revisions", "regenerate": "max_regenerations",
+             "fix": "max_fix_rounds", "redraft": "max_revisions", "replace": "max_replacements"}
 
 
 class CopyInput(TypedDict):

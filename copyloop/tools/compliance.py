@@ -27,6 +27,7 @@ from copyloop.tools.grounding import DROP_SENTENCE, invented_facts, phrase_in
 from copyloop.tools.reward_inputs import completion_text, reward_briefs
 from copyloop.tools.rulebook import load_rule_packs, load_rules
 from copyloop.tools.text_cleanup import tidy
+from copyloop.tools.words import article_for
 
 REPLACE = "replace:"
 APPEND = "append:"
@@ -178,19 +179,19 @@ def _compile_packs(packs: Iterable[tuple[str, Any]]) -> tuple[tuple[Rule, ...], 
 _CACHE: dict[str, tuple[Any, tuple[tuple[Rule, ...], dict[str, float]]]] = {}
 
 
-def _compiled() -> tuple[tuple[Rule, ...], dict[str, float]]:
-    """Compiled packs, rebuilt only when rulebook's cache hands back a different set of packs."""
-    packs = load_rule_packs("compliance")
-    cached = _CACHE.get("packs")
+def _compiled(folder: str = "compliance") -> tuple[tuple[Rule, ...], dict[str, float]]:
+    """A folder's compiled packs, rebuilt only when rulebook's cache hands back a different set of packs."""
+    packs = load_rule_packs(folder)
+    cached = _CACHE.get(folder)
     if cached is None or cached[0] is not packs:
         cached = (packs, _compile_packs(packs))
-        _CACHE["packs"] = cached
+        _CACHE[folder] = cached
     return cached[1]
 
 
-def rules() -> tuple[Rule, ...]:
-    """Every enabled compliance rule from the built-in and user packs."""
-    return _compiled()[0]
+def rules(folder: str = "compliance") -> tuple[Rule, ...]:
+    """Every enabled rule of a folder of rule packs (built-in and user packs): compliance, or sense."""
+    return _compiled(folder)[0]
 
 
 def severity_weights() -> dict[str, float]:
@@ -214,7 +215,7 @@ def _in_brief(rule: Rule, match: re.Match[str], facts: str) -> bool:
     return phrase_in(key, facts, case_sensitive=rule.case_sensitive)
 
 
-def _rule_findings(rule: Rule, text: str, brief: Brief, facts: str) -> list[Finding]:
+def rule_findings(rule: Rule, text: str, brief: Brief, facts: str) -> list[Finding]:
     """Findings of one rule on the text (a missing disclaimer is a zero-width finding at the end)."""
     severity = rule.severity_for(brief.channel)
     if rule.require:
@@ -259,7 +260,7 @@ def check_compliance(text: str, brief: Brief) -> list[Finding]:
     findings: list[Finding] = []
     for rule in all_rules:
         if rule.applies_to(brief):
-            findings += _rule_findings(rule, text, brief, facts)
+            findings += rule_findings(rule, text, brief, facts)
     findings += banned_word_findings(text, brief)
     findings += invented_facts(text, brief)
     protected = _protected_spans(text, all_rules)
@@ -393,24 +394,13 @@ def _capitalise_first_letter(text: str) -> str:
 
 _ARTICLE_BEFORE = re.compile(r"(?<!\w)([Aa])(n?)(\s+)$")
 _NEXT_WORD = re.compile(r"\s*([A-Za-z]+)")
-_AN_EXCEPTIONS = ("hour", "honest", "honou", "heir")
-_A_EXCEPTIONS = ("uni", "use", "usu", "uti", "eu", "one", "once", "ur")
-
-
-def _article_for(word: str) -> str:
-    lower = word.lower()
-    if lower.startswith(_AN_EXCEPTIONS):
-        return "an"
-    return "an" if lower[:1] in "aeiou" and not lower.startswith(_A_EXCEPTIONS) else "a"
-
-
 def _fix_article(before: str, tail: str) -> str:
     """Re-agree an article an edit left before a new word: "a titanium, insulated" -> "an insulated"."""
     m = _ARTICLE_BEFORE.search(before)
     word = _NEXT_WORD.match(tail)
     if not m or not word:
         return before
-    article = _article_for(word.group(1))
+    article = article_for(word.group(1))
     article = article[0].upper() + article[1:] if m.group(1) == "A" else article
     return before[: m.start()] + article + m.group(3)
 

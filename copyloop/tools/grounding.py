@@ -297,7 +297,8 @@ def _stem(word: str) -> str:
     return word
 
 
-def _tokens(text: str) -> set[str]:
+def content_tokens(text: str) -> set[str]:
+    """The text's content words, stemmed: what two texts must share to talk about the same thing."""
     return {_stem(t) for t in _TOKEN.findall(text.lower().replace(",", "")) if t not in _STOPWORDS}
 
 
@@ -307,14 +308,14 @@ def key_facts(brief: Brief) -> list[str]:
 
 
 def _fact_used(fact: str, text_tokens: set[str]) -> bool:
-    tokens = _tokens(fact)
+    tokens = content_tokens(fact)
     return bool(tokens) and len(tokens & text_tokens) / len(tokens) >= 0.5
 
 
 def mentions_product(text: str, brief: Brief) -> bool:
     """Whether the copy names the product: any content word of its name (or its brand) appears."""
-    text_tokens = _tokens(text)
-    return bool((_tokens(brief.product_name) | _tokens(brief.brand or "")) & text_tokens)
+    text_tokens = content_tokens(text)
+    return bool((content_tokens(brief.product_name) | content_tokens(brief.brand or "")) & text_tokens)
 
 
 def missing_required_words(text: str, brief: Brief) -> list[str]:
@@ -328,10 +329,10 @@ def grounding_score(text: str, brief: Brief) -> float:
         return 0.0
     if invented_facts(text, brief):
         return 0.0
-    facts = [f for f in key_facts(brief) if _tokens(f)]
+    facts = [f for f in key_facts(brief) if content_tokens(f)]
     if not facts:
         return 1.0
-    text_tokens = _tokens(text)
+    text_tokens = content_tokens(text)
     used = sum(_fact_used(f, text_tokens) for f in facts)
     expected = min(len(facts), FACTS_EXPECTED.get(Channel(brief.channel).value, 3))
     return min(1.0, used / expected)

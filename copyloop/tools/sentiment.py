@@ -218,13 +218,13 @@ def nudge_into_band(text: str, band: Any, benefits: Sequence[str] | None = None)
 
     Too high: drop extra '!', positive emoji and intensifiers, soften superlatives, then drop gushing words
     or a sentence. Too low: drop negative emoji or a negative sentence, soften negative words, then add a
-    short benefit sentence (from `benefits`, else BENEFIT_CLAUSES). Each step keeps the safest edit that
+    short benefit sentence (from `benefits` when given, else BENEFIT_CLAUSES). Each step keeps the safest edit that
     moves the score closer to the band; the result is the closest text found, never empty and never more
     than MAX_GROWTH characters longer than the input.
     """
     low, high = as_band(band)
     current, distance = text, band_distance(sentiment_score(text), (low, high))
-    clauses = tuple(benefits or ()) + BENEFIT_CLAUSES
+    clauses = tuple(benefits) if benefits else BENEFIT_CLAUSES
     for _ in range(_MAX_STEPS):
         if distance == 0.0:
             break

@@ -15,6 +15,7 @@ from typing import Any
 from copyloop.brief import Channel
 from copyloop.tools.channels import ChannelSpec, channel_spec
 from copyloop.tools.reward_inputs import completion_text, sample_values
+from copyloop.tools.words import WORD as _WORD
 
 # --- shared vocabulary -------------------------------------------------------------------------------------
 
@@ -38,7 +39,6 @@ _EMOJI_MOD = "[\ufe0f\U0001f3fb-\U0001f3ff]*"
 EMOJI = re.compile(f"(?:[\U0001f1e6-\U0001f1ff]{{2}}|{_EMOJI_BASE}{_EMOJI_MOD}(?:\u200d{_EMOJI_BASE}{_EMOJI_MOD})*)")
 
 _TRAILING_EMOJI = re.compile(f"(?:\\s*(?:{EMOJI.pattern}))+$")
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)*")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _TERMINAL_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
@@ -225,7 +225,8 @@ _CLAUSE_RUN = re.compile(r"([,;:])(?:\s*[,;:])+")
 _CLAUSE_BEFORE_END = re.compile(r"[,;:]+\s*([.!?])")
 _END_THEN_CLAUSE = re.compile(r"([.!?])\s*[,;]")
 _MISSING_SPACE = re.compile(r"([,;!?])(?=[A-Za-z])|(?<=[a-z])\.(?=[A-Z][a-z])")
-_EDGE_JUNK = " ,;:-–—/&+"
+_EDGE_JUNK = " ,;:-–—/"
+_LOOSE_SYMBOLS = re.compile(r"^[\s&+]+|(?<!\S)[&+]+\s*$")  # a stray "&" or "+", not the "+" of "Wave+" or "Disney+"
 
 
 def tidy(text: str) -> str:
@@ -254,7 +255,7 @@ def _tidy_once(text: str) -> str:
     text = _CLAUSE_BEFORE_END.sub(r"\1", text)
     text = _END_THEN_CLAUSE.sub(r"\1", text)
     text = _MISSING_SPACE.sub(lambda m: (m.group(1) or ".") + " ", text)
-    return _capitalise_first(text.strip(_EDGE_JUNK))
+    return _capitalise_first(_LOOSE_SYMBOLS.sub("", text.strip(_EDGE_JUNK)).strip(_EDGE_JUNK))
 
 
 def _balance(text: str) -> str:
@@ -329,7 +330,7 @@ def strip_dangling(text: str) -> str:
     """Strip trailing connectives and clause punctuation ('... with the', '... and,'); never empties the text."""
     current = text.rstrip()
     while True:
-        stripped = current.rstrip(_EDGE_JUNK + "(")
+        stripped = _LOOSE_SYMBOLS.sub("", current.rstrip(_EDGE_JUNK + "(")).rstrip(_EDGE_JUNK + "(")
         last = re.search(r"(\S+)$", stripped)
         if last and _WORD.fullmatch(last.group(1)) and last.group(1).lower() in DANGLING_WORDS:
             stripped = stripped[: last.start()].rstrip()

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from copyloop.agents.drafter import EXEMPLARS_PER_PROMPT, clean_draft, generate
-from copyloop.agents.postprocessor import finish
 from copyloop.agents.prompts import angles, builtin_exemplars, draft_messages, suggested_cta
 from copyloop.brief import Brief
 from copyloop.llm.local import LocalChatModel, as_chat
+from copyloop.tools.finishing import finish
 
 Progress = Callable[[int, int], None]
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from copyloop.agents.postprocessor import final_checks, finish
+from copyloop.agents.postprocessor import final_checks
 from copyloop.brief import Brief
 from copyloop.result import Variant
 from copyloop.tools.cta import find_cta
+from copyloop.tools.finishing import finish
 
 BRIEF = Brief(product_name="TrailCool Insulated Steel Bottle", channel="email_subject", cta_goal="buy")
 

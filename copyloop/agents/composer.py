@@ -1,0 +1,88 @@
+"""Composer: fills the places the model's drafts could not, with copy built from the brief's own facts.
+
+Returns the variants topped up to the brief's n_variants. Each composed variant is finished like a drafted one and
+passes every check a drafted one must (sense, compliance, tone, length, CTA, distance from its siblings and from
+copy in memory); its trace says it was composed and from which structure. Only when no structure is novel enough
+does it accept copy closer to its siblings or memory (never a duplicate), so a brief never ships short.
+"""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from copyloop.agents.diversity_checker import DUPLICATE_SIMILARITY
+from copyloop.agents.postprocessor import score_final
+from copyloop.brief import Brief
+from copyloop.config import Settings
+from copyloop.graphs.context import CopyContext
+from copyloop.graphs.state import CopyState, live
+from copyloop.memory import CopyMemory
+from copyloop.memory.embeddings import embed
+from copyloop.result import Variant
+from copyloop.tools.composer import compose_texts, ordered_facts
+from copyloop.tools.cta import find_cta
+from copyloop.tools.finishing import finish, shipping_problems
+
+MAX_SLOTS = 24  # fact and structure rotations tried before the composer relaxes its novelty thresholds
+
+
+def compose(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
+    """Compose as many variants as the brief still lacks."""
+    brief = state["brief"]
+    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    missing = brief.n_variants - len(live(variants))
+    if missing <= 0:
+        return {"variants": variants}
+    first_id = max((v.id for v in variants), default=0) + 1
+    composed = composed_variants(brief, missing, live(variants), runtime.context.copy_memory(),
+                                 runtime.context.settings, first_id)
+    return {"variants": variants + composed}
+
+
+def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory: CopyMemory, settings: Settings,
+                      first_id: int) -> list[Variant]:
+    """Up to `count` new shippable variants, each unlike its siblings and the copy in memory."""
+    chosen: list[Variant] = []
+    bodies = [v.body for v in siblings]
+    for sibling_max, memory_max in ((settings.sibling_similarity_max, settings.memory_similarity_max),
+                                    (DUPLICATE_SIMILARITY, DUPLICATE_SIMILARITY)):
+        for slot in range(len(siblings), len(siblings) + MAX_SLOTS):
+            if len(chosen) == count:
+                return chosen
+            variant_id = first_id + len(chosen)
+            for raw in compose_texts(brief, slot):
+                text = finish(raw, brief, variant_id - 1)
+                if text in (v.text for v in [*siblings, *chosen]) or shipping_problems(text, brief):
+                    continue
+                cta = find_cta(text, brief.cta_goal)
+                body = (text[: cta[0]] + text[cta[1]:]).strip(" -|.,;:") if cta else text
+                closest = _closest(body, bodies)
+                remembered = memory.nearest_similarity([text], brand=brief.brand)[0]
+                if closest > sibling_max or remembered > memory_max:
+                    continue
+                chosen.append(_variant(brief, variant_id, text, raw, slot, closest, remembered))
+                bodies.append(body)
+                break
+    return chosen
+
+
+def _closest(body: str, others: list[str]) -> float:
+    if not others:
+        return 0.0
+    vectors = embed([body, *others])
+    return float((vectors[1:] @ vectors[0]).max())
+
+
+def _variant(brief: Brief, variant_id: int, text: str, raw: str, slot: int, closest: float,
+             remembered: float) -> Variant:
+    facts = ordered_facts(brief, slot)
+    variant = Variant(id=variant_id, text=text, angle="composed", focus=facts[0].text if facts else None,
+                      origin="composer")
+    variant.note("compose", "compose", f"the model's drafts did not pass; composed from the brief's facts "
+                                       f"({raw!r}, structures from rules/composer.yaml)", before="")
+    span = find_cta(text, brief.cta_goal)
+    variant.cta = text[span[0]:span[1]] if span else None
+    variant.scores.max_sibling_similarity = round(closest, 4)
+    variant.scores.novelty = round(1.0 - max(0.0, remembered), 4)
+    score_final(variant, brief)
+    return variant

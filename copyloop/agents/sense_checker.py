@@ -1,0 +1,65 @@
+"""Sense check: reads each fresh draft as an editor would — the product named exactly, nothing invented, no
+garbled words, no other product, no offers the brief lacks, no prompt text, every sentence about the brief.
+
+Returns the variants with their sense findings. A failing draft is dropped for a spare, sent back to the writer
+while the revise cap allows, or blocked with its reason (the composer later fills its place).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.runtime import Runtime
+
+from copyloop.graphs.context import CopyContext
+from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
+from copyloop.result import Finding
+from copyloop.tools.sense.checks import sense_findings
+
+
+def sense_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
+    """Judge every live draft; send failing ones back while the cap allows, else block them."""
+    brief = state["brief"]
+    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    can_revise = under_cap(state, "sense", runtime.context.settings)
+    flagged = False
+    for variant in live(variants):
+        found = sense_findings(variant.text, brief)
+        variant.findings = [f for f in variant.findings if not f.rule_id.startswith("sense.")] + found
+        if not found:
+            continue
+        problem = describe(found)
+        if has_spare(variants, brief):
+            drop_spare(variant, "sense_check", problem)
+        elif can_revise:
+            variant.feedback = feedback(found)
+            variant.note("sense_check", "send back", problem)
+            flagged = True
+        else:
+            variant.status = "blocked"
+            variant.blocked_reason = f"does not make sense for the brief: {problem}"
+            variant.note("sense_check", "block", variant.blocked_reason)
+    update: dict = {"variants": variants}
+    if flagged:
+        update["rounds"] = bump(state, "sense")
+    return update
+
+
+def describe(findings: list[Finding]) -> str:
+    """The findings in one line: rule and what it matched."""
+    return "; ".join(f"{f.rule_id} '{f.matched}'" if f.matched else f.rule_id for f in findings[:4])
+
+
+def feedback(findings: list[Finding]) -> str:
+    """What the writer should do differently, in words a model can act on."""
+    words = sorted({f.matched for f in findings if f.matched and f.rule_id != "sense.ungrounded"})
+    parts = ["Write [product] for the product's name and say only what the facts say."]
+    if words:
+        parts.append("Do not write: " + ", ".join(f"'{w[:40]}'" for w in words[:5]) + ".")
+    return " ".join(parts)
+
+
+def route_after_sense(state: CopyState) -> Literal["draft", "sentiment_critic"]:
+    """Back to drafting while any variant carries feedback."""
+    return "draft" if any(v.feedback for v in live(state["variants"])) else "sentiment_critic"
+

@@ -1,0 +1,124 @@
+"""The deterministic composer: copy built from the brief's own facts with the channel's structures.
+
+It writes what the model could not within the loop caps, so a brief always ships the variants it asked for, and
+it writes clean fine-tuning targets, so the model learns grounded structures. Structures are data
+(rules/composer.yaml `templates`), rotated by slot together with the facts, so siblings differ by design.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from copyloop.brief import Brief
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.cta import cta_room
+from copyloop.tools.facts import Fact, brief_facts, composer_rules, lower_first, price_text, title_case, with_article
+from copyloop.tools.grounding import content_tokens
+from copyloop.tools.sense.context import base_name, name_forms
+
+_SLOT = re.compile(r"\{([a-z_]+)(?:(\d)\.([a-z_]+))?\}")
+SHORT_TITLE_MAX = 16  # a fact short enough to sit beside the name in a search headline
+
+
+def templates(channel: str) -> list[str]:
+    """The composer's structures for a channel."""
+    return [str(t) for t in (composer_rules().get("templates") or {}).get(channel, [])]
+
+
+def fitting_name(brief: Brief) -> str:
+    """The name a variant calls the product by: the full name where the channel wants it (without appended specs in
+    running text), else the longest form that leaves room for the rest of the copy."""
+    spec = channel_spec(brief.channel)
+    if spec.name == "full":
+        fits = len(brief.product_name) + cta_room(brief) <= spec.max_chars
+        return brief.product_name if spec.sentences == 1 and fits else base_name(brief) or brief.product_name
+    forms = sorted(name_forms(brief), key=len)
+    budget = (spec.max_chars - cta_room(brief)) * 0.6
+    fitting = [f for f in forms if len(f) <= budget and "," not in f and "(" not in f]
+    return fitting[-1] if fitting else forms[0]
+
+
+def _fact_form(fact: Fact, form: str, short: str, plural: bool) -> str | None:
+    subject = "They" if plural else "It"
+    forms: dict[str, Callable[[], str | None]] = {
+        "sentence": lambda: fact.sentence(subject, plural=plural),
+        "also": lambda: fact.sentence(subject, also=True, plural=plural),
+        "with": lambda: fact.sentence(subject, plural=plural, verb="comes with"),
+        "named": lambda: fact.sentence(f"The {short}", plural=plural) if fact.predicate() else None,
+        "verb_phrase": lambda: fact.predicate(plural),
+        "phrase": lambda: fact.phrase,
+        "title": lambda: fact.title,
+        "thing": lambda: fact.text if fact.kind == "thing" else None,
+        "thing_a": lambda: with_article(fact.text) if fact.kind == "thing" else None,
+        "thing_title": lambda: fact.title if fact.kind == "thing" else None,
+        "short_title": lambda: fact.title if fact.title and len(fact.title) <= SHORT_TITLE_MAX else None,
+    }
+    return forms[form]() if form in forms else None
+
+
+def is_plural_name(name: str) -> bool:
+    """Whether a product name reads as plural ("Sea Salt Flakes", "Swaddle Blankets, 4 Pack" -> the flakes are)."""
+    head = re.split(r"[,(]", name)[0].split()
+    last = head[-1].lower() if head else ""
+    return last.endswith("s") and not last.endswith(("ss", "us", "is", "'s", "’s")) and last.isalpha()
+
+
+def render(template: str, brief: Brief, facts: list[Fact]) -> str | None:
+    """The template with its slots filled from the brief, or None when the brief cannot fill one."""
+    short = fitting_name(brief)
+    plural = is_plural_name(short)
+    audience = lower_first(brief.audience) if brief.audience else None
+    spec = channel_spec(brief.channel)
+    name = fitting_name(brief) if spec.name == "full" else base_name(brief) or brief.product_name
+    plain = {"name": name, "short": short, "brand": brief.brand, "price": price_text(brief),
+             "audience": audience, "audience_cap": audience[:1].upper() + audience[1:] if audience else None,
+             "audience_title": title_case(audience) if audience else None, "is": "are" if plural else "is",
+             "they": "they" if plural else "it", "They": "They" if plural else "It"}
+    missing = False
+
+    def fill(match: re.Match[str]) -> str:
+        nonlocal missing
+        name, index, form = match.groups()
+        if index is None:
+            value = plain.get(name)
+        else:
+            position = int(index) - 1
+            value = _fact_form(facts[position], form, short, plural) if position < len(facts) else None
+        missing |= value is None
+        return value or ""
+
+    text = re.sub(r"\s+", " ", _SLOT.sub(fill, template)).strip()
+    return None if missing or len(text) + cta_room(brief) > spec.max_chars else text
+
+
+def ordered_facts(brief: Brief, slot: int) -> list[Fact]:
+    """The brief's facts, features first, rotated so variant `slot` leads with its own fact; in one-line copy,
+    facts the product's name already says ("Cast Iron" for a cast iron skillet) are left out."""
+    facts = brief_facts(brief)
+    if channel_spec(brief.channel).sentences == 1:
+        named = content_tokens(brief.product_name)
+        facts = [f for f in facts if not content_tokens(f.value or f.text) <= named]
+    features = [f for f in facts if f.kind != "spec"]
+    specs = [f for f in facts if f.kind == "spec"]
+    if features:
+        start = slot % len(features)
+        features = features[start:] + features[:start]
+    return features + specs
+
+
+def compose_texts(brief: Brief, slot: int) -> list[str]:
+    """Every composed text for variant `slot`, best-suited first: structures and facts both rotate by slot."""
+    facts = ordered_facts(brief, slot)
+    pool = templates(brief.channel.value)
+    if not pool:
+        return []
+    start = slot % len(pool)
+    texts: list[str] = []
+    for template in pool[start:] + pool[:start]:
+        for shift in range(max(1, len(facts))):
+            rotated = facts[shift:] + facts[:shift]
+            text = render(template, brief, rotated)
+            if text and text not in texts:
+                texts.append(text)
+    return texts

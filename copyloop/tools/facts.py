@@ -1,0 +1,210 @@
+"""A brief's facts as words copy can use: each feature, attribute, price and audience in the forms a sentence,
+a list or a title needs ("keeps drinks cold" -> "It keeps drinks cold.", "Keeps Drinks Cold").
+
+The composer builds copy from these forms, and the drafter asks the model about one fact at a time, so both say
+only what the brief says. Word lists live in rules/composer.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from copyloop.brief import Brief, format_price
+from copyloop.tools.rulebook import load_rules
+from copyloop.tools.words import article_for, words
+
+COMPOSER_FILE = "composer.yaml"
+Kind = Literal["verb", "clause", "state", "imperative", "thing", "spec"]
+_SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "of", "on", "or",
+                          "the", "to", "via", "vs", "with"})
+_QUANTIFIERS = frozenset({"a", "an", "the", "each", "every", "all", "both", "one", "two", "three", "four", "five",
+                          "six", "seven", "eight", "nine", "ten", "twelve", "up", "over", "under", "more", "its",
+                          "their", "your", "our", "no", "any", "some", "many", "several"})
+_PREPOSITIONS = frozenset(["with", "in", "for", "to", "from", "by", "on", "at", "and", "or", "as", "into", "of"])
+_HEAD_STOP = frozenset(["with", "made", "for", "in", "that", "from", "of", "to", "which", "on", "including"])
+
+
+@cache
+def composer_rules() -> dict[str, Any]:
+    return load_rules(COMPOSER_FILE)
+
+
+def _word_set(name: str) -> frozenset[str]:
+    return frozenset(str(w).lower() for w in composer_rules().get(name) or [])
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of the brief and the words that carry it."""
+
+    text: str  # as a phrase: "keeps drinks cold for 24 hours"
+    kind: Kind
+    sentence_text: str | None = None  # attributes bring their own sentence
+    value: str | None = None  # an attribute's value alone
+
+    def predicate(self, plural: bool = False, verb: str = "has") -> str | None:
+        """What the product does or is, after its subject: "keeps drinks cold", "is made in the USA"."""
+        if self.kind == "verb":
+            return agree(self.text, plural)
+        if self.kind == "state":
+            return f"{'are' if plural else 'is'} {self.text}"
+        if self.kind == "thing":
+            return f"{agree(verb, plural)} {with_article(self.text)}"
+        return None
+
+    def sentence(self, subject: str = "It", also: bool = False, plural: bool = False, verb: str = "has") -> str:
+        """A whole sentence stating the fact, with `subject` doing or being it."""
+        if self.sentence_text:
+            return self.sentence_text
+        if self.kind in ("clause", "imperative"):
+            opener = self.text if self.kind == "imperative" or self.text.split()[0].lower() in _QUANTIFIERS \
+                else f"the {self.text}"
+            return _sentence(opener)
+        predicate = self.predicate(plural, verb) or self.text
+        if also:
+            first, _, rest = predicate.partition(" ")
+            predicate = f"{first} also {rest}" if first in ("is", "are") else f"also {predicate}"
+        return _sentence(f"{subject} {predicate}")
+
+    @property
+    def phrase(self) -> str | None:
+        """The fact as a phrase after a colon; clauses, instructions and attribute specs do not read as one."""
+        return None if self.kind in ("clause", "imperative", "spec") else self.text
+
+    @property
+    def title(self) -> str | None:
+        """The fact in Title Case, for titles and headlines (an attribute by its value: "Cast Iron", "Queen")."""
+        if self.kind in ("clause", "imperative"):
+            return None
+        return title_case(self.value if self.kind == "spec" and self.value else self.text)
+
+
+def agree(verb_phrase: str, plural: bool) -> str:
+    """The verb phrase with its first verb agreeing with a plural subject: "keeps drinks cold" -> "keep drinks cold"."""
+    if not plural:
+        return verb_phrase
+    verb, _, rest = verb_phrase.partition(" ")
+    if verb == "has":
+        verb = "have"
+    elif verb == "is":
+        verb = "are"
+    elif verb.endswith("ies"):
+        verb = verb[:-3] + "y"
+    elif verb.endswith(("sses", "shes", "ches", "xes", "zes")):
+        verb = verb[:-2]
+    elif verb.endswith("s") and not verb.endswith("ss"):
+        verb = verb[:-1]
+    return f"{verb} {rest}".strip()
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".;,")
+    return text[:1].upper() + text[1:] + "."
+
+
+_UNITS = frozenset(["cm", "mm", "m", "ml", "l", "oz", "fl", "lb", "lbs", "kg", "g", "in", "ft", "qt", "x", "mah", "w",
+                    "v", "gb", "tb", "hz", "mph"])
+
+
+def title_case(text: str) -> str:
+    """Capitalise each word but small words and units; words already holding capitals stay as written."""
+    out = []
+    for i, word in enumerate(text.split(" ")):
+        core = word.lower().strip(".,")
+        if any(c.isupper() for c in word) or re.match(r"^\d", word) or (i and core in _SMALL_WORDS | _UNITS):
+            out.append(word)
+        else:
+            out.append(word[:1].upper() + word[1:])
+    return " ".join(out)
+
+
+def with_article(phrase: str) -> str:
+    """The phrase with "a"/"an" where English wants one ("a non-slip base", but "soft merino wool", "240 pages")."""
+    tokens = phrase.split()
+    if not tokens or tokens[0].lower() in _QUANTIFIERS:
+        return phrase
+    head = next((tokens[i - 1] for i, t in enumerate(tokens) if i and t.lower() in _HEAD_STOP), tokens[-1])
+    head = head.lower().strip(",.")
+    if (head.endswith("s") and not head.endswith("ss")) or head in _word_set("mass_nouns") \
+            or head.split("-")[-1] in _word_set("mass_nouns"):
+        return phrase
+    return f"{article_for(tokens[0])} {phrase}"
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter unless the phrase looks like a name ("ThermoJet", "Quiet and Aware modes")."""
+    found = words(text)
+    if not found or any(c.isupper() for w in found[1:] for c in w) or any(c.isupper() for c in found[0][1:]):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def classify(feature: str) -> Kind:
+    """What kind of phrase a feature is, from its first words."""
+    tokens = [w.lower() for w in feature.split()]
+    first = tokens[0].strip(",.")
+    if first in _word_set("verbs"):
+        return "verb"
+    if first in _word_set("imperatives"):
+        return "imperative"
+    endings = _word_set("state_endings")
+    after = tokens[1] if len(tokens) > 1 else None
+    if first in _word_set("states"):
+        return "state"
+    if first.islower() and any(first.endswith(e) for e in endings) and (after is None or after in _PREPOSITIONS):
+        return "state"  # "pre-seasoned with vegetable oil", "fragrance-free"; not "hinged cooking grate"
+    if len(tokens) <= 3 and after and any(after.endswith(e.lstrip("-")) for e in endings if e != "ed"):
+        return "state"  # "water resistant", "machine washable"
+    if any(t.strip(",") in _word_set("clause_verbs") for t in tokens[1:4]):
+        return "clause"
+    return "thing"
+
+
+def feature_fact(feature: str) -> Fact:
+    """A feature as a Fact."""
+    text = lower_first(feature.strip().rstrip(".;"))
+    return Fact(text=text, kind=classify(text))
+
+
+def attribute_fact(key: str, value: str) -> Fact:
+    """An attribute ("color: Slate") as a Fact, worded by its key (rules/composer.yaml `attributes`)."""
+    forms = composer_rules().get("attributes") or {}
+    form = forms.get(key.strip().lower()) or forms.get("default") or {"phrase": "{key} {value}",
+                                                                      "sentence": "{Key}: {value}."}
+    values = {"value": value.strip(), "value_lower": lower_first(value.strip()), "key": key.strip().lower(),
+              "Key": key.strip()[:1].upper() + key.strip()[1:]}
+    phrase = form["phrase"].format(**values)
+    if key.strip().lower() not in forms and len(key.split()) > 1:
+        phrase = f"{values['key']} {value.strip()}"
+    return Fact(text=phrase, kind="spec", sentence_text=form["sentence"].format(**values), value=value.strip())
+
+
+def brief_facts(brief: Brief) -> list[Fact]:
+    """Every fact of the brief, features first, then attributes (in the brief's order)."""
+    facts = [feature_fact(f) for f in brief.features if f.strip()]
+    facts += [attribute_fact(k, v) for k, v in brief.attributes.items() if v.strip()]
+    return facts
+
+
+def benefit_sentences(brief: Brief) -> list[str]:
+    """Warm sentences that say only what the brief says, for copy whose tone reads too cold."""
+    from copyloop.tools.composer import fitting_name
+
+    name = fitting_name(brief)
+    found = [f"You'll love the {name}."]
+    if brief.audience:
+        found.append(f"A great pick for {lower_first(brief.audience)}.")
+    return [*found, "You'll love it.", "Enjoy!"]
+
+
+def price_text(brief: Brief) -> str | None:
+    """The brief's price as shoppers read it, if it has one."""
+    return format_price(brief.price, brief.currency) if brief.price is not None else None
+
+
+def clear_cache() -> None:
+    """Forget the loaded word lists (after COPYLOOP_RULES_DIR changes)."""
+    composer_rules.cache_clear()

@@ -1,0 +1,65 @@
+"""Copy in its shipping form: tidy, the channel's emoji and '!' policy, tone kept in band, one CTA, exact length.
+
+The postprocessor applies it to every drafted variant, the composer to every composed one, and fine-tuning to
+its candidates, so all copy that ships, or that the model learns from, is finished the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from copyloop.brief import Brief
+from copyloop.tools.channels import channel_spec, length_ok
+from copyloop.tools.compliance import check_compliance
+from copyloop.tools.cta import find_cta, place_cta
+from copyloop.tools.facts import benefit_sentences
+from copyloop.tools.grounding import phrase_regex
+from copyloop.tools.sense.checks import sense_findings
+from copyloop.tools.sense.context import name_forms
+from copyloop.tools.sentiment import band_distance, nudge_into_band, sentiment_score
+from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, tidy
+
+
+def finish(text: str, brief: Brief, rotation: int) -> str:
+    """Tidy, apply channel policy, keep the tone in band, ensure one CTA, fit the length exactly."""
+    spec = channel_spec(brief.channel)
+    text = apply_channel_policy(tidy(text), brief.channel)
+    span = find_cta(text, brief.cta_goal)
+    if span and span[1] >= len(text.rstrip(" .!")) - 1:
+        text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
+    text = nudge_into_band(text, brief.sentiment_band, benefits=benefit_sentences(brief))
+    placement = place_cta(text, brief, rotation=rotation)
+    suffix = placement.cta if placement.text.rstrip().endswith(placement.cta) else None
+    fitted = fit_length(placement.text, spec.max_chars, keep_suffix=suffix)
+    if find_cta(fitted, brief.cta_goal) is None:  # the cut took a mid-copy CTA with it: add one that fits
+        again = place_cta(fitted, brief, rotation=rotation)
+        fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
+    return fitted
+
+
+def copy_sentiment(text: str, brief: Brief) -> float:
+    """The tone of the copy's own words: the product's name is read as "it" ("Hard Cover" in a name is no mood)."""
+    for name in name_forms(brief):
+        text = re.sub(rf"(?<!\w){phrase_regex(name)}(?!\w)", "it", text)
+    return sentiment_score(text)
+
+
+def form_problems(text: str, brief: Brief) -> list[str]:
+    """Tone outside the band, length outside the channel's limits, no call to action: one line each."""
+    spec = channel_spec(brief.channel)
+    problems = []
+    score = copy_sentiment(text, brief)
+    low, high = brief.sentiment_band
+    if band_distance(score, brief.sentiment_band) > 0.0:
+        problems.append(f"tone {score:+.2f} outside the target band {low:+.2f}..{high:+.2f}")
+    if not length_ok(text, brief.channel):
+        problems.append(f"length {len(text)} outside the {spec.label} limits {spec.min_chars}..{spec.max_chars}")
+    if find_cta(text, brief.cta_goal) is None:
+        problems.append("no call to action")
+    return problems
+
+
+def shipping_problems(text: str, brief: Brief) -> list[str]:
+    """Why finished copy may not ship: blocking compliance or sense findings, then its form problems."""
+    findings = [f for f in check_compliance(text, brief) + sense_findings(text, brief) if f.severity == "block"]
+    return [f"{f.rule_id} '{f.matched}'" if f.matched else f.rule_id for f in findings] + form_problems(text, brief)

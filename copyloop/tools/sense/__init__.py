@@ -1,0 +1,1 @@
+"""Sense checks: whether copy makes sense for its brief (see checks.py)."""

@@ -1,0 +1,140 @@
+"""Sense checks: does a piece of copy make sense for its brief, the way a marketer reading it would judge?
+
+One implementation serves the agents (blocking findings with spans), fine-tuning (`sense_reward`) and evaluation
+(`sense_failures`). The checks: the product named exactly (`names`), no invented brands, people, places or sites
+(`entities`), no garbled words (`non_words`), no other product (`off_product`), no offers or claims the brief does
+not state and no prompt text, placeholders or first person (rule packs in rules/sense/), every sentence grounded
+in the brief (`grounded`), and, where a model score is at hand, fluency (`fluency`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from copyloop.brief import Brief
+from copyloop.result import Finding
+from copyloop.tools.compliance import rule_findings, rules
+from copyloop.tools.cta import cta_spans
+from copyloop.tools.grounding import content_tokens
+from copyloop.tools.reward_inputs import completion_text, reward_briefs
+from copyloop.tools.rulebook import load_rules
+from copyloop.tools.sense.context import BriefContext, brief_context
+from copyloop.tools.sense.entities import entity_findings
+from copyloop.tools.sense.names import name_findings
+from copyloop.tools.sense.vocabulary import non_word_findings, off_product_findings
+from copyloop.tools.words import zipf
+
+RULE_FOLDER = "sense"
+GENERIC_ZIPF = 5.6  # a word at least this common ("made", "use", "great") grounds nothing by itself
+FLUENCY_RULE = "sense.disfluent"
+# Which check each rule id belongs to, for reports: sense.<check>[_<detail>].
+CHECKS = ("name", "entity", "non_word", "off_product", "offer", "claim", "leak", "first_person", "ungrounded",
+          "disfluent")
+_BREAK = re.compile(r"(?<=[.!?…])\s+|\s+[-–—|]\s+|\n+")
+
+
+def check_of(rule_id: str) -> str:
+    """The check a sense rule id belongs to ("sense.offer_free" -> "offer")."""
+    name = rule_id.removeprefix("sense.")
+    return next((c for c in CHECKS if name == c or name.startswith(c + "_")), name)
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """Where the sentences and dash-separated fragments of the copy sit."""
+    pieces, start = [], 0
+    for match in _BREAK.finditer(text):
+        pieces.append((start, match.start()))
+        start = match.end()
+    pieces.append((start, len(text)))
+    return [(s, e) for s, e in pieces if text[s:e].strip(" .!?…,;:")]
+
+
+@cache
+def stock_sentences() -> frozenset[str]:
+    """Warm sentences that need no fact ("You'll love it."), from rules/stock_sentences.yaml, normalised."""
+    return frozenset(_normal(str(s)) for s in load_rules("stock_sentences.yaml") or [])
+
+
+def _normal(sentence: str) -> str:
+    return re.sub(r"[^\w' ]+", "", sentence.replace("’", "'")).strip().lower()
+
+
+def ungrounded_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """Sentences that share no content word with the brief: copy about nothing the brief says.
+
+    Words too common to tell products apart ("made", "use", "great") do not ground a sentence; the short warm
+    sentences of rules/stock_sentences.yaml need no grounding.
+    """
+    findings = []
+    ctas = cta_spans(text)
+    stock = stock_sentences()
+    for start, end in _pieces(text):
+        piece = text[start:end]
+        core = len(piece.strip(" .!?…,;:"))
+        in_cta = sum(max(0, min(e, end) - max(s, start)) for s, e in ctas) >= 0.75 * core
+        grounding = {w for w in content_tokens(piece) & ctx.content if zipf(w) < GENERIC_ZIPF or w[:1].isdigit()}
+        if not in_cta and not grounding and _normal(piece) not in stock:
+            findings.append(Finding(rule_id="sense.ungrounded", severity="block", span=(start, end), matched=piece,
+                                    message=f"{piece.strip()!r} says nothing the brief says."))
+    return findings
+
+
+def fluency_finding(score: float, threshold: float, text: str) -> Finding | None:
+    """A finding when the text's fluency score (see llm/fluency.py) falls below the calibrated threshold."""
+    if score >= threshold:
+        return None
+    return Finding(rule_id=FLUENCY_RULE, severity="block", span=(0, len(text)), matched=text,
+                   message=f"Does not read as natural English (fluency {score:.2f} < {threshold:.2f}).")
+
+
+def sense_findings(text: str, brief: Brief, fluency: Finding | None = None) -> list[Finding]:
+    """Every sense finding for the text, in text order; all of them block."""
+    text = text if isinstance(text, str) else ""
+    if not text.strip():
+        return [Finding(rule_id="sense.ungrounded", severity="block", span=(0, 0), matched="",
+                        message="The copy is empty.")]
+    ctx = brief_context(brief)
+    findings = name_findings(text, ctx)
+    findings += entity_findings(text, ctx, judged=[f.span for f in findings])
+    findings += non_word_findings(text, ctx)
+    findings += off_product_findings(text, ctx) + ungrounded_findings(text, ctx)
+    for rule in rules(RULE_FOLDER):
+        if rule.applies_to(brief):
+            findings += rule_findings(rule, text, brief, ctx.fact_text)
+    if fluency is not None:
+        findings.append(fluency)
+    return sorted(_dedupe(findings), key=lambda f: (f.span, f.rule_id))
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per span: the first check to claim it (names before entities before non-words)."""
+    kept: list[Finding] = []
+    for finding in findings:
+        same = [k for k in kept if k.span == finding.span and k.span != (0, 0)]
+        if not same:
+            kept.append(finding)
+    return kept
+
+
+def sense_failures(text: str, brief: Brief) -> set[str]:
+    """The checks a text fails, by name (empty when it makes sense)."""
+    return {check_of(f.rule_id) for f in sense_findings(text, brief)}
+
+
+def passes_sense(text: str, brief: Brief) -> bool:
+    """Whether the text passes every sense check."""
+    return not sense_findings(text, brief)
+
+
+def sense_reward(prompts: Sequence[Any] | None, completions: Sequence[Any], briefs: Sequence[Any] | None = None,
+                 **kw: Any) -> list[float]:
+    """trl reward: 1 for copy that passes every sense check, else 1/(1 + findings), 0 for blank copy."""
+    del prompts
+    rewards = []
+    for completion, brief in zip(completions, reward_briefs(completions, briefs, kw), strict=True):
+        text = completion_text(completion)
+        rewards.append(0.0 if not text.strip() else 1.0 / (1 + len(sense_findings(text, brief))))
+    return rewards

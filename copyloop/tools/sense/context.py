@@ -1,0 +1,112 @@
+"""What the sense checks need to know about a brief, worked out once per brief: its words, its names, its products.
+
+A variant is judged against everything the brief says (facts, required words, the shop's own copy), so anything
+the brief names may be named in copy, and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from copyloop.brief import Brief
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.cta import cta_room
+from copyloop.tools.grounding import content_tokens
+from copyloop.tools.sense.lexicons import product_types
+from copyloop.tools.words import bare, is_camel_case, words, zipf
+
+SHORT_NAME_MAX = 30  # a derived short name longer than this saves no room
+
+
+@dataclass(frozen=True)
+class BriefContext:
+    """The brief as the sense checks see it."""
+
+    brief: Brief
+    fact_text: str
+    words: frozenset[str]  # every word the brief uses, lower-case, possessives folded
+    content: frozenset[str]  # stemmed content words (what grounds a sentence)
+    names: tuple[str, ...]  # exact forms the product may be called by, full name first
+    required_names: tuple[str, ...]  # the forms of which one must appear on this channel (empty: none fits)
+    product_groups: frozenset[int]  # product-type synonym groups the brief names
+
+
+def derived_short_names(brief: Brief) -> list[str]:
+    """The brand plus the product type the name ends on, and plus its last word: "Fiskars Steel Bypass Pruning
+    Shears" -> "Fiskars Pruning Shears", "Fiskars Shears". Only for names that open with their brand."""
+    base = base_name(brief) or brief.product_name
+    if not brief.brand or not base.lower().startswith(brief.brand.lower() + " "):
+        return []
+    typed = [m.group(0) for m in product_types().scan.finditer(base) if m.end() == len(base.rstrip())]
+    last = base.split()[-1]
+    nouns = [*typed, *([last] if last.isalpha() and zipf(last) >= 3.0 else [])]
+    found = [f"{brief.brand} {noun}" for noun in nouns if brief.brand.lower() not in noun.lower()]
+    return [f for f in dict.fromkeys(found) if f.lower() != brief.product_name.lower() and len(f) <= SHORT_NAME_MAX]
+
+
+def base_name(brief: Brief) -> str | None:
+    """The name without the specs a shop appends after a comma or in brackets: "Dutch Oven, 5.5 Qt" -> "Dutch Oven"."""
+    base = re.split(r",\s|\s\(", brief.product_name, maxsplit=1)[0].strip()
+    return base if base != brief.product_name and len(base.split()) >= 2 else None
+
+
+_NOT_MODEL = frozenset({"men's", "women's", "kids'", "kid's", "unisex", "the", "new", "original", "classic"})
+
+
+def model_name(brief: Brief) -> str | None:
+    """The brand and the model word after it, for the tightest channels: "Breville Bambino", "Garmin Forerunner"
+    (a coined, capitalised or rare word: not "Insulated", "Men's" or "Classic")."""
+    if not brief.brand:
+        return None
+    base = base_name(brief) or brief.product_name
+    if not base.lower().startswith(brief.brand.lower() + " "):
+        return None
+    model = base[len(brief.brand) + 1:].split(" ", 1)[0]
+    looks_like_model = is_camel_case(model) or model.isupper() or not model.isalpha() or zipf(model) < 3.0
+    if not model or model[0].isdigit() or model.lower() in _NOT_MODEL or not looks_like_model:
+        return None
+    return f"{brief.brand} {model}"
+
+
+def name_forms(brief: Brief) -> tuple[str, ...]:
+    """Every exact form the product may be called, longest first: its name, the name without appended specs, its
+    short name (declared), the brand with the product's type, and the brand with its model word."""
+    forms = [brief.product_name, base_name(brief), brief.short_name, *derived_short_names(brief), model_name(brief)]
+    return tuple(sorted(dict.fromkeys(f for f in forms if f), key=len, reverse=True))
+
+
+def required_names(brief: Brief) -> tuple[str, ...]:
+    """The forms a variant must use one of: the full name (or its base) where the channel wants it and it fits,
+    else any form that fits."""
+    spec = channel_spec(brief.channel)
+    room = spec.max_chars - cta_room(brief)
+    forms = name_forms(brief)
+    full = tuple(f for f in (brief.product_name, base_name(brief)) if f and len(f) <= room)
+    if spec.name == "full" and full:
+        return full
+    fitting = tuple(f for f in forms if len(f) <= room)
+    if not fitting and brief.brand and len(brief.brand) <= room:
+        return (brief.brand,)  # no name fits beside a call to action (a 30-character headline): the brand must
+    return fitting
+
+
+@lru_cache(maxsize=512)
+def _context(brief_json: str) -> BriefContext:
+    brief = Brief.model_validate_json(brief_json)
+    facts = "\n".join([brief.fact_text(), brief.short_name or "", *name_forms(brief)])
+    return BriefContext(
+        brief=brief, fact_text=facts, words=frozenset(bare(w) for w in words(facts)),
+        content=frozenset(content_tokens(facts)), names=name_forms(brief), required_names=required_names(brief),
+        product_groups=frozenset(product_types().groups_in(facts)))
+
+
+def brief_context(brief: Brief) -> BriefContext:
+    """The brief's context, cached by its content."""
+    return _context(brief.model_dump_json())
+
+
+def clear_cache() -> None:
+    """Forget cached contexts (after the lexicons or channel rules change)."""
+    _context.cache_clear()

@@ -1,0 +1,56 @@
+"""Words of copy: the one tokeniser the text tools share, and how common a word is in English.
+
+Word frequencies come from `wordfreq` (installed with its data, no download): a Zipf value of 3 is a word seen
+about once per million words, 0 a string English text never uses. The sense checks use them to tell real words
+from garbled ones and ordinary words from names.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+# A word: letters and digits in any script ("Kånken", "L'Oréal"), with inner apostrophes ("don't", "Levi's").
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_CAMEL = re.compile(r"[a-z][A-Z]")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, in order."""
+    return WORD.findall(text)
+
+
+def word_spans(text: str) -> list[re.Match[str]]:
+    """The words of a text with where each sits."""
+    return list(WORD.finditer(text))
+
+
+def bare(word: str) -> str:
+    """A word without a possessive ending, lower-cased: "Mirai's" -> "mirai"."""
+    return _POSSESSIVE.sub("", word).replace("’", "'").lower()
+
+
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """How common a word is in English (Zipf scale: 7 'the', 3 once per million words, 0 never seen)."""
+    return zipf_frequency(bare(word), "en")
+
+
+def is_camel_case(word: str) -> bool:
+    """A coined name written with an inner capital ("TrailCool", "iPhone"): never a plain dictionary word."""
+    return bool(_CAMEL.search(word))
+
+
+_AN_EXCEPTIONS = ("hour", "honest", "honou", "heir", "8", "11", "18")
+_A_EXCEPTIONS = ("uni", "use", "usu", "uti", "eu", "one", "once", "ur")
+
+
+def article_for(word: str) -> str:
+    """"a" or "an" before a word, by how it sounds ("an hour", "a unique", "an 18-piece")."""
+    lower = word.lower()
+    if lower.startswith(_AN_EXCEPTIONS):
+        return "an"
+    return "an" if lower[:1] in "aeiou" and not lower.startswith(_A_EXCEPTIONS) else "a"

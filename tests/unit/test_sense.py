@@ -1,0 +1,137 @@
+"""Sense checks catch what a marketer reading the copy would reject, and let real human copy through.
+
+The failures are real outputs copyloop shipped before these checks existed (issue 13): mangled names, invented
+brands and places, copy about another product, offers no brief made, prompt text, garbled words.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from copyloop.brief import Brief
+from copyloop.tools.sense.checks import check_of, passes_sense, sense_failures, sense_findings, sense_reward
+from copyloop.tools.sense.context import brief_context, derived_short_names, name_forms
+from copyloop.training.catalog import CATALOG_DIR, record_to_brief
+
+TRAIL = Brief(product_name="TrailCool Insulated Steel Bottle", brand="TrailCool", category="Home & Kitchen > Drinkware",
+              features=["750 ml double-wall stainless steel", "keeps drinks cold for 24 hours"],
+              attributes={"color": "Slate"}, price=29, audience="hikers", channel="email_subject")
+QUILT = Brief(product_name="Hearthside Cotton Quilt", brand="Hearthside", category="Home > Bedding > Quilts",
+              features=["100% cotton", "machine washable"], channel="social_post")
+LIPSTICK = Brief(product_name="Velvet Matte Lipstick Set", brand="Lumière", category="Beauty > Makeup > Lips",
+                 features=["three matte shades", "long-wearing formula"], channel="push_notification")
+
+
+@pytest.mark.parametrize(("brief", "text", "check"), [
+    # shipped by `make demo` for the TrailCool bottle before sense checks existed
+    (TRAIL, "Mirai's TrailCreek Double-Wall Stainless Steel - Buy Today", "name"),
+    (TRAIL, "Mirai's TrailCreek Double-Wall Stainless Steel - Buy Today", "entity"),
+    (TRAIL, "Why not just tell them, I'm ordering a TrailCycle - Buy Now", "name"),
+    (TRAIL, "Why not just tell them, I'm ordering a TrailCycle - Buy Now", "first_person"),
+    (TRAIL, "What's on the shelves? - Trailswarm Insulated - Order Now", "name"),
+    (TRAIL, "Trail Cool keeps drinks cold for 24 hours - Shop Now", "name"),
+    (TRAIL, "Trailcool bottle keeps drinks cold for 24 hours - Shop Now", "name"),
+    # copy about another product
+    (QUILT, "Meet the Hearthside Cotton Quilt. This lush mascara makes your lashes pop. Shop now.", "off_product"),
+    (LIPSTICK, "The Velvet Matte Lipstick Set is a sweet ice cream cone for summer. Shop now.", "off_product"),
+    # invented people, places, brands, stores, websites
+    (QUILT, "The Hearthside Cotton Quilt follows Taylor Swift from Paris to London. Shop now.", "entity"),
+    (TRAIL, "TrailCool Bottle, loved at Empire Roasters - Shop Now", "entity"),
+    (TRAIL, "Like Nike, the TrailCool Bottle keeps drinks cold - Shop Now", "entity"),
+    (LIPSTICK, "The Velvet Matte Lipstick Set is on Amazon now. Shop now.", "entity"),
+    (LIPSTICK, "Find the Velvet Matte Lipstick Set at lumiere-beauty.com today. Shop now.", "entity"),
+    # offers and claims no brief made
+    (QUILT, "FREE Hearthside Cotton Quilt with every order, free today! Shop now.", "offer"),
+    (QUILT, "The Hearthside Cotton Quilt is 20% off this week only. Shop now.", "offer"),
+    (QUILT, "The Hearthside Cotton Quilt ships free to your door. Shop now.", "offer"),
+    (QUILT, "The best-selling Hearthside Cotton Quilt will change your life. Shop now.", "claim"),
+    (QUILT, "The Hearthside Cotton Quilt is made from recycled cotton. Shop now.", "claim"),
+    # the prompt echoed back, placeholders, labels
+    (TRAIL, "End with this promise: TrailCool Insulated Steel Bottle - Buy Now", "leak"),
+    (TRAIL, "Subject: TrailCool Insulated Steel Bottle for hikers - Buy Now", "leak"),
+    (TRAIL, "TrailCool Insulated Steel Bottle [link] - Buy Now", "leak"),
+    (QUILT, "Here is your social post: the Hearthside Cotton Quilt is 100% cotton. [The End]", "leak"),
+    # garbled words, sentences about nothing in the brief
+    (QUILT, "The Hearthside Cotton Quilt wraps you in insolements of charbroon. Shop now.", "non_word"),
+    (QUILT, "Meet the Hearthside Cotton Quilt. Fresh and tender from the mountains. Shop now.", "ungrounded"),
+])
+def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
+    assert check in sense_failures(text, brief), sense_findings(text, brief)
+    assert not passes_sense(text, brief)
+
+
+@pytest.mark.parametrize(("brief", "text"), [
+    (TRAIL, "TrailCool Bottle: cold drinks for 24 hours - Shop Now"),
+    (TRAIL, "Meet the TrailCool Insulated Steel Bottle in Slate - Buy Now"),
+    (QUILT, "Meet the Hearthside Cotton Quilt. It is 100% cotton and machine washable, so it stays soft "
+            "wash after wash. Shop now."),
+    (LIPSTICK, "Three matte shades, one long-wearing formula: the Velvet Matte Lipstick Set. Shop now."),
+])
+def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:
+    assert sense_findings(text, brief) == []
+
+
+def _catalog_copy_naming_its_product(limit: int) -> list[tuple[Brief, str]]:
+    """Human descriptions from the shipped catalog that name their product, with the brief a shop would send."""
+    found = []
+    for line in (CATALOG_DIR / "products.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        text = record.get("description") or ""
+        if record["name"] in text and 80 < len(text) <= 600:
+            brief = record_to_brief(record).model_copy(update={"channel": "product_description"})
+            found.append((brief, text))
+    return found[:limit]
+
+
+def test_real_human_copy_passes_with_its_shop_facts_and_fails_for_another_product() -> None:
+    samples = _catalog_copy_naming_its_product(24)
+    assert len(samples) == 24
+    failing = {brief.product_name: sense_findings(text, brief) for brief, text in samples if
+               sense_findings(text, brief)}
+    assert failing == {}
+    # the same copy sent for another product: names missing or another product, words the brief never gave
+    for (brief, _), (_, other_text) in zip(samples, samples[1:] + samples[:1], strict=True):
+        assert not passes_sense(other_text, brief)
+
+
+def test_names_the_product_may_go_by() -> None:
+    assert derived_short_names(TRAIL) == ["TrailCool Bottle"]
+    assert name_forms(TRAIL) == ("TrailCool Insulated Steel Bottle", "TrailCool Bottle")
+    declared = TRAIL.model_copy(update={"short_name": "TrailCool 750"})
+    assert name_forms(declared) == ("TrailCool Insulated Steel Bottle", "TrailCool Bottle", "TrailCool 750")
+    # a product title must carry the full name; a subject line may use the short one
+    assert brief_context(TRAIL.model_copy(update={"channel": "product_title"})).required_names == \
+        ("TrailCool Insulated Steel Bottle",)
+    assert "TrailCool Bottle" in brief_context(TRAIL).required_names
+
+
+def test_offers_the_brief_states_are_allowed() -> None:
+    offered = QUILT.model_copy(update={"features": ["100% cotton", "free shipping on every order"]})
+    text = "The Hearthside Cotton Quilt is 100% cotton, with free shipping on every order. Shop now."
+    assert "offer" in sense_failures(text, QUILT)
+    assert "offer" not in sense_failures(text, offered)
+
+
+def test_the_shops_own_copy_is_a_source_of_facts() -> None:
+    with_copy = QUILT.model_copy(update={"reference_copy": "Stitched by hand in Portugal from organic cotton."})
+    text = "The Hearthside Cotton Quilt is stitched by hand in Portugal from organic cotton. Shop now."
+    assert {"entity", "claim"} <= sense_failures(text, QUILT)
+    assert sense_findings(text, with_copy) == []
+
+
+def test_every_finding_blocks_with_its_span_and_reason() -> None:
+    text = "Mirai's TrailCreek Double-Wall Stainless Steel - Buy Today"
+    findings = sense_findings(text, TRAIL)
+    assert findings and all(f.severity == "block" and f.message for f in findings)
+    spans = {text[f.span[0]:f.span[1]] for f in findings if f.span != (0, 0)}
+    assert {"Mirai's", "TrailCreek"} <= spans
+    assert {check_of(f.rule_id) for f in findings} >= {"name", "entity"}
+
+
+def test_sense_reward_prefers_copy_that_makes_sense() -> None:
+    good = "TrailCool Bottle: cold drinks for 24 hours - Shop Now"
+    bad = "Mirai's TrailCreek Double-Wall Stainless Steel - Buy Today"
+    rewards = sense_reward(None, [good, bad, ""], briefs=[TRAIL] * 3)
+    assert rewards[0] == 1.0 and 0.0 < rewards[1] < 0.5 and rewards[2] == 0.0
