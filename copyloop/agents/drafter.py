@@ -20,6 +20,7 @@ from copyloop.memory import CopyMemory
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.composer import fitting_name
+from copyloop.tools.finishing import needs_mid_sentence_cut
 from copyloop.tools.injection import injection_warnings
 from copyloop.tools.placeholders import delexicalise, described_as, fill_slots
 from copyloop.tools.quality import draft_quality
@@ -97,8 +98,10 @@ def generate(llm: BaseChatModel, conversations: list, channel: Channel, *, tempe
 
 
 def best_draft(candidates: list[str], brief: Brief) -> str:
-    """The sampled candidate with the fewest sense findings, then the highest draft quality (the first on a tie)."""
-    return max(candidates, key=lambda text: (-len(sense_findings(text, brief)), draft_quality(text, brief)))
+    """The sampled candidate with the fewest sense findings, then one that fits the channel without cutting a
+    sentence, then the highest draft quality (the first on a tie)."""
+    return max(candidates, key=lambda text: (-len(sense_findings(text, brief)),
+                                             not needs_mid_sentence_cut(text, brief), draft_quality(text, brief)))
 
 
 def clean_draft(raw: str, brief: Brief) -> str:

@@ -159,3 +159,4 @@ def _apply_adapter(model: Any, adapter_path: str) -> Any:
     if not (Path(adapter_path) / "adapter_config.json").is_file():
         raise ModelError(f"adapter_path {adapter_path!r} is not a LoRA adapter folder (no adapter_config.json)")
     return PeftModel.from_pretrained(model, adapter_path).merge_and_unload()
+

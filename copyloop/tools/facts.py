@@ -23,6 +23,7 @@ _SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "but", "by", "for", "fro
 _QUANTIFIERS = frozenset({"a", "an", "the", "each", "every", "all", "both", "one", "two", "three", "four", "five",
                           "six", "seven", "eight", "nine", "ten", "twelve", "up", "over", "under", "more", "its",
                           "their", "your", "our", "no", "any", "some", "many", "several"})
+_POSTPOSED = frozenset(["included", "required", "needed", "optional", "sold separately", "not included"])
 _PREPOSITIONS = frozenset(["with", "in", "for", "to", "from", "by", "on", "at", "and", "or", "as", "into", "of"])
 _HEAD_STOP = frozenset(["with", "made", "for", "in", "that", "from", "of", "to", "which", "on", "including"])
 
@@ -144,29 +145,32 @@ def lower_first(text: str) -> str:
 
 def classify(feature: str) -> Kind:
     """What kind of phrase a feature is, from its first words."""
-    tokens = [w.lower() for w in feature.split()]
-    first = tokens[0].strip(",.")
+    tokens = [w.lower().strip(",.") for w in feature.split()]
+    first = tokens[0]
+    endings = _word_set("state_endings")
+    after = tokens[1] if len(tokens) > 1 else None
     if first in _word_set("verbs"):
         return "verb"
     if first in _word_set("imperatives"):
         return "imperative"
-    endings = _word_set("state_endings")
-    after = tokens[1] if len(tokens) > 1 else None
-    if first in _word_set("states"):
-        return "state"
+    if tokens[-1] in _POSTPOSED or first in ("no", "zero"):
+        return "spec"  # "assembly required", "batteries included": a label, said as it is
+    if first in _word_set("states") or (len(tokens) == 1 and not first.endswith("s")):
+        return "state"  # "made in the USA", "retractable"
     if first.islower() and any(first.endswith(e) for e in endings) and (after is None or after in _PREPOSITIONS):
         return "state"  # "pre-seasoned with vegetable oil", "fragrance-free"; not "hinged cooking grate"
-    if len(tokens) <= 3 and after and any(after.endswith(e.lstrip("-")) for e in endings if e != "ed"):
+    if len(tokens) == 2 and any(tokens[1].endswith(e.lstrip("-")) for e in endings if e != "ed"):
         return "state"  # "water resistant", "machine washable"
-    if any(t.strip(",") in _word_set("clause_verbs") for t in tokens[1:4]):
+    if any(t in _word_set("clause_verbs") for t in tokens[1:4]):
         return "clause"
     return "thing"
 
 
 def feature_fact(feature: str) -> Fact:
-    """A feature as a Fact."""
+    """A feature as a Fact; a labelled one ("assembly required") is said as it stands."""
     text = lower_first(feature.strip().rstrip(".;"))
-    return Fact(text=text, kind=classify(text))
+    kind = classify(text)
+    return Fact(text=text, kind=kind, sentence_text=_sentence(text) if kind == "spec" else None)
 
 
 def attribute_fact(key: str, value: str) -> Fact:
@@ -182,10 +186,44 @@ def attribute_fact(key: str, value: str) -> Fact:
     return Fact(text=phrase, kind="spec", sentence_text=form["sentence"].format(**values), value=value.strip())
 
 
+_BULLET = re.compile(r"\s*[•·▪●]\s*|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_NOT_A_FACT = re.compile(r"\b(?:you|your|yours|we|our|us|i|my|me)\b|[?!:™®]|\b(?:perfect|best|ideal|must|amazing|"
+                         r"special|offer|free|new|love|dream|magic)\b", re.IGNORECASE)
+REFERENCE_FACT_WORDS = (2, 8)  # a fact from the shop's copy is a short phrase, not a sentence of prose
+_PRONOUN_STARTS = frozenset(["it", "it's", "its", "they", "these", "this", "that", "there", "the", "what", "when",
+                             "whether", "so", "and", "but", "or", "if", "with"])
+
+
+def reference_facts(brief: Brief) -> list[str]:
+    """Plain facts from the shop's own description: its bullet points and short, sober sentences
+    ("Dark gray shorts with red accents", "Machine wash/dry"), never its jokes, questions or offers."""
+    if not brief.reference_copy:
+        return []
+    from copyloop.tools.grounding import vocabulary
+    from copyloop.tools.sense.lexicons import product_types
+
+    low, high = REFERENCE_FACT_WORDS
+    bulleted = bool(re.search(r"[•·▪●]", brief.reference_copy))
+    found: list[str] = []
+    for index, part in enumerate(_BULLET.split(brief.reference_copy)):
+        for sentence in _SENTENCE.split(part):
+            phrase = sentence.strip(" -–—*").rstrip(".;")
+            if not low <= len(phrase.split()) <= high or _NOT_A_FACT.search(phrase) or phrase in found \
+                    or phrase.split()[0].lower() in _PRONOUN_STARTS:
+                continue
+            concrete = re.search(r"\d", phrase) or product_types().scan.search(phrase) or \
+                (vocabulary().scan is not None and vocabulary().scan.search(phrase))
+            if (bulleted and index > 0) or concrete:
+                found.append(lower_first(phrase))
+    return found
+
+
 def brief_facts(brief: Brief) -> list[Fact]:
-    """Every fact of the brief, features first, then attributes (in the brief's order)."""
-    facts = [feature_fact(f) for f in brief.features if f.strip()]
-    facts += [attribute_fact(k, v) for k, v in brief.attributes.items() if v.strip()]
+    """Every fact of the brief: features, then plain facts from the shop's own copy, then attributes."""
+    features = [*brief.features, *(f for f in reference_facts(brief) if f not in brief.features)]
+    facts = [feature_fact(f) for f in features if f.strip()]
+    facts += [attribute_fact(k, v) for k, v in brief.attributes.items() if v.strip() and _readable_key(k, v)]
     return facts
 
 
@@ -198,6 +236,11 @@ def benefit_sentences(brief: Brief) -> list[str]:
     if brief.audience:
         found.append(f"A great pick for {lower_first(brief.audience)}.")
     return [*found, "You'll love it.", "Enjoy!"]
+
+
+def _readable_key(key: str, value: str) -> bool:
+    """Attributes a shopper can read: not a system key ("style_bottom") and not a spec dump ("W 15" x H 15" ...")."""
+    return "_" not in key and key.strip().lower() not in ("dimensions", "sku", "id") and len(value) <= 60
 
 
 def price_text(brief: Brief) -> str | None:

@@ -11,13 +11,13 @@ import re
 from copyloop.brief import Brief
 from copyloop.tools.channels import channel_spec, length_ok
 from copyloop.tools.compliance import check_compliance
-from copyloop.tools.cta import find_cta, place_cta
+from copyloop.tools.cta import cta_room, find_cta, place_cta, without_cta
 from copyloop.tools.facts import benefit_sentences
 from copyloop.tools.grounding import phrase_regex
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.context import name_forms
 from copyloop.tools.sentiment import band_distance, nudge_into_band, sentiment_score
-from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, tidy
+from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, split_sentences, tidy
 
 
 def finish(text: str, brief: Brief, rotation: int) -> str:
@@ -35,6 +35,24 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
         again = place_cta(fitted, brief, rotation=rotation)
         fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
     return fitted
+
+
+def needs_mid_sentence_cut(text: str, brief: Brief) -> bool:
+    """Whether the copy is too long for its channel unless a sentence is cut in the middle (a cut headline or a
+    sentence that stops half way reads broken, so such copy goes back rather than out)."""
+    spec = channel_spec(brief.channel)
+    body = without_cta(text, brief.cta_goal).strip()
+    room = spec.max_chars - cta_room(brief)
+    if len(body) <= room:
+        return False
+    if spec.sentences == 1:
+        return True
+    kept = ""
+    for sentence in split_sentences(body):
+        if len(f"{kept} {sentence}".strip()) > room:
+            break
+        kept = f"{kept} {sentence}".strip()
+    return len(kept) < max(spec.min_chars, room * 0.5)
 
 
 def copy_sentiment(text: str, brief: Brief) -> float:

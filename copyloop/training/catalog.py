@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from copyloop.brief import Brief, Channel, brief_from_dict, clip_text
+from copyloop.brief import Brief, Channel, brief_from_dict, clip_text, load_briefs
 from copyloop.errors import BriefError
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "data" / "catalog"
@@ -117,3 +117,13 @@ def catalog_briefs(records: Iterable[dict[str, Any]] | None = None) -> tuple[lis
 def split_briefs(split: Split) -> list[Brief]:
     """The briefs of one split."""
     return [item.brief for item in catalog_briefs()[0] if item.split == split]
+
+
+WRITTEN_BRIEFS = CATALOG_DIR.parent / "training" / "briefs.jsonl"
+
+
+def training_briefs() -> list[Brief]:
+    """Every brief fine-tuning may learn from: the written training briefs (features as shops send them) first,
+    then the catalog's training split. Validation products and the held-out examples are never among them."""
+    written = load_briefs(WRITTEN_BRIEFS) if WRITTEN_BRIEFS.is_file() else []
+    return [*written, *split_briefs("train")]

@@ -54,10 +54,15 @@ class ScheduleConfig(_Section):
 
 
 class SftConfig(_Section):
-    """Reward-ranked SFT: sample, score, keep the best under a diversity constraint, fine-tune; repeat."""
+    """SFT on clean targets: composed copy and the shop's copy that pass every check, plus (optionally) sampled
+    drafts that pass; later rounds sample with the adapter trained so far."""
 
     rounds: int = Field(default=1, ge=1, le=10)
-    candidates: int = Field(default=4, ge=1, le=32, description="samples per training brief and round")
+    composed_per_brief: int = Field(default=2, ge=0, le=16, description="composed targets per training brief, "
+                                                                        "one per prompt slot")
+    human_copy: bool = Field(default=True, description="the shop's own descriptions that pass every check")
+    candidates: int = Field(default=0, ge=0, le=32, description="samples per training brief and round; only those "
+                                                                "that pass every check become targets")
     temperature: float = Field(default=0.9, gt=0.0, le=2.0)
     generation_batch: int = Field(default=24, ge=1, le=512, description="conversations per generate call")
     polish: bool = Field(default=True, description="also score each sample after the workflow's post-processing")
@@ -81,6 +86,7 @@ class GrpoConfig(_Section):
 class SweepConfig(_Section):
     """The λ sweep: one small adapter per λ from the same candidate pool, raw drafts measured on validation."""
 
+    candidates: int = Field(default=4, ge=1, le=32, description="samples per training brief to select from")
     balances: list[float] = Field(default=[0.2, 0.5, 0.8], min_length=2, max_length=9)
     train_steps: int = Field(default=4, ge=1)
     eval_briefs: int = Field(default=6, ge=1)

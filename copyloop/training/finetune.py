@@ -24,19 +24,15 @@ from copyloop.llm.local import LocalChatModel
 from copyloop.llm.smollm2 import MODEL_NAME, converted_model_dir
 from copyloop.tools.rewards import (
     NoveltyReward,
-    RewardFunc,
-    combined_rewards,
     reward_functions,
-    reward_table,
-    sibling_diversity_reward,
 )
 from copyloop.tools.scoring import effective_weights
-from copyloop.training.catalog import split_briefs
+from copyloop.training.catalog import split_briefs, training_briefs
+from copyloop.training.clean_targets import composed_targets, human_targets, passing_samples
 from copyloop.training.config import FinetuneConfig
 from copyloop.training.model_card import write_model_card
 from copyloop.training.outcomes import measured_winners
 from copyloop.training.sampling import Candidate, prompt_for, sample_candidates
-from copyloop.training.selection import select_targets
 from copyloop.training.trainers import (
     TrainStats,
     halve_adapter,
@@ -59,12 +55,12 @@ def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = p
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(cfg.model_dump_json(indent=2))
     model_dir = converted_model_dir(settings.model_cache)
-    train = split_briefs("train")[: cfg.data.train_briefs]
+    train = training_briefs()[: cfg.data.train_briefs]
     references = past_copy(train, cfg.memory_dir)
     rewards = reward_functions(NoveltyReward(references))
     say(f"{len(train)} training briefs; {len(references)} texts of past copy to be novel against")
     if cfg.method == "sft":
-        adapter, stats, data = _reward_ranked_sft(cfg, model_dir, train, rewards, say)
+        adapter, stats, data = _clean_target_sft(cfg, model_dir, train, say)
     else:
         rows = [{"prompt": prompt_for(b, cfg.seed + i), "brief": b.model_dump_json()} for i, b in enumerate(train)]
         stats = train_grpo(model_dir, rows, rewards, cfg, out / "grpo" / "trainer", out / "grpo" / "adapter")
@@ -89,31 +85,36 @@ def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = p
     return summary
 
 
-def _reward_ranked_sft(cfg: FinetuneConfig, model_dir: Path, train: list[Brief], rewards: dict[str, RewardFunc],
-                       say: Say) -> tuple[Path, TrainStats, dict[str, Any]]:
+def _clean_target_sft(cfg: FinetuneConfig, model_dir: Path, train: list[Brief], say: Say
+                      ) -> tuple[Path, TrainStats, dict[str, Any]]:
+    """SFT on clean targets only: composed copy for the drafting prompts, the shop's copy where it passes, and (with
+    `sft.candidates`) sampled drafts that pass every check; each round samples with the adapter trained so far."""
     s = cfg.sft
     rows: list[dict[str, Any]] = measured_winners(cfg.outcomes_url) if cfg.outcomes_url else []
-    adapter: Path | None = None
     data: dict[str, Any] = {"rounds": [], "measured_winners": len(rows)}
     if rows:
         say(f"{len(rows)} significant winners of live experiments join the training targets")
+    composed = composed_targets(train, s.composed_per_brief, cfg.seed)
+    human = human_targets(train, cfg.seed) if s.human_copy else []
+    rows += composed + human
+    data.update(composed=len(composed), human=len(human))
+    say(f"{len(composed)} composed and {len(human)} human-written targets pass every check")
+    adapter: Path | None = None
     stats = TrainStats(0.0, 0, 0)
     for number in range(1, s.rounds + 1):
         folder = cfg.output_dir / f"round-{number}"
-        say(f"round {number}: sampling {s.candidates} drafts for each of {len(train)} briefs")
-        started = time.perf_counter()
-        candidates = sample_round(cfg, model_dir, train, number, adapter, say)
-        sampled_in = time.perf_counter() - started
-        kept = _keep(candidates, train, rewards, cfg)
-        rewards["novelty"].extend(c["completion"][0]["content"] for c in kept)  # type: ignore[attr-defined]
-        rows += kept
-        (folder / "kept.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept))
-        polished = sum(r["source"] == "polished" for r in kept)
-        data["rounds"].append({"candidates": len(candidates), "kept": len(kept), "kept_polished": polished,
-                               "mean_kept_reward": round(sum(r["reward"] for r in kept) / max(1, len(kept)), 4),
-                               "sampling_seconds": round(sampled_in, 1)})
-        say(f"round {number}: kept {len(kept)} of {len(candidates)} candidates ({polished} post-processed); "
-            f"training on {len(rows)}")
+        folder.mkdir(parents=True, exist_ok=True)
+        if s.candidates:
+            say(f"round {number}: sampling {s.candidates} drafts for each of {len(train)} briefs")
+            started = time.perf_counter()
+            candidates = sample_round(cfg, model_dir, train, number, adapter, say)
+            passing = passing_samples(candidates, train)
+            rows += passing
+            data["rounds"].append({"candidates": len(candidates), "passing": len(passing),
+                                   "sampling_seconds": round(time.perf_counter() - started, 1)})
+            say(f"round {number}: {len(passing)} of {len(candidates)} sampled drafts pass every check")
+        (folder / "targets.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        say(f"round {number}: training on {len(rows)} targets")
         adapter = folder / "adapter"
         done = (adapter / "adapter_config.json").is_file() and (adapter / "train_stats.json").is_file()
         stats = saved_stats(adapter) if done else train_sft(model_dir, rows, cfg, folder / "trainer", adapter)
@@ -122,52 +123,14 @@ def _reward_ranked_sft(cfg: FinetuneConfig, model_dir: Path, train: list[Brief],
 
 
 def sample_round(cfg: FinetuneConfig, model_dir: Path, train: list[Brief], number: int,
-                 adapter: Path | None = None, say: Say | None = None) -> list[Candidate]:
+                 adapter: Path | None = None, say: Say | None = None, per_brief: int | None = None) -> list[Candidate]:
     """Round `number`'s candidates, sampled by the model as it stands (base, or the last round's adapter)."""
     s = cfg.sft
     llm = LocalChatModel(model_path=str(model_dir), adapter_path=str(adapter) if adapter else None, seed=cfg.seed)
     return sample_candidates(
-        llm, train, cfg.output_dir / f"round-{number}" / "candidates.jsonl", per_brief=s.candidates,
+        llm, train, cfg.output_dir / f"round-{number}" / "candidates.jsonl", per_brief=per_brief or s.candidates,
         temperature=s.temperature, seed=cfg.seed + number, batch=s.generation_batch, polish=s.polish,
         progress=(lambda done, total: say(f"  sampled {done}/{total} briefs")) if say else None)
-
-
-def _keep(candidates: list[Candidate], train: list[Brief], rewards: dict[str, RewardFunc],
-          cfg: FinetuneConfig) -> list[dict[str, Any]]:
-    """Score every candidate with the shared rewards and keep the best under the diversity constraint."""
-    combined = combined_rewards(candidate_table(candidates, train, rewards), cfg.weights, cfg.balance)
-    chosen = select_targets([c.text for c in candidates], [c.brief_index for c in candidates], combined, cfg.sft)
-    return targets(candidates, chosen, combined)
-
-
-def candidate_table(candidates: list[Candidate], train: list[Brief],
-                    rewards: dict[str, RewardFunc]) -> dict[str, list[float]]:
-    """Every reward component of every candidate; sibling diversity twin-aware (see `sibling_scores`)."""
-    others = {name: f for name, f in rewards.items() if name != "sibling_diversity"}
-    table = reward_table([str(c.brief_index) for c in candidates], [c.text for c in candidates],
-                         [train[c.brief_index] for c in candidates], others)
-    table["sibling_diversity"] = sibling_scores(candidates)
-    return table
-
-
-def sibling_scores(candidates: list[Candidate]) -> list[float]:
-    """Sibling diversity among a brief's samples; a polished candidate takes its own sample's score.
-
-    Comparing a polished draft with the sample it came from would call every candidate a near-duplicate.
-    """
-    samples = [i for i, c in enumerate(candidates) if c.source == "sample"]
-    scores = sibling_diversity_reward(None, [candidates[i].text for i in samples],
-                                      group=[candidates[i].brief_index for i in samples])
-    by_slot = {(candidates[i].brief_index, candidates[i].slot): score for i, score in zip(samples, scores, strict=True)}
-    return [by_slot.get((c.brief_index, c.slot), 1.0) for c in candidates]
-
-
-def targets(candidates: list[Candidate], chosen: list[int],
-            rewards: list[float] | None = None) -> list[dict[str, Any]]:
-    """SFT rows (chat prompt, assistant completion) for the chosen candidates, with where each came from."""
-    return [{"prompt": candidates[i].prompt, "completion": [{"role": "assistant", "content": candidates[i].text}],
-             "reward": round(rewards[i], 4) if rewards else None, "source": candidates[i].source,
-             "brief_index": candidates[i].brief_index} for i in chosen]
 
 
 def evaluate(cfg: FinetuneConfig, model_dir: Path, adapter: Path, references: list[str], settings: Settings,

@@ -12,8 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from langchain_core.messages import BaseMessage
+
 from copyloop.agents.drafter import EXEMPLARS_PER_PROMPT, clean_draft, generate
-from copyloop.agents.prompts import angles, builtin_exemplars, draft_messages, suggested_cta
+from copyloop.agents.prompts import angles, builtin_exemplars, draft_messages, focus_fact
 from copyloop.brief import Brief
 from copyloop.llm.local import LocalChatModel, as_chat
 from copyloop.tools.finishing import finish
@@ -35,11 +37,25 @@ class Candidate:
         return json.dumps(asdict(self), ensure_ascii=False)
 
 
-def prompt_for(brief: Brief, slot: int) -> list[dict[str, str]]:
-    """The drafting node's first-pass prompt for variant `slot` (angles and CTAs rotate as the drafter's do)."""
+@dataclass(frozen=True)
+class SlotPrompt:
+    """The drafting node's prompt for one variant slot, and the fact it asks about."""
+
+    messages: list[BaseMessage]
+    focus: str | None
+
+
+def prompt_messages(brief: Brief, slot: int) -> SlotPrompt:
+    """The drafting node's first-pass prompt for variant `slot` (angles and focus facts rotate as the drafter's)."""
     pool = angles()
     exemplars = builtin_exemplars(brief.channel.value)[:EXEMPLARS_PER_PROMPT]
-    return as_chat(draft_messages(brief, pool[slot % len(pool)], exemplars, cta=suggested_cta(brief, slot)))
+    focus = focus_fact(brief, slot)
+    return SlotPrompt(draft_messages(brief, pool[slot % len(pool)], exemplars, focus=focus), focus)
+
+
+def prompt_for(brief: Brief, slot: int) -> list[dict[str, str]]:
+    """The drafting node's first-pass prompt for variant `slot`, as chat dicts."""
+    return as_chat(prompt_messages(brief, slot).messages)
 
 
 def sample_candidates(llm: LocalChatModel, briefs: Sequence[Brief], path: Path, *, per_brief: int,
@@ -58,7 +74,7 @@ def sample_candidates(llm: LocalChatModel, briefs: Sequence[Brief], path: Path, 
         texts = generate(llm, prompts, channel, temperature=temperature, seed=seed + 7919 * chunk[0])
         found = []
         for (i, slot), prompt, raw in zip(jobs, prompts, texts, strict=True):
-            text = clean_draft(raw, channel)
+            text = clean_draft(raw, briefs[i])
             found.append(Candidate(i, prompt, text, "sample", slot))
             if polish and text:  # polished with the CTA its prompt asked for, so targets follow their prompts
                 found.append(Candidate(i, prompt, finish(text, briefs[i], seed + i + slot), "polished", slot))

@@ -1,7 +1,8 @@
 """The λ sweep: how the creativity–conversion knob moves a fine-tuned model, drawn as a trade-off curve.
 
-Each λ re-selects SFT targets from the same sampled candidates (the combined reward is the only thing that
-changes), trains a small adapter, and measures raw drafts on validation products: creativity (novelty and
+Each λ re-selects SFT targets from the same sampled candidates by the combined reward under the diversity
+constraint (training/selection.py; the reward is the only thing that changes), trains a small adapter, and
+measures raw drafts on validation products: creativity (novelty and
 sibling diversity) against conversion (CTA, sentiment fit, grounding). The base model is the reference point.
 """
 
@@ -15,18 +16,27 @@ from typing import Any
 
 import numpy as np
 
+from copyloop.brief import Brief
 from copyloop.config import Settings
 from copyloop.evaluation.metrics import brief_metrics
 from copyloop.evaluation.outputs import raw_drafts
 from copyloop.evaluation.past_copy import eval_memory, past_copy
 from copyloop.llm.local import LocalChatModel
 from copyloop.llm.smollm2 import converted_model_dir
-from copyloop.tools.rewards import NoveltyReward, combined_rewards, reward_functions
+from copyloop.tools.rewards import (
+    NoveltyReward,
+    RewardFunc,
+    combined_rewards,
+    reward_functions,
+    reward_table,
+    sibling_diversity_reward,
+)
 from copyloop.tools.scoring import creativity_conversion
 from copyloop.training.catalog import split_briefs
 from copyloop.training.config import FinetuneConfig
-from copyloop.training.finetune import candidate_table, sample_round, targets
+from copyloop.training.finetune import sample_round
 from copyloop.training.model_card import write_model_card
+from copyloop.training.sampling import Candidate
 from copyloop.training.selection import select_targets
 from copyloop.training.trainers import train_sft
 
@@ -42,7 +52,7 @@ def lambda_sweep(cfg: FinetuneConfig, settings: Settings | None = None,
     validation = split_briefs("validation")[: cfg.sweep.eval_briefs]
     references = past_copy(train, cfg.memory_dir)
     rewards = reward_functions(NoveltyReward(references))
-    candidates = sample_round(cfg, model_dir, train, 1, say=say)
+    candidates = sample_round(cfg, model_dir, train, 1, say=say, per_brief=cfg.sweep.candidates)
     texts = [c.text for c in candidates]
     table = candidate_table(candidates, train, rewards)
     steps = cfg.model_copy(update={"schedule": cfg.schedule.model_copy(update={"max_steps": cfg.sweep.train_steps})})
@@ -69,6 +79,40 @@ def lambda_sweep(cfg: FinetuneConfig, settings: Settings | None = None,
     plot_sweep(points, out / "lambda_sweep.png")
     _add_to_model_card(cfg, points, out / "lambda_sweep.png")
     return points
+
+
+def candidate_table(candidates: list[Candidate], train: list[Brief],
+                    rewards: dict[str, RewardFunc]) -> dict[str, list[float]]:
+    """Every reward component of every candidate; sibling diversity twin-aware (see `sibling_scores`)."""
+    others = {name: f for name, f in rewards.items() if name != "sibling_diversity"}
+    table = reward_table([str(c.brief_index) for c in candidates], [c.text for c in candidates],
+                         [train[c.brief_index] for c in candidates], others)
+    table["sibling_diversity"] = sibling_scores(candidates)
+    return table
+
+
+
+def sibling_scores(candidates: list[Candidate]) -> list[float]:
+    """Sibling diversity among a brief's samples; a polished candidate takes its own sample's score.
+
+    Comparing a polished draft with the sample it came from would call every candidate a near-duplicate.
+    """
+    samples = [i for i, c in enumerate(candidates) if c.source == "sample"]
+    scores = sibling_diversity_reward(None, [candidates[i].text for i in samples],
+                                      group=[candidates[i].brief_index for i in samples])
+    by_slot = {(candidates[i].brief_index, candidates[i].slot): score for i, score in zip(samples, scores, strict=True)}
+    return [by_slot.get((c.brief_index, c.slot), 1.0) for c in candidates]
+
+
+
+def targets(candidates: list[Candidate], chosen: list[int],
+            rewards: list[float] | None = None) -> list[dict[str, Any]]:
+    """SFT rows (chat prompt, assistant completion) for the chosen candidates, with where each came from."""
+    return [{"prompt": candidates[i].prompt, "completion": [{"role": "assistant", "content": candidates[i].text}],
+             "reward": round(rewards[i], 4) if rewards else None, "source": candidates[i].source,
+             "brief_index": candidates[i].brief_index} for i in chosen]
+
+
 
 
 def _add_to_model_card(cfg: FinetuneConfig, points: dict[str, dict[str, float]], plot: Path) -> None:

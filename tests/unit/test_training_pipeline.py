@@ -15,11 +15,13 @@ from copyloop.llm.factory import SHIPPED_ADAPTER, adapter_for, model_label
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.scoring import creativity_conversion
 from copyloop.training.config import SftConfig, load_config
-from copyloop.training.finetune import sibling_scores
 from copyloop.training.model_card import acceptance, metric_table, write_model_card
 from copyloop.training.sampling import Candidate, read_candidates, sample_candidates
 from copyloop.training.selection import ending, opening, select_targets
-from copyloop.training.sweep import plot_sweep
+from copyloop.training.sweep import (
+    plot_sweep,
+    sibling_scores,
+)
 from tests.fakes import ScriptedChatModel
 
 BRIEFS = [Brief(product_name=f"Trail Bottle {i}", channel=ch, category="Outdoor")

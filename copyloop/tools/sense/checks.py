@@ -4,7 +4,7 @@ One implementation serves the agents (blocking findings with spans), fine-tuning
 (`sense_failures`). The checks: the product named exactly (`names`), no invented brands, people, places or sites
 (`entities`), no garbled words (`non_words`), no other product (`off_product`), no offers or claims the brief does
 not state and no prompt text, placeholders or first person (rule packs in rules/sense/), every sentence grounded
-in the brief (`grounded`), and, where a model score is at hand, fluency (`fluency`).
+in the brief (`ungrounded`), and word sequences English does not allow (`disfluent`, rules/sense/fluency.yaml).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from copyloop.tools.words import zipf
 
 RULE_FOLDER = "sense"
 GENERIC_ZIPF = 5.6  # a word at least this common ("made", "use", "great") grounds nothing by itself
-FLUENCY_RULE = "sense.disfluent"
 # Which check each rule id belongs to, for reports: sense.<check>[_<detail>].
 CHECKS = ("name", "entity", "non_word", "off_product", "offer", "claim", "leak", "first_person", "ungrounded",
           "disfluent")
@@ -82,15 +81,7 @@ def ungrounded_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return findings
 
 
-def fluency_finding(score: float, threshold: float, text: str) -> Finding | None:
-    """A finding when the text's fluency score (see llm/fluency.py) falls below the calibrated threshold."""
-    if score >= threshold:
-        return None
-    return Finding(rule_id=FLUENCY_RULE, severity="block", span=(0, len(text)), matched=text,
-                   message=f"Does not read as natural English (fluency {score:.2f} < {threshold:.2f}).")
-
-
-def sense_findings(text: str, brief: Brief, fluency: Finding | None = None) -> list[Finding]:
+def sense_findings(text: str, brief: Brief) -> list[Finding]:
     """Every sense finding for the text, in text order; all of them block."""
     text = text if isinstance(text, str) else ""
     if not text.strip():
@@ -104,8 +95,6 @@ def sense_findings(text: str, brief: Brief, fluency: Finding | None = None) -> l
     for rule in rules(RULE_FOLDER):
         if rule.applies_to(brief):
             findings += rule_findings(rule, text, brief, ctx.fact_text)
-    if fluency is not None:
-        findings.append(fluency)
     return sorted(_dedupe(findings), key=lambda f: (f.span, f.rule_id))
 
 
