@@ -16,7 +16,7 @@ from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
 from copyloop.result import Finding, Variant
 from copyloop.tools.channels import channel_spec
-from copyloop.tools.compliance import check_compliance, fix_findings
+from copyloop.tools.compliance import check_compliance, fix_findings, guts_copy
 
 
 def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
@@ -36,7 +36,7 @@ def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         variant.findings = [f for f in variant.findings if f.fixed] + found
         blocking = [f for f in found if f.severity == "block"]
         invented = any(f.rule_id.startswith("facts.") for f in blocking)
-        fixable = can_fix and all(f.fix is not None for f in blocking)
+        fixable = can_fix and all(f.fix is not None and not guts_copy(variant.text, f) for f in blocking)
         if not blocking or (fixable and not (invented and can_redraft)):
             continue
         reason = "; ".join(f"{f.rule_id} '{f.matched}'" for f in blocking)

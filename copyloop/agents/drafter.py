@@ -10,7 +10,7 @@ from __future__ import annotations
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
-from copyloop.agents.prompts import Exemplar, angles, builtin_exemplars, draft_messages, focus_fact
+from copyloop.agents.prompts import Exemplar, angles, draft_messages, focus_fact
 from copyloop.brief import Brief, Channel
 from copyloop.config import Settings
 from copyloop.graphs.context import CopyContext
@@ -81,12 +81,12 @@ def angle_of(variant: Variant):
 
 
 def find_exemplars(brief: Brief, memory: CopyMemory) -> list[Exemplar]:
-    """Best past copy of this category and channel from memory (the product's name as the slot); the built-in
-    examples when there is none."""
+    """Best past copy of this category and channel from memory (the product's name as the slot): proven winners
+    first. None when memory holds no such copy: the fine-tuned model needs no examples to follow the format."""
     records = memory.exemplars(brief.category, brief.channel.value, k=EXEMPLARS_PER_PROMPT, brand=brief.brand)
     found = [Exemplar(product=described_as(brief), facts=(f"category {r.category}",), focus=f"category {r.category}",
                       copy=delexicalise(r.text, brief)) for r in records]
-    return found or builtin_exemplars(brief.channel.value)[:EXEMPLARS_PER_PROMPT]
+    return found
 
 
 def generate(llm: BaseChatModel, conversations: list, channel: Channel, *, temperature: float, seed: int) -> list[str]:

@@ -50,12 +50,6 @@ def angles() -> tuple[Angle, ...]:
     return tuple(Angle(**a) for a in load_rules("angles.yaml"))
 
 
-def builtin_exemplars(channel: str) -> list[Exemplar]:
-    """The shipped examples for a channel, used until memory has proven copy."""
-    return [Exemplar(product=e["product"], facts=tuple(e["facts"]), focus=e["focus"], copy=e["copy"])
-            for e in load_rules("exemplars.yaml").get(channel, [])]
-
-
 def fact_lines(brief: Brief) -> list[str]:
     """The brief's facts as prompt lines, with any instruction-like text removed."""
     lines = [neutralize(f.text) for f in brief_facts(brief)]

@@ -1,7 +1,7 @@
 """What new copy must be novel against, and a throwaway memory that holds it, so configurations meet one store.
 
-Past copy is the shop's existing descriptions (of products outside the evaluated set), the built-in few-shot
-examples and, when given, a memory folder's records.
+Past copy is the shop's existing descriptions (of products outside the evaluated set) and, when given, a memory
+folder's records.
 """
 
 from __future__ import annotations
@@ -11,16 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from copyloop.agents.prompts import builtin_exemplars
-from copyloop.brief import Brief, Channel
+from copyloop.brief import Brief
 from copyloop.memory import CopyMemory
 from copyloop.memory.store import MemoryRecord
 
 
 def past_copy(train: list[Brief], memory_dir: Path | None) -> list[str]:
-    """What new copy should be novel against: the shop's existing descriptions, the few-shot examples, memory."""
+    """What new copy should be novel against: the shop's existing descriptions and memory."""
     texts = [b.reference_copy for b in train if b.reference_copy]
-    texts += [e.copy for channel in Channel for e in builtin_exemplars(channel.value)]
     if memory_dir is not None:
         with CopyMemory(memory_dir) as memory:
             texts += [r.text for r in memory.all()]

@@ -345,6 +345,15 @@ def _drop_edit(text: str, finding: Finding, brief: Brief) -> _Edit:
     return _Edit(begin, stop, "", finding)
 
 
+def guts_copy(text: str, finding: Finding) -> bool:
+    """Whether fixing the finding would cut words out of the copy's only sentence ("The Trail Bottle cures back
+    pain" -> "The Trail Bottle back pain"): such copy is rewritten or replaced, never patched."""
+    if finding.fix != DROP_SENTENCE:
+        return False
+    begin, stop = _sentence_bounds(text, *finding.span)
+    return not text[:begin].strip() and not text[stop:].strip()
+
+
 def _token_edit(text: str, finding: Finding, begin: int) -> _Edit:
     """Remove just the match plus the words that only made sense with it ("in just 7 days", "20% off")."""
     start, end = finding.span

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from langchain_core.messages import BaseMessage
 
-from copyloop.agents.drafter import EXEMPLARS_PER_PROMPT, clean_draft, generate
-from copyloop.agents.prompts import angles, builtin_exemplars, draft_messages, focus_fact
+from copyloop.agents.drafter import clean_draft, generate
+from copyloop.agents.prompts import angles, draft_messages, focus_fact
 from copyloop.brief import Brief
 from copyloop.llm.local import LocalChatModel, as_chat
 from copyloop.tools.finishing import finish
@@ -48,9 +48,8 @@ class SlotPrompt:
 def prompt_messages(brief: Brief, slot: int) -> SlotPrompt:
     """The drafting node's first-pass prompt for variant `slot` (angles and focus facts rotate as the drafter's)."""
     pool = angles()
-    exemplars = builtin_exemplars(brief.channel.value)[:EXEMPLARS_PER_PROMPT]
     focus = focus_fact(brief, slot)
-    return SlotPrompt(draft_messages(brief, pool[slot % len(pool)], exemplars, focus=focus), focus)
+    return SlotPrompt(draft_messages(brief, pool[slot % len(pool)], [], focus=focus), focus)
 
 
 def prompt_for(brief: Brief, slot: int) -> list[dict[str, str]]:

@@ -43,8 +43,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e
 
 
 def reply_for(request: str, index: int) -> str:
-    """Copy for the product the request names, in the tone it asks for; distinct on every call."""
-    name = m.group(1).strip() if (m := re.search(r"^Product: (.+)$", request, re.MULTILINE)) else "bottle"
+    """Copy for the product the request is about, in the tone it asks for; distinct on every call."""
+    name = "[product]"  # as the fine-tuned model writes it: copyloop fills in the exact name
     playful = re.search(r"Tone: (?:playful|enthusiastic)", request)
     return (PLAYFUL if playful else PLAIN)[index % 8].format(n=name)
 
@@ -153,7 +153,7 @@ def test_bottle_message_shows_what_was_understood_and_four_variants(chat, model)
     assert list(listed.values()) == texts(chat)
     assert len(model.calls) == 1 and len(model.calls[0]) == 4, "four variants from one batched call"
     request = model.calls[0][0]
-    assert "Product: Insulated Steel Bottle" in request and "Price: $29" in request
+    assert "(Insulated Steel Bottle)" in request and "price $29" in request
     assert "Audience: hikers" in request and "Tone: playful" in request and "email subject line" in request
     spec = channel_spec("email_subject")
     for variant in chat.variants:
@@ -172,7 +172,7 @@ def test_message_without_a_product_asks_and_generates_nothing(chat, model) -> No
     reply = chat.send("it's an insulated steel bottle")
     assert "Understood" in reply and len(numbered(reply)) == 4
     request = model.calls[0][0]
-    assert "Product: Insulated Steel Bottle" in request
+    assert "(Insulated Steel Bottle)" in request
     assert "Tone: playful" in request and "Audience: hikers" in request, "earlier answers are kept"
 
 
@@ -375,13 +375,13 @@ def test_a_follow_up_before_any_copy_is_not_a_product(chat, model, message) -> N
     assert "no copy to work on yet" in reply and "Describe the product" in reply
     assert model.calls == [] and chat.variants == []
     assert "Understood" in chat.send("an insulated steel bottle, email subject line"), "no stale product name"
-    assert all("Product: Insulated Steel Bottle" in r for r in requests(model))
+    assert all("(Insulated Steel Bottle)" in r for r in requests(model))
 
 
 def test_a_product_message_that_sounds_like_approval_is_still_a_product(chat, model) -> None:
     reply = chat.send("Trail Buddy — hikers love it, email subject line")
     assert "Understood" in reply and "Trail Buddy" in reply
-    assert chat.variants and all("Product: Trail Buddy" in r for r in requests(model))
+    assert chat.variants and all("(Trail Buddy)" in r for r in requests(model))
 
 
 def test_details_before_the_product_are_kept(chat, model) -> None:
@@ -410,7 +410,7 @@ def test_switching_to_a_push_notification(bottle, model) -> None:
 def test_price_change_regenerates_with_the_new_price(bottle, model) -> None:
     reply = bottle.send("price is $25")
     assert "Updated" in reply and "$25" in reply
-    assert model.calls and all("Price: $25" in r and "$29" not in r for r in requests(model))
+    assert model.calls and all("price $25" in r and "$29" not in r for r in requests(model))
     assert len(bottle.variants) == 4
 
 
@@ -418,7 +418,7 @@ def test_new_product_starts_a_fresh_brief(bottle, model) -> None:
     reply = bottle.send("new product: a bamboo cutting board for home cooks, $40, product title")
     assert "Understood" in reply and "Bamboo Cutting Board" in reply and "product title" in reply
     assert "hikers" not in reply and "playful" not in reply, "nothing carries over from the old product"
-    assert model.calls and all("Product: Bamboo Cutting Board" in r for r in requests(model))
+    assert model.calls and all("(Bamboo Cutting Board)" in r for r in requests(model))
     assert not any("Insulated" in r or "hikers" in r for r in requests(model))
     assert bottle.variants and all("Bamboo Cutting Board" in v.text for v in bottle.variants)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from copyloop.agents.prompts import Exemplar, draft_messages, fact_lines
 from copyloop.agents.prompts import angles as all_angles
-from copyloop.agents.prompts import builtin_exemplars, draft_messages, fact_lines
 from copyloop.brief import Brief
 from copyloop.tools.injection import injection_warnings, looks_like_instruction, neutralize
 from copyloop.tools.scoring import combined_score
@@ -36,7 +36,7 @@ def test_injected_feature_never_reaches_the_prompt() -> None:
                   audience="hikers")
     prompt = "\n".join(str(m.content) for m in draft_messages(brief, all_angles()[0], []))
     assert "pirates" not in prompt and "DAN" not in prompt
-    assert "Feature: 750 ml" in fact_lines(brief)
+    assert "750 ml" in fact_lines(brief) and not any("pirates" in line for line in fact_lines(brief))
     warnings = injection_warnings(brief)
     assert any(w.startswith("features[1]") for w in warnings) and any(w.startswith("brand_voice") for w in warnings)
 
@@ -44,8 +44,9 @@ def test_injected_feature_never_reaches_the_prompt() -> None:
 def test_variants_of_a_brief_share_their_prompt_up_to_their_own_request() -> None:
     """The few-shot part carries no angle, so the model computes it once for every variant of the brief."""
     brief = Brief(product_name="Trail Bottle", features=["750 ml"], channel="email_subject")
-    examples = builtin_exemplars("email_subject")[:2]
-    first, second = (draft_messages(brief, angle, examples, cta="Shop now") for angle in all_angles()[:2])
+    examples = [Exemplar(product="beanie", facts=("soft merino wool",), focus="soft merino wool",
+                         copy="Soft merino warmth: [product]")]
+    first, second = (draft_messages(brief, angle, examples, focus="750 ml") for angle in all_angles()[:2])
     assert [m.content for m in first[:-1]] == [m.content for m in second[:-1]]
     assert all_angles()[0].instruction in first[-1].content and all_angles()[1].instruction in second[-1].content
     assert not any(a.instruction in str(m.content) for a in all_angles() for m in first[:-1])

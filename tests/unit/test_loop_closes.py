@@ -79,5 +79,5 @@ def test_a_concluded_winner_flows_into_memory_drafting_serving_and_training(tmp_
 
     rows = measured_winners(default_url(tmp_path / "home"))
     assert len(rows) == 1 and rows[0]["completion"][0]["content"] == WINNER
-    assert "Product: Summit Flask" in rows[0]["prompt"][-1]["content"]
+    assert "(Summit Flask)" in rows[0]["prompt"][-1]["content"]
     assert (rows[0]["impressions"], rows[0]["clicks"]) == (1500, 120)

@@ -13,8 +13,8 @@ from copyloop.training.config import CONFIG_DIR, DEFAULT_CONFIG, load_config
 def test_shipped_recipes_load_and_quick_is_smaller() -> None:
     full, quick = load_config(), load_config(quick=True)
     assert full.method == "sft" and quick.method == "sft"
-    assert quick.data.train_briefs < full.data.train_briefs
-    assert quick.sft.candidates <= full.sft.candidates
+    assert full.data.train_briefs is None and quick.data.train_briefs == 12  # the full run learns from every brief
+    assert quick.sft.composed_per_brief < full.sft.composed_per_brief
     assert quick.output_dir != full.output_dir
     assert quick.lora == full.lora and quick.balance == full.balance  # only size changes
     grpo = load_config(CONFIG_DIR / "grpo.yaml", quick=True)
@@ -38,7 +38,7 @@ def test_weights_fill_missing_components_with_zero_and_refuse_unknown(tmp_path: 
 
 @pytest.mark.parametrize(("text", "needle"), [
     ("balance: 1.5\n", "balance"),
-    ("sft: {candidates: 0}\n", "sft.candidates"),
+    ("sft: {candidates: -1}\n", "sft.candidates"),
     ("method: ppo\n", "method"),
     ("schedule: {scheduler: exotic}\n", "schedule.scheduler"),
     ("sft: {cadidates: 3}\n", "sft.cadidates"),

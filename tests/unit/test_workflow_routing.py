@@ -14,7 +14,7 @@ from tests.fakes import ScriptedChatModel
 GOOD = [
     "Meet the Trail Bottle, your happy hiking buddy",
     "Cold drinks on every trail with the Trail Bottle",
-    "Ready for summit day? Pack the Trail Bottle",
+    "Ready for a cold drink? Pack the Trail Bottle",
     "The Trail Bottle makes every sunny hike more fun",
     "Fresh water, great views: the Trail Bottle",
     "Your best day outside starts with the Trail Bottle",
@@ -52,16 +52,21 @@ def test_happy_path_is_one_batched_call_and_ships_everything(brief, settings, me
     assert [s.node for s in result.variants[0].trace][:2] == ["draft", "cta_insert"]
 
 
-def test_each_sibling_is_asked_for_its_own_cta_and_a_draft_that_follows_keeps_it(brief, settings, memory) -> None:
-    def asked_cta(request: str) -> str:
-        return request.split('call to action: "', 1)[1].split('"', 1)[0]
+def test_each_sibling_is_asked_about_its_own_fact_and_ends_on_its_own_cta(settings, memory) -> None:
+    facts = ["keeps drinks cold for 24 hours", "750 ml of stainless steel", "fits a cup holder", "weighs 300 g"]
+    brief = Brief(product_name="Trail Bottle", features=facts, channel="email_subject")
 
-    model = ScriptedChatModel(script=lambda request, i: GOOD[i % 8][:30] + " - " + asked_cta(request))
+    def about(request: str) -> str:
+        return request.split("about: ", 1)[1].split(".\n", 1)[0]
+
+    lines = {facts[0]: "Cold for 24 hours: [product]", facts[1]: "750 ml of steel in the [product]",
+             facts[2]: "The [product] fits a cup holder", facts[3]: "Just 300 g: the [product]"}
+    model = ScriptedChatModel(script=lambda request, _i: lines[about(request)])
     result = generate(brief, settings, llm=model, memory=memory)
-    asked = [asked_cta(r) for r in model.calls[0]]
-    assert len(set(asked)) == 4, asked
-    assert sorted(v.cta for v in result.variants) == sorted(asked)
-    assert all("keep" in [s.action for s in v.trace if s.node == "cta_insert"] for v in result.variants)
+    assert sorted(about(r) for r in model.calls[0]) == sorted(facts)
+    assert all(v.origin == "model" and "Trail Bottle" in v.text for v in result.variants)
+    assert len({v.cta for v in result.variants}) == 4, "the CTA agent rotates phrases across siblings"
+    assert {v.focus for v in result.variants} == set(facts)
 
 
 def test_tone_slightly_out_of_band_is_nudged_without_a_model_call(brief, settings, memory) -> None:
@@ -76,9 +81,9 @@ def test_tone_slightly_out_of_band_is_nudged_without_a_model_call(brief, setting
 def test_off_topic_variant_goes_back_with_feedback_once(brief, settings, memory) -> None:
     model = scripted("A lovely sunny day for a walk in the park", *GOOD[1:4])
     result = generate(brief, settings, llm=model, memory=memory)
-    assert result.rounds == {"revise": 1}
+    assert result.rounds == {"sense": 1}
     assert len(model.calls) == 2 and len(model.calls[1]) == 1, "only the failing variant is redrafted"
-    assert "Revise: Name the product (Trail Bottle)" in model.calls[1][0]
+    assert "Revise: Write [product] for the product's name" in model.calls[1][0]
     fixed = next(v for v in result.variants if v.id == 1)
     assert any(step.action == "send back" for step in fixed.trace)
     assert fixed.status == "ok" and "Trail Bottle" in fixed.text
@@ -90,59 +95,72 @@ def test_revise_cap_blocks_a_refusal_then_a_fresh_angle_replaces_it(brief, setti
 
     model = ScriptedChatModel(script=script)
     result = generate(brief, settings.with_(max_revisions=2, max_drafts=5), llm=model, memory=memory)
-    assert result.rounds == {"revise": 2, "replace": 1}
+    assert result.rounds == {"sense": 2, "replace": 1}
     assert len(model.calls) == 4 <= 5
     stubborn = next(v for v in result.variants if v.id == 1)
     actions = [(step.node, step.action) for step in stubborn.trace]
-    assert actions.count(("sentiment_critic", "send back")) == 2
-    assert ("sentiment_critic", "block") in actions and ("replace_blocked", "replace") in actions
+    assert actions.count(("sense_check", "send back")) == 2
+    assert ("sense_check", "block") in actions and ("replace_blocked", "replace") in actions
     assert stubborn.status == "ok" and stubborn.angle != "bold" and "sorry" not in stubborn.text
     assert len(result.shippable) == 4
 
 
-def test_refusal_with_no_passes_left_is_blocked_with_its_reason(brief, settings, memory) -> None:
+def test_refusal_with_no_passes_left_is_replaced_by_composed_copy(brief, settings, memory) -> None:
     model = ScriptedChatModel(script=lambda _req, i: "I'm sorry, I cannot write that." if i == 0 else GOOD[i % 8])
-    result = generate(brief, settings.with_(max_drafts=1), llm=model, memory=memory)
+    seen: dict[str, list] = {}
+    result = generate(brief, settings.with_(max_drafts=1), llm=model, memory=memory,
+                      on_progress=lambda node, update: seen.setdefault(node, update.get("variants") or []))
     assert len(model.calls) == 1
-    blocked = next(v for v in result.variants if v.id == 1)
-    assert blocked.status == "blocked" and "no usable, on-topic copy" in blocked.blocked_reason
-    assert blocked.rank == 4 and len(result.shippable) == 3
+    refused = next(v for v in seen["sense_check"] if v.id == 1)
+    assert refused.status == "blocked" and "sense." in refused.blocked_reason
+    assert len(result.shippable) == 4 and "sorry" not in " ".join(v.text for v in result.variants)
+    composed = [v for v in result.variants if v.origin == "composer"]
+    assert len(composed) == 1 and composed[0].trace[0].node == "compose"
+    assert "Trail Bottle" in composed[0].text and composed[0].cta
 
 
-def test_identical_siblings_are_regenerated_then_blocked(brief, settings, memory) -> None:
+def test_identical_siblings_are_regenerated_then_the_composer_fills_in(brief, settings, memory) -> None:
     model = ScriptedChatModel(script=lambda _req, _i: GOOD[0])
-    result = generate(brief, settings, llm=model, memory=memory)
+    seen: list[list] = []
+    result = generate(brief, settings, llm=model, memory=memory,
+                      on_progress=lambda node, update: seen.append(update.get("variants") or []))
     assert result.rounds == {"regenerate": settings.max_regenerations, "replace": settings.max_replacements}
     assert len(model.calls) == settings.max_drafts, "every drafting pass counts against max_drafts"
+    blocked = [v for update in seen for v in update if v.status == "blocked"]
+    assert blocked and all("near-duplicate" in v.blocked_reason for v in blocked)
     shipped = result.shippable
-    assert len(shipped) == 1
-    assert all("near-duplicate" in v.blocked_reason for v in result.variants if v.status == "blocked")
+    assert len(shipped) == 4 and len({v.text for v in shipped}) == 4
+    assert [v.origin for v in shipped].count("model") == 1
 
 
 def test_claims_banned_words_and_invented_facts_never_ship(brief, settings, memory) -> None:
     model = scripted("The Trail Bottle cures back pain, guaranteed", "Cheap and cheerful: the Trail Bottle",
                      "The Trail Bottle holds 2 litres of water", GOOD[0])
-    result = generate(brief, settings, llm=model, memory=memory)
+    traces: dict[int, list] = {}
+
+    def watch(node: str, update: dict) -> None:
+        for variant in update.get("variants") or []:
+            traces[variant.id] = variant.trace
+
+    result = generate(brief, settings, llm=model, memory=memory, on_progress=watch)
+    assert len(result.shippable) == 4
     for variant in result.variants:
-        if variant.status == "ok":
-            assert not {"cures", "guaranteed", "cheap", "2 litres"} & set(variant.text.lower().split())
-            assert "2 litres" not in variant.text
-            assert not [f for f in variant.findings if f.severity == "block" and not f.fixed]
-        else:
-            assert variant.blocked_reason
-    touched = [v for v in result.variants if v.id in (1, 2, 3)]
-    assert all(any(s.node in ("fix", "compliance_review", "sentiment_critic") for s in v.trace) for v in touched)
-    invented = next(v for v in result.variants if v.id == 3)
-    assert any(s.action == "send back" and "facts.invented_number" in s.reason for s in invented.trace)
+        assert not {"cures", "guaranteed", "cheap"} & set(variant.text.lower().split())
+        assert "2 litres" not in variant.text and "pain" not in variant.text
+        assert not [f for f in variant.findings if f.severity == "block" and not f.fixed]
+    for touched in (1, 2, 3):
+        assert any(s.node in ("fix", "compliance_review", "sense_check") for s in traces[touched])
+    assert any(s.action == "send back" and "facts.invented_number" in s.reason for s in traces[3])
+    assert not any(s.node == "fix" for s in traces[1]), "a claim in the only sentence is rewritten, not cut out"
 
 
 def test_second_run_stays_novel_against_stored_copy(brief, settings, memory) -> None:
     first = generate(brief, settings, llm=scripted(), memory=memory)
-    fresh = ["Pack the Trail Bottle and enjoy the view", "Summit snacks deserve the Trail Bottle",
-             "Happy trails start with a Trail Bottle", "Trail Bottle: the friend your backpack needs"]
+    fresh = ["Pack the Trail Bottle and enjoy the view", "Cold drinks for hikers: the Trail Bottle",
+             "Happy trails start with a Trail Bottle", "Trail Bottle keeps your drinks cold all day"]
     again = ScriptedChatModel(script=lambda _req, i: GOOD[i] if i < 4 else fresh[i % 4])
     second = generate(brief, settings, llm=again, memory=memory)
-    assert second.rounds.get("regenerate") == 1
+    assert second.rounds.get("regenerate", 0) >= 1
     assert not {v.text for v in first.variants} & {v.text for v in second.shippable}
     assert all(v.scores.novelty >= 1 - settings.memory_similarity_max for v in second.shippable)
 
@@ -220,10 +238,10 @@ def test_only_the_best_n_of_n_plus_spares_ship(brief, settings, memory) -> None:
 def test_copy_cut_too_short_by_a_fix_goes_back_to_the_writer(settings, memory) -> None:
     brief = Brief(product_name="Trail Bottle", features=["keeps drinks cold"], channel="product_description",
                   n_variants=1)
-    claim = ("The Trail Bottle cures colds and makes every happy hiker smile with joy on a long, sunny mountain "
-             "trail today. Hike on.")
-    good = ("Meet the Trail Bottle, the friendly companion that keeps drinks cold on every sunny trail. Pack it, "
-            "fill it and enjoy the view.")
+    claim = ("The Trail Bottle cures colds and keeps drinks cold for every happy hiker on a long, sunny trail. "
+             "Pack the Trail Bottle.")
+    good = ("Meet the Trail Bottle, the friendly companion that keeps drinks cold on every sunny trail. Pack the "
+            "Trail Bottle, fill it and enjoy cold drinks all day.")
     model = scripted(claim, good)
     result = generate(brief, settings, llm=model, memory=memory)
     variant = result.variants[0]
