@@ -1,8 +1,10 @@
 """Acceptance check over every shipped example brief, on the default model, with a fresh memory.
 
-For each brief it prints how many of the variants ship and whether each shipped one is distinct, within the
-channel's limit, carries a CTA, has no blocking finding and has its sentiment in band; then it runs the first
-brief a second time against the same memory and reports how novel the second run is against the stored copy.
+For each brief it prints how many of the variants ship, how many the model wrote (the rest the composer built),
+and whether each shipped one passes every sense check (the product named exactly, nothing invented), is distinct,
+within the channel's limit, carries a CTA, has no blocking finding and has its sentiment in band; then it runs the
+first brief a second time against the same memory and reports how novel the second run is against the stored
+copy.
 
 Run: `.venv/bin/python bench/examples_check.py` (about a minute per brief on a 2-core CPU).
 """
@@ -25,6 +27,7 @@ from copyloop.memory import CopyMemory
 from copyloop.result import Result
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.cta import has_cta
+from copyloop.tools.sense.checks import passes_sense
 
 BRIEFS = Path(__file__).resolve().parents[1] / "examples" / "briefs"
 
@@ -35,7 +38,9 @@ def verdict(result: Result) -> dict[str, object]:
     spec = channel_spec(brief.channel)
     low, high = brief.sentiment_band
     return {
-        "shipped": len(shipped),
+        "shipped": f"{len(shipped)}/{brief.n_variants}",
+        "model_written": sum(v.origin == "model" for v in shipped),
+        "sense": all(passes_sense(v.text, brief) for v in shipped),
         "distinct": len({v.text for v in shipped}) == len(shipped),
         "in_limit": all(spec.min_chars <= len(v.text) <= spec.max_chars for v in shipped),
         "cta": all(has_cta(v.text, brief.cta_goal) for v in shipped),
@@ -45,7 +50,7 @@ def verdict(result: Result) -> dict[str, object]:
 
 
 def main() -> None:
-    paths = sorted(BRIEFS.iterdir())
+    paths = sorted(p for p in BRIEFS.iterdir() if p.suffix in (".yaml", ".json"))
     settings = Settings.from_env()
     seconds = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -56,7 +61,8 @@ def main() -> None:
             checks = verdict(result)
             print(f"{path.name:32} {brief.channel.value:20} {result.seconds:6.1f}s loops {result.rounds} {checks}")
             for v in result.variants:
-                print(f"    {v.status:7} {v.text!r}" + (f"  [{v.blocked_reason}]" if v.blocked_reason else ""))
+                print(f"    {v.status:7} {v.origin:8} {v.text!r}" + (f"  [{v.blocked_reason}]" if v.blocked_reason
+                                                                       else ""))
         first = paths[0]
         memory = CopyMemory(Path(scratch) / first.stem)
         stored = {r.text for r in memory.all()}

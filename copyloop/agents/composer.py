@@ -3,7 +3,8 @@
 Returns the variants topped up to the brief's n_variants. Each composed variant is finished like a drafted one and
 passes every check a drafted one must (sense, compliance, tone, length, CTA, distance from its siblings and from
 copy in memory); its trace says it was composed and from which structure. Only when no structure is novel enough
-does it accept copy closer to its siblings or memory (never a duplicate), so a brief never ships short.
+does it accept copy closer to its siblings or memory (never a text that ships already), so a brief never ships
+short.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from copyloop.graphs.state import CopyState, live
 from copyloop.memory import CopyMemory
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
+from copyloop.tools.channels import channel_spec
 from copyloop.tools.composer import compose_texts, ordered_facts
 from copyloop.tools.cta import find_cta
 from copyloop.tools.finishing import finish, shipping_problems
@@ -44,8 +46,11 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
     """Up to `count` new shippable variants, each unlike its siblings and the copy in memory."""
     chosen: list[Variant] = []
     bodies = [v.body for v in siblings]
-    for sibling_max, memory_max in ((settings.sibling_similarity_max, settings.memory_similarity_max),
-                                    (DUPLICATE_SIMILARITY, DUPLICATE_SIMILARITY)):
+    passes = [(settings.sibling_similarity_max, settings.memory_similarity_max),
+              (DUPLICATE_SIMILARITY, DUPLICATE_SIMILARITY)]
+    if channel_spec(brief.channel).sentences == 1:  # a 30-character headline may only have room for the name: then
+        passes.append((1.01, 0.999))                # siblings differ in their call to action, an A/B test in itself
+    for sibling_max, memory_max in passes:
         for slot in range(len(siblings), len(siblings) + MAX_SLOTS):
             if len(chosen) == count:
                 return chosen

@@ -21,10 +21,10 @@ from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.compliance import check_compliance, compliance_penalty, fix_findings
 from copyloop.tools.cta import find_cta
-from copyloop.tools.finishing import finish, form_problems, needs_mid_sentence_cut
+from copyloop.tools.finishing import copy_sentiment, finish, form_problems, needs_mid_sentence_cut
 from copyloop.tools.grounding import grounding_score
 from copyloop.tools.sense.checks import sense_findings
-from copyloop.tools.sentiment import band_distance, sentiment_score
+from copyloop.tools.sentiment import band_distance
 from copyloop.tools.text_cleanup import length_fit
 
 
@@ -95,7 +95,7 @@ def final_checks(variant: Variant, brief: Brief) -> None:
 def score_final(variant: Variant, brief: Brief) -> None:
     """Scores of the text as it ships."""
     scores = variant.scores
-    scores.sentiment = round(sentiment_score(variant.text), 4)
+    scores.sentiment = round(copy_sentiment(variant.text, brief), 4)
     scores.sentiment_in_band = band_distance(scores.sentiment, brief.sentiment_band) == 0.0
     scores.cta_present = variant.cta is not None
     scores.length = len(variant.text)

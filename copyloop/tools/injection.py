@@ -27,7 +27,9 @@ def looks_like_instruction(text: str) -> bool:
 
 
 def neutralize(text: str) -> str:
-    """Drop every sentence of the text that reads like an instruction; keep the rest as data."""
+    """Drop every sentence of the text that reads like an instruction; keep the rest as data, as written."""
+    if not _INJECTION.search(text):
+        return text.strip()
     kept = [s for s in _SENTENCE.findall(text) if s.strip() and not _INJECTION.search(s)]
     return " ".join(s.strip() for s in kept).strip()
 

@@ -134,9 +134,10 @@ def sample_round(cfg: FinetuneConfig, model_dir: Path, train: list[Brief], numbe
 
 
 def evaluate(cfg: FinetuneConfig, model_dir: Path, adapter: Path, references: list[str], settings: Settings,
-             say: Say) -> dict[str, Any]:
-    """Base vs fine-tuned on validation products: raw drafts and whole-workflow output, with intervals."""
-    validation = split_briefs("validation")
+             say: Say, briefs: list[Brief] | None = None) -> dict[str, Any]:
+    """Base vs fine-tuned on held-out products (the catalog's validation split unless `briefs` are given): raw drafts
+    and whole-workflow output, with intervals."""
+    validation = briefs or split_briefs("validation")
     raw_briefs, flow_briefs = validation[: cfg.data.eval_briefs], validation[: cfg.data.workflow_briefs]
     rewards = reward_functions(NoveltyReward(references))
     weights = cfg.weights

@@ -11,6 +11,9 @@ from copyloop.training.config import FinetuneConfig
 
 # Metric → (label, higher is better). The order is the order of the tables.
 METRICS = {
+    "raw_sense_pass": ("passes every sense check", True),
+    "sense_pass": ("shipped variants passing every sense check", True),
+    "model_share": ("shipped variants the model wrote", True),
     "combined": ("combined reward", True),
     "sentiment_fit": ("sentiment fit", True),
     "novelty": ("novelty vs past copy", True),
@@ -32,13 +35,14 @@ METRICS = {
 
 
 def acceptance(evaluation: dict[str, Any]) -> dict[str, bool]:
-    """The issue's bar: beat base on combined reward and raw CTA rate without losing ≥5% distinct-2 or novelty."""
+    """The bar an adapter must clear: raw drafts pass every sense check at least twice as often as the base model's,
+    with an interval that excludes zero, without losing more than 5% of the base model's distinct-2 or novelty."""
     raw = evaluation["raw"]
-    ratio = {m: raw["tuned"][m]["mean"] / raw["base"][m]["mean"] if raw["base"][m]["mean"] else 1.0
-             for m in ("distinct_2", "novelty")}
+    ratio = {m: raw["tuned"][m]["mean"] / raw["base"][m]["mean"] if raw["base"][m]["mean"] else float("inf")
+             for m in ("raw_sense_pass", "distinct_2", "novelty")}
     return {
-        "combined reward above base (raw drafts)": raw["difference"]["combined"]["mean"] > 0,
-        "raw-draft CTA rate above base": raw["difference"]["cta_rate"]["mean"] > 0,
+        "raw-draft sense pass rate at least twice base": ratio["raw_sense_pass"] >= 2.0,
+        "raw-draft sense pass difference excludes zero": raw["difference"]["raw_sense_pass"]["low"] > 0,
         "distinct-2 at least 95% of base": ratio["distinct_2"] >= 0.95,
         "novelty at least 95% of base": ratio["novelty"] >= 0.95,
     }
@@ -84,19 +88,23 @@ def write_model_card(path: Path, cfg: FinetuneConfig, summary: dict[str, Any]) -
         "---\nlibrary_name: peft\nbase_model: HuggingFaceTB/SmolLM2-135M-Instruct\nlicense: apache-2.0\n"
         "tags: [lora, copyloop, marketing-copy]\n---",
         "# copyloop LoRA adapter for SmolLM2-135M-Instruct",
-        f"Trained by `copyloop finetune` ({cfg.method}). It makes the drafting node's raw drafts closer to what the "
-        "workflow ships: in the brief's tone band, grounded in its facts, within the channel's length, ending in a "
-        "call to action, and unlike past copy and each other.",
+        f"Trained by `copyloop finetune` ({cfg.method}). It teaches the drafting node's model to write copy that "
+        "makes sense for its brief: one benefit of the fact it is asked about, the product's name as the slot "
+        "`[product]` (copyloop writes the exact name), nothing the brief does not say.",
         "## Data",
-        f"{summary['train_briefs']} training briefs from the product catalog shipped in `copyloop/data/catalog` "
-        "(open-source shop demos; sources and licences in its README). Products are split by a hash of their id: one "
-        "in five is validation and never trained on. Human descriptions are used only as past copy that new copy "
-        "must be novel against, never as targets.",
+        f"{summary['train_briefs']} training briefs: the written training briefs in `copyloop/data/training` "
+        "(features as shops send them) and the training split of the product catalog in `copyloop/data/catalog` "
+        "(open-source shop demos; sources and licences in its README). Catalog products are split by a hash of "
+        "their id: one in five is validation and never trained on; the held-out briefs in `examples/unseen` are in "
+        "neither. Targets are clean: copy that passes every check once finished (sense, compliance, tone, length, "
+        "CTA) — the composer's structures for the drafting node's own prompts, the shops' descriptions where they "
+        "pass against the brief's facts, and sampled drafts that pass — without the CTA and with the name as the "
+        "slot.",
         f"```json\n{json.dumps(summary['data'], indent=2)}\n```",
         "## Recipe",
         f"λ (creativity 0 … conversion 1) = {cfg.balance}; adapter strength (lora_alpha × strength, applied to "
-        f"the trained weights) = {cfg.lora.strength}. Reward weights after λ (GRPO's `reward_weights`; the SFT "
-        "selection uses the same weighted sum):",
+        f"the trained weights) = {cfg.lora.strength}. Reward weights after λ (GRPO's `reward_weights` and the "
+        "evaluation's combined score):",
         f"```json\n{json.dumps(summary['weights'], indent=2)}\n```",
         f"Config:\n```json\n{cfg.model_dump_json(indent=2)}\n```",
         f"Training: {training['steps']} steps, {training['seconds']:.0f} s, {training['tokens']} tokens, "

@@ -1,0 +1,115 @@
+"""The composer builds plain, correct copy from a brief's facts; the name travels as a slot; targets are clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from copyloop.agents.composer import composed_variants
+from copyloop.brief import Brief
+from copyloop.config import Settings
+from copyloop.memory import CopyMemory
+from copyloop.tools.composer import compose_texts, fitting_name
+from copyloop.tools.cta import find_cta
+from copyloop.tools.facts import agree, brief_facts, classify, reference_facts, with_article
+from copyloop.tools.finishing import finish, shipping_problems
+from copyloop.tools.placeholders import PRODUCT_SLOT, delexicalise, fill_slots
+from copyloop.tools.sense.checks import passes_sense
+from copyloop.training.clean_targets import clean_body, composed_targets
+
+SKILLET = Brief(product_name="Lodge 10.25 Inch Cast Iron Skillet", brand="Lodge", short_name="Lodge Skillet",
+                category="Home & Kitchen > Cookware", features=["pre-seasoned with vegetable oil", "made in the USA",
+                                                                "use on the stovetop, in the oven or over a campfire"],
+                attributes={"material": "Cast iron"}, price=29.95, audience="home cooks", channel="product_description")
+SPINNER = Brief(product_name="OXO Good Grips Salad Spinner", brand="OXO", category="Kitchen > Prep",
+                features=["one-handed pump mechanism", "brake button stops the basket", "non-slip base"],
+                channel="push_notification")
+FLAKES = Brief(product_name="Maldon Sea Salt Flakes, 250 g", brand="Maldon", category="Grocery > Salt",
+               features=["pyramid-shaped salt flakes", "harvested in Maldon, Essex"], channel="push_notification")
+
+
+@pytest.mark.parametrize(("feature", "kind"), [
+    ("keeps drinks cold for 24 hours", "verb"), ("brake button stops the basket", "clause"),
+    ("pre-seasoned with vegetable oil", "state"), ("water resistant", "state"), ("retractable", "state"),
+    ("turn a dial to change the weight", "imperative"), ("three essential ceramides", "thing"),
+    ("hinged cooking grate for adding charcoal", "thing"), ("larger loop handles for a secure grip", "thing"),
+    ("assembly required", "spec"), ("no tools needed to assemble", "spec"),
+])
+def test_features_are_read_by_their_first_words(feature: str, kind: str) -> None:
+    assert classify(feature) == kind
+
+
+def test_facts_become_grammatical_sentences() -> None:
+    assert with_article("non-slip base") == "a non-slip base"
+    assert with_article("one-handed pump") == "a one-handed pump"
+    assert with_article("unpredictable bounce") == "an unpredictable bounce"
+    assert with_article("soft merino wool") == "soft merino wool"
+    assert with_article("240 ruled pages") == "240 ruled pages"
+    assert agree("keeps drinks cold", plural=True) == "keep drinks cold"
+    facts = {f.text: f for f in brief_facts(SPINNER)}
+    assert facts["brake button stops the basket"].sentence() == "The brake button stops the basket."
+    assert facts["non-slip base"].sentence(also=True) == "It also has a non-slip base."
+    assert facts["non-slip base"].sentence("They", plural=True) == "They have a non-slip base."
+
+
+def test_every_structure_that_fits_passes_every_check_and_siblings_lead_with_their_own_fact() -> None:
+    for brief in (SKILLET, SPINNER, FLAKES):
+        shipped = [finish(text, brief, slot) for slot in range(3) for text in compose_texts(brief, slot)[:3]]
+        assert shipped and all(not shipping_problems(text, brief) for text in shipped), \
+            [(t, shipping_problems(t, brief)) for t in shipped if shipping_problems(t, brief)]
+    leads = [compose_texts(SPINNER, slot)[0] for slot in range(3)]
+    assert len(set(leads)) == 3
+    assert "Flakes are" in " ".join(compose_texts(FLAKES, 1)), "a plural name takes a plural verb"
+
+
+def test_names_fit_the_channel_and_specs_stay_out_of_running_text() -> None:
+    assert fitting_name(SKILLET) == "Lodge 10.25 Inch Cast Iron Skillet"
+    assert fitting_name(FLAKES) == "Maldon Sea Salt Flakes"
+    search = SKILLET.model_copy(update={"channel": "search_ad_headline"})
+    assert fitting_name(search) == "Lodge Skillet"
+
+
+def test_the_name_travels_as_a_slot() -> None:
+    text = "Meet the [product]. The [product] is pre-seasoned."
+    filled = fill_slots(text, SKILLET, "Lodge 10.25 Inch Cast Iron Skillet", later="Lodge Skillet")
+    assert filled == "Meet the Lodge 10.25 Inch Cast Iron Skillet. The Lodge Skillet is pre-seasoned."
+    assert delexicalise(filled, SKILLET) == text
+    ordinary = Brief(product_name="The Ordinary Niacinamide Serum", brand="The Ordinary")
+    assert fill_slots("Meet the [Product Name]", ordinary, "The Ordinary Niacinamide Serum") == \
+        "Meet The Ordinary Niacinamide Serum"
+
+
+def test_the_shops_own_bullets_become_facts_but_not_its_jokes() -> None:
+    brief = Brief(product_name="Teton Pullover Hoodie", reference_copy=(
+        "This Teton Pullover Hoodie gives you more than laid-back style. Why wait? • Black pullover hoodie. "
+        "• Soft, brushed interior. • Front hand pockets. • Machine wash/dry."))
+    assert reference_facts(brief) == ["black pullover hoodie", "soft, brushed interior", "front hand pockets",
+                                      "machine wash/dry"]
+
+
+def test_composed_variants_fill_what_is_missing_unlike_siblings_and_memory(tmp_path: Path) -> None:
+    memory = CopyMemory(tmp_path / "memory")
+    brief = SPINNER.model_copy(update={"n_variants": 4})
+    found = composed_variants(brief, 4, [], memory, Settings(home=tmp_path), first_id=1)
+    assert len(found) == 4 and len({v.text for v in found}) == 4
+    for variant in found:
+        assert variant.origin == "composer" and variant.trace[0].node == "compose"
+        assert passes_sense(variant.text, brief) and find_cta(variant.text, brief.cta_goal)
+    headline = Brief(product_name="Breville Bambino Plus Espresso Machine", brand="Breville",
+                     features=["ready in 3 seconds"], channel="search_ad_headline")
+    tight = composed_variants(headline, 4, [], memory, Settings(home=tmp_path), first_id=1)
+    assert len(tight) == 4 and all(len(v.text) <= 30 and passes_sense(v.text, headline) for v in tight)
+
+
+def test_training_targets_are_clean_bodies_with_the_name_as_the_slot() -> None:
+    rows = composed_targets([SKILLET, SPINNER], per_brief=2, seed=0)
+    assert len(rows) == 4
+    for row in rows:
+        brief = (SKILLET, SPINNER)[row["brief_index"]]
+        target = row["completion"][0]["content"]
+        assert PRODUCT_SLOT in target and find_cta(target, brief.cta_goal) is None
+        assert row["prompt"][-1]["content"].startswith(f"Product: {PRODUCT_SLOT}")
+        filled = finish(fill_slots(target, brief, fitting_name(brief)), brief, 0)
+        assert not shipping_problems(filled, brief)
+    assert clean_body("Mirai's TrailCreek skillet, free today!", SKILLET, 0) is None
