@@ -23,7 +23,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 import torch
 
 from copyloop.agents.drafter import angle_of, find_exemplars, new_variants
-from copyloop.agents.prompts import draft_messages, suggested_cta
+from copyloop.agents.prompts import draft_messages, focus_fact
 from copyloop.brief import brief_from_dict
 from copyloop.config import Settings
 from copyloop.evaluation.past_copy import eval_memory
@@ -39,7 +39,7 @@ def draft_call(brief, settings: Settings, memory) -> list:
     """The conversations of the drafting node's first pass for a brief."""
     exemplars = find_exemplars(brief, memory)
     k = channel_spec(brief.channel).candidates
-    return [draft_messages(brief, angle_of(v), exemplars, cta=suggested_cta(brief, v.id - 1))
+    return [draft_messages(brief, angle_of(v), exemplars, focus=focus_fact(brief, v.id - 1))
             for v in new_variants(brief, settings) for _ in range(k)]
 
 

@@ -25,7 +25,8 @@ from copyloop.result import Finding, Severity
 from copyloop.tools import grounding
 from copyloop.tools.grounding import DROP_SENTENCE, invented_facts, phrase_in
 from copyloop.tools.reward_inputs import completion_text, reward_briefs
-from copyloop.tools.rulebook import load_rule_packs, load_rules
+from copyloop.tools.rulebook import compiled, load_rule_packs, load_rules
+from copyloop.tools.sense import context as sense_context
 from copyloop.tools.text_cleanup import tidy
 from copyloop.tools.words import article_for
 
@@ -176,17 +177,9 @@ def _compile_packs(packs: Iterable[tuple[str, Any]]) -> tuple[tuple[Rule, ...], 
     return tuple(r for r in by_id.values() if r is not None), weights
 
 
-_CACHE: dict[str, tuple[Any, tuple[tuple[Rule, ...], dict[str, float]]]] = {}
-
-
 def _compiled(folder: str = "compliance") -> tuple[tuple[Rule, ...], dict[str, float]]:
     """A folder's compiled packs, rebuilt only when rulebook's cache hands back a different set of packs."""
-    packs = load_rule_packs(folder)
-    cached = _CACHE.get(folder)
-    if cached is None or cached[0] is not packs:
-        cached = (packs, _compile_packs(packs))
-        _CACHE[folder] = cached
-    return cached[1]
+    return compiled(f"packs:{folder}", load_rule_packs(folder), _compile_packs)
 
 
 def rules(folder: str = "compliance") -> tuple[Rule, ...]:
@@ -203,8 +196,8 @@ def clear_caches() -> None:
     """Drop every cached rule file and compiled rule; call after changing COPYLOOP_RULES_DIR."""
     load_rules.cache_clear()
     load_rule_packs.cache_clear()
-    _CACHE.clear()
     grounding.clear_cache()
+    sense_context.clear_cache()
 
 
 # ---------------------------------------------------------------------------------------------------- checking

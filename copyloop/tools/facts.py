@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Literal
 
 from copyloop.brief import Brief, format_price
@@ -28,7 +27,6 @@ _PREPOSITIONS = frozenset(["with", "in", "for", "to", "from", "by", "on", "at", 
 _HEAD_STOP = frozenset(["with", "made", "for", "in", "that", "from", "of", "to", "which", "on", "including"])
 
 
-@cache
 def composer_rules() -> dict[str, Any]:
     return load_rules(COMPOSER_FILE)
 
@@ -246,8 +244,3 @@ def _readable_key(key: str, value: str) -> bool:
 def price_text(brief: Brief) -> str | None:
     """The brief's price as shoppers read it, if it has one."""
     return format_price(brief.price, brief.currency) if brief.price is not None else None
-
-
-def clear_cache() -> None:
-    """Forget the loaded word lists (after COPYLOOP_RULES_DIR changes)."""
-    composer_rules.cache_clear()

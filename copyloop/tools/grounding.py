@@ -18,7 +18,7 @@ from copyloop.brief import Brief, Channel, format_price
 from copyloop.errors import CopyloopError
 from copyloop.result import Finding
 from copyloop.tools.reward_inputs import completion_text, reward_briefs
-from copyloop.tools.rulebook import load_rules
+from copyloop.tools.rulebook import compiled, load_rules
 
 ATTRIBUTES_FILE = "attributes.yaml"
 # Fix instruction understood by compliance.fix_findings: drop the sentence, or only the match if it is the only one.
@@ -203,22 +203,13 @@ def _compile_vocabulary(raw: Any) -> Vocabulary:
     return Vocabulary(scan, lookup, patterns, ignore)
 
 
-_VOCAB_CACHE: dict[str, tuple[Any, Vocabulary]] = {}
-
-
 def vocabulary() -> Vocabulary:
     """The compiled attribute vocabulary; recompiled whenever rulebook's cache hands back a new file."""
-    raw = load_rules(ATTRIBUTES_FILE)
-    cached = _VOCAB_CACHE.get("vocab")
-    if cached is None or cached[0] is not raw:
-        cached = (raw, _compile_vocabulary(raw))
-        _VOCAB_CACHE["vocab"] = cached
-    return cached[1]
+    return compiled(ATTRIBUTES_FILE, load_rules(ATTRIBUTES_FILE), _compile_vocabulary)
 
 
 def clear_cache() -> None:
-    """Forget the compiled vocabulary (tests call this after changing COPYLOOP_RULES_DIR)."""
-    _VOCAB_CACHE.clear()
+    """Forget compiled phrase patterns (tests call this after changing COPYLOOP_RULES_DIR)."""
     _phrase_pattern.cache_clear()
 
 

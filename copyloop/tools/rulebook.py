@@ -7,14 +7,16 @@ there are added to the built-in ones.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from copyloop.errors import CopyloopError
 
+T = TypeVar("T")
 BUILTIN_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 
@@ -38,6 +40,19 @@ def load_rules(name: str) -> Any:
     if user and (user / name).is_file():
         return _read_yaml(user / name)
     return _read_yaml(BUILTIN_RULES_DIR / name)
+
+
+_COMPILED: dict[str, tuple[Any, Any]] = {}
+
+
+def compiled(key: str, raw: Any, build: Callable[[Any], T]) -> T:
+    """`build(raw)`, kept until the rulebook hands back a different `raw` (the rules folder changed): rule files are
+    compiled once per loaded file, however many checks read them."""
+    cached = _COMPILED.get(key)
+    if cached is None or cached[0] is not raw:
+        cached = (raw, build(raw))
+        _COMPILED[key] = cached
+    return cached[1]
 
 
 @cache

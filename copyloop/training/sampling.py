@@ -1,8 +1,8 @@
-"""Candidate drafts for reward-ranked SFT: the drafting node's own prompts, sampled several times per brief.
+"""Candidate drafts for fine-tuning: the drafting node's own prompts, sampled several times per brief.
 
 Samples are written to a JSONL file brief by brief, so an interrupted run picks up where it stopped. With
-`polish`, each sample is also scored after the workflow's deterministic post-processing (tone, CTA, length):
-the agents act as the teacher, and the model learns to write what they would otherwise have to repair.
+`polish`, each sample is also kept as the workflow would finish it (tone, CTA, length). Only samples that pass
+every check once finished become fine-tuning targets (`clean_targets.passing_samples`); the λ sweep ranks them.
 """
 
 from __future__ import annotations

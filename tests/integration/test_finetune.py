@@ -12,10 +12,13 @@ import pytest
 
 from copyloop.config import Settings
 from copyloop.llm.factory import SHIPPED_ADAPTER, chat_model
-from copyloop.training.catalog import split_briefs
+from copyloop.tools.composer import fitting_name
+from copyloop.tools.cta import find_cta
+from copyloop.tools.finishing import finish, shipping_problems
+from copyloop.tools.placeholders import PRODUCT_SLOT, fill_slots
+from copyloop.training.catalog import training_briefs
 from copyloop.training.config import CONFIG_DIR, load_config
 from copyloop.training.finetune import finetune
-from copyloop.training.sampling import prompt_for
 
 pytestmark = pytest.mark.model
 
@@ -51,27 +54,31 @@ def test_quick_sft_preset_through_the_cli_then_resume(tmp_path: Path) -> None:
     adapter = out / "adapter"
     assert (adapter / "adapter_config.json").is_file() and (adapter / "adapter_model.safetensors").is_file()
     summary = json.loads((out / "summary.json").read_text())
-    kept = summary["data"]["rounds"][0]["kept"]
-    per_brief = load_config(None, quick=True).sft.keep_per_brief
-    assert 0 < kept <= 12 * per_brief and summary["training"]["steps"] >= 1 and summary["training"]["tokens"] > 0
-    assert summary["data"]["measured_winners"] == 1 and "join the training targets" in run.stdout
+    data = summary["data"]
+    assert data["composed"] > 0 and data["rounds"][0]["candidates"] == 12 * load_config(None, quick=True).sft.candidates
+    assert summary["training"]["steps"] >= 1 and summary["training"]["tokens"] > 0
+    assert data["measured_winners"] == 1 and "join the training targets" in run.stdout
     raw = summary["evaluation"]["raw"]
     for stage in ("base", "tuned"):
-        for metric in ("combined", "cta_rate", "distinct_2", "novelty", "findings_per_100", "invented_fact_rate"):
+        for metric in ("raw_sense_pass", "combined", "distinct_2", "novelty", "findings_per_100"):
             cell = raw[stage][metric]
             assert cell["low"] <= cell["mean"] <= cell["high"], (stage, metric, cell)
     card = (adapter / "README.md").read_text()
-    assert "## Before and after" in card and "raw-draft CTA rate" in card and "λ" in card
-    rows = [json.loads(line) for line in (out / "round-1" / "kept.jsonl").read_text().splitlines()]
-    assert len(rows) == kept and all(r["completion"][0]["content"].strip() for r in rows)
-    train = split_briefs("train")
-    for row in rows:  # every target answers a training product's own prompt (the split itself: test_training_catalog)
-        facts = prompt_for(train[row["brief_index"]], 0)[-1]["content"].split("\n\n")[0]
-        assert row["prompt"][-1]["content"].startswith(facts + "\n\n")
+    assert "## Before and after" in card and "raw-draft sense pass rate" in card and "λ" in card
+    rows = [json.loads(line) for line in (out / "round-1" / "targets.jsonl").read_text().splitlines()]
+    assert len(rows) == data["measured_winners"] + data["composed"] + data["human"] + data["rounds"][0]["passing"]
+    train = training_briefs()
+    for row in rows[1:]:  # clean targets (after the measured winner): the slot, no CTA, every check passed
+        brief = train[row["brief_index"]]
+        target = row["completion"][0]["content"]
+        assert row["prompt"][-1]["content"].startswith(f"Product: {PRODUCT_SLOT} (")
+        assert PRODUCT_SLOT in target and find_cta(target, brief.cta_goal) is None
+        assert not shipping_problems(finish(fill_slots(target, brief, fitting_name(brief)), brief, 0), brief)
 
     # An interruption after the last checkpoint: the adapter is gone, the rerun resumes instead of restarting.
     shutil.rmtree(out / "round-1" / "adapter")
     sampled = (out / "round-1" / "candidates.jsonl").read_text()
+    assert sampled
     again = subprocess.run([*command, "--no-eval"], capture_output=True, text=True, timeout=1200)
     assert again.returncode == 0, again.stderr[-3000:]
     assert (out / "round-1" / "candidates.jsonl").read_text() == sampled  # nothing sampled twice
@@ -91,7 +98,7 @@ def test_grpo_quick_preset_trains_an_adapter_with_the_same_rewards(tmp_path: Pat
 
 def test_bad_recipe_is_a_clear_cli_error(tmp_path: Path) -> None:
     recipe = tmp_path / "bad.yaml"
-    recipe.write_text("sft: {candidates: 0}\n")
+    recipe.write_text("sft: {candidates: -1}\n")
     run = subprocess.run([sys.executable, "-m", "copyloop", "finetune", "--config", str(recipe)],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "sft.candidates" in run.stderr and "Traceback" not in run.stderr

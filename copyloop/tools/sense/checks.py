@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 from copyloop.brief import Brief
@@ -20,7 +19,7 @@ from copyloop.tools.compliance import rule_findings, rules
 from copyloop.tools.cta import cta_spans
 from copyloop.tools.grounding import content_tokens
 from copyloop.tools.reward_inputs import completion_text, reward_briefs
-from copyloop.tools.rulebook import load_rules
+from copyloop.tools.rulebook import compiled, load_rules
 from copyloop.tools.sense.context import BriefContext, brief_context
 from copyloop.tools.sense.entities import entity_findings
 from copyloop.tools.sense.names import name_findings
@@ -28,6 +27,7 @@ from copyloop.tools.sense.vocabulary import non_word_findings, off_product_findi
 from copyloop.tools.words import zipf
 
 RULE_FOLDER = "sense"
+STOCK_FILE = "stock_sentences.yaml"
 GENERIC_ZIPF = 5.6  # a word at least this common ("made", "use", "great") grounds nothing by itself
 # Which check each rule id belongs to, for reports: sense.<check>[_<detail>].
 CHECKS = ("name", "entity", "non_word", "off_product", "offer", "claim", "leak", "first_person", "ungrounded",
@@ -51,10 +51,9 @@ def _pieces(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in pieces if text[s:e].strip(" .!?…,;:")]
 
 
-@cache
 def stock_sentences() -> frozenset[str]:
     """Warm sentences that need no fact ("You'll love it."), from rules/stock_sentences.yaml, normalised."""
-    return frozenset(_normal(str(s)) for s in load_rules("stock_sentences.yaml") or [])
+    return compiled(STOCK_FILE, load_rules(STOCK_FILE), lambda raw: frozenset(_normal(str(s)) for s in raw or []))
 
 
 def _normal(sentence: str) -> str:

