@@ -21,7 +21,7 @@ from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.compliance import check_compliance, compliance_penalty, fix_findings
 from copyloop.tools.cta import find_cta
-from copyloop.tools.finishing import copy_sentiment, finish, form_problems, needs_mid_sentence_cut
+from copyloop.tools.finishing import copy_sentiment, finish, form_problems
 from copyloop.tools.grounding import grounding_score
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sentiment import band_distance
@@ -34,11 +34,6 @@ def postprocess(state: CopyState) -> dict:
     variants = [v.model_copy(deep=True) for v in state["variants"]]
     for variant in live(variants):
         before = variant.text
-        if variant.origin == "model" and needs_mid_sentence_cut(before, brief):
-            variant.status = "blocked"
-            variant.blocked_reason = "too long for the channel: fitting it would cut a sentence in the middle"
-            variant.note("postprocess", "block", variant.blocked_reason)
-            continue
         variant.text = finish(variant.text, brief, variant.id - 1)
         variant.note("postprocess", "clean up", "whitespace, channel emoji/punctuation policy, tone, CTA, length",
                      before=before)

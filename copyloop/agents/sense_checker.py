@@ -1,5 +1,6 @@
 """Sense check: reads each fresh draft as an editor would — the product named exactly, nothing invented, no
-garbled words, no other product, no offers the brief lacks, no prompt text, every sentence about the brief.
+garbled words, no other product, no offers the brief lacks, no prompt text, every sentence about the brief, and
+short enough to fit its channel without a sentence cut in half.
 
 Returns the variants with their sense findings. A failing draft is dropped for a spare, sent back to the writer
 while the revise cap allows, or blocked with its reason (the composer later fills its place).
@@ -11,9 +12,13 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
+from copyloop.brief import Brief
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
 from copyloop.result import Finding
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.cta import cta_room
+from copyloop.tools.finishing import needs_mid_sentence_cut
 from copyloop.tools.sense.checks import sense_findings
 
 
@@ -26,13 +31,14 @@ def sense_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     for variant in live(variants):
         found = sense_findings(variant.text, brief)
         variant.findings = [f for f in variant.findings if not f.rule_id.startswith("sense.")] + found
-        if not found:
+        too_long = needs_mid_sentence_cut(variant.text, brief)
+        if not found and not too_long:
             continue
-        problem = describe(found)
+        problem = describe(found) if found else too_long_problem(brief)
         if has_spare(variants, brief):
             drop_spare(variant, "sense_check", problem)
         elif can_revise:
-            variant.feedback = feedback(found)
+            variant.feedback = feedback(found) if found else too_long_problem(brief)
             variant.note("sense_check", "send back", problem)
             flagged = True
         else:
@@ -43,6 +49,12 @@ def sense_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     if flagged:
         update["rounds"] = bump(state, "sense")
     return update
+
+
+def too_long_problem(brief: Brief) -> str:
+    """Feedback for copy that would only fit its channel cut in the middle of a sentence."""
+    spec = channel_spec(brief.channel)
+    return f"Too long for a {spec.label}: write at most {spec.max_chars - cta_room(brief)} characters."
 
 
 def describe(findings: list[Finding]) -> str:

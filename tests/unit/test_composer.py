@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from copyloop.agents.composer import composed_variants
-from copyloop.brief import Brief
+from copyloop.brief import Brief, Channel
 from copyloop.config import Settings
 from copyloop.memory import CopyMemory
 from copyloop.tools.composer import compose_texts, fitting_name
@@ -66,7 +66,7 @@ def test_every_structure_that_fits_passes_every_check_and_siblings_lead_with_the
 def test_names_fit_the_channel_and_specs_stay_out_of_running_text() -> None:
     assert fitting_name(SKILLET) == "Lodge 10.25 Inch Cast Iron Skillet"
     assert fitting_name(FLAKES) == "Maldon Sea Salt Flakes"
-    search = SKILLET.model_copy(update={"channel": "search_ad_headline"})
+    search = SKILLET.model_copy(update={"channel": Channel.SEARCH_AD_HEADLINE})
     assert fitting_name(search) == "Lodge Skillet"
 
 
@@ -90,7 +90,7 @@ def test_the_shops_own_bullets_become_facts_but_not_its_jokes() -> None:
 
 def test_composed_variants_fill_what_is_missing_unlike_siblings_and_memory(tmp_path: Path) -> None:
     memory = CopyMemory(tmp_path / "memory")
-    brief = SPINNER.model_copy(update={"n_variants": 4})
+    brief = SPINNER
     found = composed_variants(brief, 4, [], memory, Settings(home=tmp_path), first_id=1)
     assert len(found) == 4 and len({v.text for v in found}) == 4
     for variant in found:

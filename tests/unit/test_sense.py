@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from copyloop.brief import Brief
+from copyloop.brief import Brief, Channel
 from copyloop.tools.sense.checks import check_of, passes_sense, sense_failures, sense_findings, sense_reward
 from copyloop.tools.sense.context import brief_context, derived_short_names, name_forms
 from copyloop.training.catalog import CATALOG_DIR, record_to_brief
@@ -80,7 +80,7 @@ def _catalog_copy_naming_its_product(limit: int) -> list[tuple[Brief, str]]:
         record = json.loads(line)
         text = record.get("description") or ""
         if record["name"] in text and 80 < len(text) <= 600:
-            brief = record_to_brief(record).model_copy(update={"channel": "product_description"})
+            brief = record_to_brief(record).model_copy(update={"channel": Channel.PRODUCT_DESCRIPTION})
             found.append((brief, text))
     return found[:limit]
 
@@ -102,7 +102,7 @@ def test_names_the_product_may_go_by() -> None:
     declared = TRAIL.model_copy(update={"short_name": "TrailCool 750"})
     assert name_forms(declared) == ("TrailCool Insulated Steel Bottle", "TrailCool Bottle", "TrailCool 750")
     # a product title must carry the full name; a subject line may use the short one
-    assert brief_context(TRAIL.model_copy(update={"channel": "product_title"})).required_names == \
+    assert brief_context(TRAIL.model_copy(update={"channel": Channel.PRODUCT_TITLE})).required_names == \
         ("TrailCool Insulated Steel Bottle",)
     assert "TrailCool Bottle" in brief_context(TRAIL).required_names
 

@@ -70,7 +70,7 @@ def test_each_sibling_is_asked_about_its_own_fact_and_ends_on_its_own_cta(settin
 
 
 def test_tone_slightly_out_of_band_is_nudged_without_a_model_call(brief, settings, memory) -> None:
-    model = scripted("Trail Bottle: amazing, awesome, wonderful, perfect fun!!!", *GOOD[1:4])
+    model = scripted("Trail Bottle: amazing, awesome, perfect fun!!!", *GOOD[1:4])
     result = generate(brief, settings, llm=model, memory=memory)
     assert len(model.calls) == 1 and result.rounds == {}
     nudged = next(v for v in result.variants if v.id == 1)
