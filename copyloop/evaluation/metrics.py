@@ -8,6 +8,7 @@ description the brief lacks, self-BLEU of a single text) is NaN there and left o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,9 +20,10 @@ from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.compliance import check_compliance
 from copyloop.tools.cta import find_cta, without_cta
 from copyloop.tools.diversity import distinct_n, self_bleu
-from copyloop.tools.grounding import invented_facts
+from copyloop.tools.grounding import invented_facts, phrase_regex
 from copyloop.tools.rewards import RewardFunc, combined_rewards, reward_table
 from copyloop.tools.sense.checks import CHECKS, sense_failures
+from copyloop.tools.sense.context import name_forms
 from copyloop.tools.sentiment import sentiment_score
 
 BOOTSTRAP_SAMPLES = 2000
@@ -41,6 +43,8 @@ def brief_metrics(output: BriefOutput, rewards: dict[str, RewardFunc], weights: 
     metrics["distinct_1"] = distinct_n(texts, 1)
     metrics["distinct_2"] = distinct_n(texts, 2)
     metrics["distinct_2_body"] = distinct_n([without_cta(t, output.brief.cta_goal) for t in texts], 2)
+    metrics["distinct_2_copy"] = distinct_n([without_name(without_cta(t, output.brief.cta_goal), output.brief)
+                                             for t in texts], 2)
     metrics["self_bleu"] = self_bleu(texts) if len(texts) > 1 else float("nan")
     metrics["sentiment"] = float(np.mean([sentiment_score(t) for t in texts]))
     metrics["length_ok"] = float(np.mean([length_ok(t, output.brief.channel) for t in texts]))
@@ -50,6 +54,13 @@ def brief_metrics(output: BriefOutput, rewards: dict[str, RewardFunc], weights: 
     metrics["variants"] = float(len([t for t in output.texts if t.strip()]))
     metrics.update(sense_metrics(output))
     return metrics
+
+
+def without_name(text: str, brief: Brief) -> str:
+    """The copy with the product's names cut out: every variant must carry one, so only the rest can differ."""
+    for name in name_forms(brief):
+        text = re.sub(rf"(?<!\w){phrase_regex(name)}(?!\w)", " ", text)
+    return text
 
 
 def sense_metrics(output: BriefOutput, judge: Brief | None = None) -> dict[str, float]:
@@ -64,7 +75,7 @@ def sense_metrics(output: BriefOutput, judge: Brief | None = None) -> dict[str, 
     found = {
         "sense_pass": float(np.mean([not f for f in failures])) if failures else nan,
         "raw_sense_pass": float(np.mean([not f for f in raw])) if raw else nan,
-        "ships_all": float(len(shipped) >= output.brief.n_variants) if output.origins else nan,
+        "ships_all": float(len(shipped) >= output.brief.n_variants) if output.raw else nan,
         "model_share": float(np.mean([o == "model" for o in output.origins])) if output.origins else nan,
     }
     for check in CHECKS:

@@ -21,6 +21,7 @@ METRICS: tuple[tuple[str, str, bool], ...] = (
     ("sentiment_fit", "sentiment fit to the brief's band", True),
     ("distinct_1", "distinct-1", True),
     ("distinct_2", "distinct-2", True),
+    ("distinct_2_copy", "distinct-2 of the copy around the name and CTA", True),
     ("self_bleu", "self-BLEU (lower = more varied)", False),
     ("novelty", "novelty vs memory", True),
     ("combined", "combined score", True),

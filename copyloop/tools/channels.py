@@ -24,7 +24,8 @@ class ChannelSpec:
     sentences: int
     form: str
     sentiment: tuple[float, float]
-    name: str = "any"  # "full": copy must carry the product's full name where it fits; "any": a short name will do
+    name: str = "any"  # "full": the product's full name where it fits; "any": a short name will do; "brand": or the
+    # brand alone
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sentiment", tuple(self.sentiment))

@@ -15,7 +15,7 @@ from copyloop.tools.channels import channel_spec
 from copyloop.tools.cta import cta_room
 from copyloop.tools.facts import Fact, brief_facts, composer_rules, lower_first, price_text, title_case, with_article
 from copyloop.tools.grounding import content_tokens
-from copyloop.tools.sense.context import base_name, name_forms
+from copyloop.tools.sense.context import base_name, name_forms, required_names
 
 _SLOT = re.compile(r"\{([a-z_]+)(?:(\d)\.([a-z_]+))?\}")
 SHORT_TITLE_MAX = 16  # a fact short enough to sit beside the name in a search headline
@@ -29,14 +29,22 @@ def templates(channel: str) -> list[str]:
 def fitting_name(brief: Brief) -> str:
     """The name a variant calls the product by: the full name where the channel wants it (without appended specs in
     running text), else the longest form that leaves room for the rest of the copy."""
+    return name_choices(brief)[0]
+
+
+def name_choices(brief: Brief) -> list[str]:
+    """The names a variant may call the product by, best first (see `fitting_name`); tight one-line channels
+    rotate through them so siblings differ."""
     spec = channel_spec(brief.channel)
     if spec.name == "full":
         fits = len(brief.product_name) + cta_room(brief) <= spec.max_chars
-        return brief.product_name if spec.sentences == 1 and fits else base_name(brief) or brief.product_name
-    forms = sorted(name_forms(brief), key=len)
+        return [brief.product_name if spec.sentences == 1 and fits else base_name(brief) or brief.product_name]
+    allowed = required_names(brief) or tuple(sorted(name_forms(brief), key=len)[:1])
+    if spec.sentences == 1:  # a headline: the most specific name that fits, the brand alone last
+        return sorted(allowed, key=lambda f: (f == brief.brand, -len(f)))
     budget = (spec.max_chars - cta_room(brief)) * 0.6
-    fitting = [f for f in forms if len(f) <= budget and "," not in f and "(" not in f]
-    return fitting[-1] if fitting else forms[0]
+    roomy = [f for f in sorted(allowed, key=len, reverse=True) if len(f) <= budget and "," not in f and "(" not in f]
+    return roomy + [f for f in sorted(allowed, key=len) if f not in roomy]
 
 
 def _fact_form(fact: Fact, form: str, short: str, plural: bool) -> str | None:
@@ -64,9 +72,9 @@ def is_plural_name(name: str) -> bool:
     return last.endswith("s") and not last.endswith(("ss", "us", "is", "'s", "’s")) and last.isalpha()
 
 
-def render(template: str, brief: Brief, facts: list[Fact]) -> str | None:
+def render(template: str, brief: Brief, facts: list[Fact], short: str | None = None) -> str | None:
     """The template with its slots filled from the brief, or None when the brief cannot fill one."""
-    short = fitting_name(brief)
+    short = short or fitting_name(brief)
     plural = is_plural_name(short)
     audience = lower_first(brief.audience) if brief.audience else None
     spec = channel_spec(brief.channel)
@@ -114,11 +122,13 @@ def compose_texts(brief: Brief, slot: int) -> list[str]:
     if not pool:
         return []
     start = slot % len(pool)
+    names = name_choices(brief) if channel_spec(brief.channel).sentences == 1 else [fitting_name(brief)]
     texts: list[str] = []
-    for template in pool[start:] + pool[:start]:
-        for shift in range(max(1, len(facts))):
-            rotated = facts[shift:] + facts[:shift]
-            text = render(template, brief, rotated)
-            if text and text not in texts:
-                texts.append(text)
+    for name in names:
+        for template in pool[start:] + pool[:start]:
+            for shift in range(max(1, len(facts))):
+                rotated = facts[shift:] + facts[:shift]
+                text = render(template, brief, rotated, short=name)
+                if text and text not in texts:
+                    texts.append(text)
     return texts

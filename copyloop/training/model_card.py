@@ -28,6 +28,7 @@ METRICS = {
     "invented_fact_rate": ("invented-fact rate", False),
     "distinct_2": ("distinct-2 within a brief", True),
     "distinct_2_body": ("distinct-2 within a brief, CTA cut out", True),
+    "distinct_2_copy": ("distinct-2 within a brief, name and CTA cut out", True),
     "variants": ("variants per brief", True),
     "loops": ("revise loops per brief", False),
     "seconds": ("seconds per brief", False),

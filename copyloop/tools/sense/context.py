@@ -87,8 +87,9 @@ def required_names(brief: Brief) -> tuple[str, ...]:
     if spec.name == "full" and full:
         return full
     fitting = tuple(f for f in forms if len(f) <= room)
-    if not fitting and brief.brand and len(brief.brand) <= room:
-        return (brief.brand,)  # no name fits beside a call to action (a 30-character headline): the brand must
+    brand_will_do = spec.name == "brand" or not fitting  # nothing else fits beside a call to action
+    if brand_will_do and brief.brand and len(brief.brand) <= room and brief.brand not in fitting:
+        fitting += (brief.brand,)
     return fitting
 
 
