@@ -60,5 +60,6 @@ def components(variant: Variant, band: tuple[float, float]) -> dict[str, float]:
         "length_fit": 1.0 if s.length_ok else 0.0,
         "grounding": s.grounding,
         "compliance": max(0.0, 1.0 - s.compliance_penalty),
+        "sense": 0.0 if any(f.rule_id.startswith("sense.") and not f.fixed for f in variant.findings) else 1.0,
         "predicted_ctr": s.win_probability,
     }

@@ -20,6 +20,7 @@ from copyloop.tools.channels import channel_spec
 from copyloop.tools.cta import cta_room
 from copyloop.tools.finishing import needs_mid_sentence_cut
 from copyloop.tools.sense.checks import sense_findings
+from copyloop.tools.words import article_for
 
 
 def sense_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
@@ -54,7 +55,8 @@ def sense_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
 def too_long_problem(brief: Brief) -> str:
     """Feedback for copy that would only fit its channel cut in the middle of a sentence."""
     spec = channel_spec(brief.channel)
-    return f"Too long for a {spec.label}: write at most {spec.max_chars - cta_room(brief)} characters."
+    return f"Too long for {article_for(spec.label)} {spec.label}: write at most {spec.max_chars - cta_room(brief)} " \
+           "characters."
 
 
 def describe(findings: list[Finding]) -> str:

@@ -281,8 +281,13 @@ _TOKEN = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")
 
 
 def _stem(word: str) -> str:
-    """Crude suffix stripping so 'keeps'/'keep' and 'insulated'/'insulation' overlap; good enough for overlap."""
-    for suffix in ("ation", "ing", "ed", "es", "s"):
+    """Crude suffix stripping so 'keeps'/'keep', 'handles'/'handle', 'insulated'/'insulation' and
+    'vertically'/'vertical' overlap; good enough for overlap."""
+    if len(word) > 5 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if (len(word) > 4 and word.endswith("es") and word[-3] in "sxz") or word.endswith(("ches", "shes")):
+        return word[:-2]
+    for suffix in ("ation", "ing", "ly", "ed", "e", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word

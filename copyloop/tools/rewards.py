@@ -23,6 +23,7 @@ from copyloop.tools.diversity import repetition_reward
 from copyloop.tools.grounding import grounding_reward
 from copyloop.tools.reward_inputs import completion_text
 from copyloop.tools.scoring import DEFAULT_WEIGHTS, combined_score
+from copyloop.tools.sense.checks import sense_reward
 from copyloop.tools.sentiment import sentiment_reward
 from copyloop.tools.text_cleanup import length_reward
 
@@ -118,6 +119,7 @@ def reward_functions(novelty: NoveltyReward | None = None) -> dict[str, RewardFu
         "grounding": grounding_reward,
         "compliance": compliance_reward,
         "fluency": repetition_reward,
+        "sense": sense_reward,
         "predicted_ctr": click_reward,
     }
 

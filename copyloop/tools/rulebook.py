@@ -49,7 +49,7 @@ def compiled(key: str, raw: Any, build: Callable[[Any], T]) -> T:
     """`build(raw)`, kept until the rulebook hands back a different `raw` (the rules folder changed): rule files are
     compiled once per loaded file, however many checks read them."""
     cached = _COMPILED.get(key)
-    if cached is None or cached[0] is not raw:
+    if cached is None or (cached[0] is not raw and cached[0] != raw):
         cached = (raw, build(raw))
         _COMPILED[key] = cached
     return cached[1]

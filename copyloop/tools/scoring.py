@@ -18,6 +18,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "grounding": 1.0,
     "compliance": 1.0,
     "fluency": 0.5,
+    "sense": 1.0,
     "predicted_ctr": 1.0,
 }
 CREATIVITY = frozenset({"novelty", "sibling_diversity"})

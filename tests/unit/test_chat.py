@@ -27,16 +27,16 @@ BOTTLE = "a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hiker
 BOTTLE_PLAIN = "a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, email subject line"
 BOTTLE_PUSH = "a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, push notification"
 
-# Playful copy scores +0.6..+0.9, plain copy +0.3..+0.55: both inside the 'positive' band a playful tone asks for.
+# Playful copy scores +0.55..+0.9, plain copy +0.4..+0.5: both inside the 'positive' band a playful tone asks for.
+# Every word is the brief's or the house vocabulary's, so the sense checks let the lines through.
 PLAYFUL = [
-    "Love every sip with the {n}!", "Happy trails, great {n}", "Sunny hikes, happy sips: {n}",
-    "Fun, cool and great: the {n}", "Best trail buddy: the {n}", "The {n} is a great friend",
-    "Happy hikers love the {n}", "Cool sips, big smiles: {n}",
+    "Love it: the {n}!", "Happy days, great drinks: {n}", "Great cold drinks: {n}", "Hikers, with love: the {n}",
+    "Love the {n}, hikers!", "750 ml, all great: the {n}", "The {n} is a great pick", "Great news, happy hikers: {n}",
 ]
 PLAIN = [
-    "Enjoy the {n} on any trail", "Pack the {n} and enjoy", "The {n} makes hikes fun", "Smile more with the {n}",
-    "Meet the {n}, a trail favorite", "A calm, cool sip: the {n}", "Enjoy the {n} on every hike",
-    "The {n} makes a hike more fun",
+    "Enjoy the {n} on every day out", "Take the {n} and enjoy", "A good pick for hikers: the {n}",
+    "Cold drinks? Enjoy the {n}", "Hikers, enjoy the {n}", "Meet the {n}, a good pick",
+    "Enjoy cold drinks with the {n}", "A good day out with the {n}",
 ]
 THREAD = "t-main"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")

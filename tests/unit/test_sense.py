@@ -65,8 +65,7 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
 @pytest.mark.parametrize(("brief", "text"), [
     (TRAIL, "TrailCool Bottle: cold drinks for 24 hours - Shop Now"),
     (TRAIL, "Meet the TrailCool Insulated Steel Bottle in Slate - Buy Now"),
-    (QUILT, "Meet the Hearthside Cotton Quilt. It is 100% cotton and machine washable, so it stays soft "
-            "wash after wash. Shop now."),
+    (QUILT, "Meet the Hearthside Cotton Quilt. It is 100% cotton and machine washable. You'll love it. Shop now."),
     (LIPSTICK, "Three matte shades, one long-wearing formula: the Velvet Matte Lipstick Set. Shop now."),
 ])
 def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:

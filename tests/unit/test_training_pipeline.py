@@ -98,16 +98,21 @@ def test_bootstrap_intervals_cover_the_mean_and_pair_by_brief() -> None:
         compare(base, tuned[:3])
 
 
-def _stage(base: float, tuned: float) -> dict:
+def _stage(base: float, tuned: float, sense: tuple[float, float] | None = None) -> dict:
+    """Figures of one stage: every metric goes from `base` to `tuned`, the sense pass rate as `sense` says."""
     cell = lambda v: {"mean": v, "low": v - 0.01, "high": v + 0.01}  # noqa: E731
-    names = ("combined", "cta_rate", "distinct_2", "novelty")
-    return {"base": {n: cell(base) for n in names}, "tuned": {n: cell(tuned) for n in names},
-            "difference": {n: {**cell(tuned - base), "ratio": tuned / base} for n in names}}
+    pairs = {n: (base, tuned) for n in ("combined", "cta_rate", "distinct_2", "novelty")}
+    pairs["raw_sense_pass"] = sense or (base, tuned)
+    return {"base": {n: cell(b) for n, (b, _) in pairs.items()}, "tuned": {n: cell(t) for n, (_, t) in pairs.items()},
+            "difference": {n: {**cell(t - b), "ratio": t / b} for n, (b, t) in pairs.items()}}
 
 
 def test_acceptance_and_model_card(tmp_path: Path) -> None:
-    good = {"raw": _stage(0.5, 0.6), "workflow": _stage(0.8, 0.8), "raw_briefs": 30, "workflow_briefs": 10}
+    good = {"raw": _stage(0.5, 0.6, sense=(0.2, 0.6)), "workflow": _stage(0.8, 0.8), "raw_briefs": 30,
+            "workflow_briefs": 10}
     assert all(acceptance(good).values())
+    assert not acceptance({**good, "raw": _stage(0.5, 0.6, sense=(0.4, 0.6))})[
+        "raw-draft sense pass rate at least twice base"]
     worse = {**good, "raw": _stage(0.5, 0.4)}
     assert not any(acceptance(worse).values())
     assert "| combined reward | 0.500 [0.490, 0.510] | 0.600" in metric_table(good["raw"])
@@ -118,7 +123,7 @@ def test_acceptance_and_model_card(tmp_path: Path) -> None:
     card = tmp_path / "README.md"
     write_model_card(card, cfg, summary)
     text = card.read_text()
-    assert text.startswith("---\nlibrary_name: peft") and "✅ raw-draft CTA rate above base" in text
+    assert text.startswith("---\nlibrary_name: peft") and "✅ raw-draft sense pass rate at least twice base" in text
     assert "λ (creativity 0 … conversion 1) = 0.5" in text and "## λ sweep" not in text
     point = {"novelty": 0.6, "sibling_diversity": 0.4, "cta": 0.5, "sentiment_fit": 0.9, "grounding": 0.4,
              "distinct_2": 0.9, "cta_rate": 0.5, "combined": 0.7}

@@ -11,15 +11,16 @@ from copyloop.brief import Brief
 from copyloop.generation import ApprovalPending, generate, resume
 from tests.fakes import ScriptedChatModel
 
+# Copy that passes every check for the brief below: its words are the brief's or the house vocabulary's.
 GOOD = [
-    "Meet the Trail Bottle, your happy hiking buddy",
-    "Cold drinks on every trail with the Trail Bottle",
-    "Ready for a cold drink? Pack the Trail Bottle",
-    "The Trail Bottle makes every sunny hike more fun",
-    "Fresh water, great views: the Trail Bottle",
-    "Your best day outside starts with the Trail Bottle",
-    "Sip, smile, climb: the Trail Bottle is here",
-    "Trail Bottle: good company on a long climb",
+    "Meet the Trail Bottle, made for hikers",
+    "Ready for a cold drink? Take the Trail Bottle",
+    "The Trail Bottle keeps your drinks cold",
+    "You will love the Trail Bottle",
+    "Say hello to the Trail Bottle",
+    "Every hiker needs the Trail Bottle",
+    "Cold drinks, good times: the Trail Bottle",
+    "Your next favorite: the Trail Bottle",
 ]
 
 
@@ -70,7 +71,7 @@ def test_each_sibling_is_asked_about_its_own_fact_and_ends_on_its_own_cta(settin
 
 
 def test_tone_slightly_out_of_band_is_nudged_without_a_model_call(brief, settings, memory) -> None:
-    model = scripted("Trail Bottle: amazing, awesome, perfect fun!!!", *GOOD[1:4])
+    model = scripted("Happy hikers love the great Trail Bottle!", *GOOD[1:4])
     result = generate(brief, settings, llm=model, memory=memory)
     assert len(model.calls) == 1 and result.rounds == {}
     nudged = next(v for v in result.variants if v.id == 1)
@@ -135,7 +136,7 @@ def test_identical_siblings_are_regenerated_then_the_composer_fills_in(brief, se
 
 def test_claims_banned_words_and_invented_facts_never_ship(brief, settings, memory) -> None:
     model = scripted("The Trail Bottle cures back pain, guaranteed", "Cheap and cheerful: the Trail Bottle",
-                     "The Trail Bottle holds 2 litres of water", GOOD[0])
+                     "The Trail Bottle holds 2 litres", GOOD[0])
     traces: dict[int, list] = {}
 
     def watch(node: str, update: dict) -> None:
@@ -156,8 +157,8 @@ def test_claims_banned_words_and_invented_facts_never_ship(brief, settings, memo
 
 def test_second_run_stays_novel_against_stored_copy(brief, settings, memory) -> None:
     first = generate(brief, settings, llm=scripted(), memory=memory)
-    fresh = ["Pack the Trail Bottle and enjoy the view", "Cold drinks for hikers: the Trail Bottle",
-             "Happy trails start with a Trail Bottle", "Trail Bottle keeps your drinks cold all day"]
+    fresh = ["Take the Trail Bottle on every trail", "Cold drinks for hikers: the Trail Bottle",
+             "Hikers love a Trail Bottle", "Trail Bottle: cold drinks all day"]
     again = ScriptedChatModel(script=lambda _req, i: GOOD[i] if i < 4 else fresh[i % 4])
     second = generate(brief, settings, llm=again, memory=memory)
     assert second.rounds.get("regenerate", 0) >= 1
@@ -236,12 +237,12 @@ def test_only_the_best_n_of_n_plus_spares_ship(brief, settings, memory) -> None:
 
 
 def test_copy_cut_too_short_by_a_fix_goes_back_to_the_writer(settings, memory) -> None:
-    brief = Brief(product_name="Trail Bottle", features=["keeps drinks cold"], channel="product_description",
-                  n_variants=1)
-    claim = ("The Trail Bottle cures colds and keeps drinks cold for every happy hiker on a long, sunny trail. "
-             "Pack the Trail Bottle.")
-    good = ("Meet the Trail Bottle, the friendly companion that keeps drinks cold on every sunny trail. Pack the "
-            "Trail Bottle, fill it and enjoy cold drinks all day.")
+    brief = Brief(product_name="Trail Bottle", features=["keeps drinks cold on every trail", "fights inflammation"],
+                  audience="hikers", channel="product_description", n_variants=1)
+    claim = ("The Trail Bottle fights inflammation. It keeps drinks cold on every trail, a great pick for every "
+             "hiker. Take the Trail Bottle.")
+    good = ("Meet the Trail Bottle: it keeps drinks cold on every trail. Take the Trail Bottle with you and enjoy "
+            "cold drinks all day.")
     model = scripted(claim, good)
     result = generate(brief, settings, llm=model, memory=memory)
     variant = result.variants[0]

@@ -23,15 +23,19 @@ from copyloop.tools.rulebook import compiled, load_rules
 from copyloop.tools.sense.context import BriefContext, brief_context
 from copyloop.tools.sense.entities import entity_findings
 from copyloop.tools.sense.names import name_findings
-from copyloop.tools.sense.vocabulary import non_word_findings, off_product_findings
+from copyloop.tools.sense.vocabulary import (
+    STOCK_FILE,
+    invented_word_findings,
+    non_word_findings,
+    off_product_findings,
+)
 from copyloop.tools.words import zipf
 
 RULE_FOLDER = "sense"
-STOCK_FILE = "stock_sentences.yaml"
 GENERIC_ZIPF = 5.6  # a word at least this common ("made", "use", "great") grounds nothing by itself
 # Which check each rule id belongs to, for reports: sense.<check>[_<detail>].
-CHECKS = ("name", "entity", "non_word", "off_product", "offer", "claim", "leak", "first_person", "ungrounded",
-          "disfluent")
+CHECKS = ("name", "entity", "non_word", "invented_word", "off_product", "offer", "claim", "leak", "first_person",
+          "ungrounded", "disfluent")
 _BREAK = re.compile(r"(?<=[.!?…])\s+|\s+[-–—|]\s+|\n+")
 
 
@@ -89,11 +93,12 @@ def sense_findings(text: str, brief: Brief) -> list[Finding]:
     ctx = brief_context(brief)
     findings = name_findings(text, ctx)
     findings += entity_findings(text, ctx, judged=[f.span for f in findings])
-    findings += non_word_findings(text, ctx)
-    findings += off_product_findings(text, ctx) + ungrounded_findings(text, ctx)
+    findings += non_word_findings(text, ctx) + off_product_findings(text, ctx)
     for rule in rules(RULE_FOLDER):
         if rule.applies_to(brief):
             findings += rule_findings(rule, text, brief, ctx.fact_text)
+    findings += invented_word_findings(text, ctx, judged=[f.span for f in findings])  # what no other check named
+    findings += ungrounded_findings(text, ctx)
     return sorted(_dedupe(findings), key=lambda f: (f.span, f.rule_id))
 
 

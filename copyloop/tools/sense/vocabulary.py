@@ -8,12 +8,19 @@ in rules/product_types.yaml ("trainer" for "sneaker") are fine.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from copyloop.result import Finding
+from copyloop.tools.grounding import content_tokens
+from copyloop.tools.rulebook import compiled, load_rules
 from copyloop.tools.sense.context import BriefContext
 from copyloop.tools.sense.lexicons import product_types
 from copyloop.tools.words import bare, word_spans, zipf
 
+COPY_WORDS_FILE = "copy_words.yaml"
+COMPOSER_FILE = "composer.yaml"
+STOCK_FILE = "stock_sentences.yaml"
+CTA_FILE = "ctas.yaml"
 NON_WORD_ZIPF = 1.5  # rarer than about once in 30 million words: not a word a copywriter would use
 _NUMBER_WITH_UNIT = re.compile(r"^\d+(?:[a-z]{1,4})?$", re.IGNORECASE)
 
@@ -28,6 +35,42 @@ def non_word_findings(text: str, ctx: BriefContext) -> list[Finding]:
         if zipf(word) < NON_WORD_ZIPF:
             findings.append(Finding(rule_id="sense.non_word", severity="block", span=match.span(), matched=word,
                                     message=f"{word!r} is not an English word and not in the brief."))
+    return findings
+
+
+def house_vocabulary() -> frozenset[str]:
+    """Stems copy may use without the brief: rules/copy_words.yaml, the composer's structures, the stock sentences
+    and the CTA library (the words copyloop itself writes)."""
+    parts = [load_rules(COPY_WORDS_FILE), load_rules(COMPOSER_FILE), load_rules(STOCK_FILE), load_rules(CTA_FILE)]
+    return compiled("house vocabulary", tuple(id(p) for p in parts), lambda _: _house_words(parts))
+
+
+def _house_words(parts: list[Any]) -> frozenset[str]:
+    copy_words, composer, stock, ctas = parts
+    texts = [" ".join(map(str, (copy_words or {}).get(key) or [])) for key in ("function_words", "house_words")]
+    templates = ((composer or {}).get("templates") or {}).values()
+    texts += [re.sub(r"\{[^}]*\}", " ", str(t)) for ts in templates for t in ts]
+    texts += [str(s) for s in stock or []]
+    texts += [str(p) for goal in (ctas or {}).values() for key in ("phrases", "short") for p in goal.get(key) or []]
+    function_words = {str(w).lower() for w in (copy_words or {}).get("function_words") or []}
+    return frozenset(content_tokens(" ".join(texts)) | function_words)
+
+
+def invented_word_findings(text: str, ctx: BriefContext, judged: list[tuple[int, int]] = ()) -> list[Finding]:
+    """Content words neither the brief nor copyloop's house vocabulary says: what a model adds to true facts
+    ("for dogs and cats", "three batteries", "a blue buddy"). Numbers are judged by the grounding check."""
+    house = house_vocabulary()
+    findings = []
+    previous = ""
+    for match in word_spans(text):
+        word, after_number, previous = match.group(0), previous[:1].isdigit(), match.group(0)
+        if word[:1].isdigit() or after_number or any(s <= match.start() and match.end() <= e for s, e in judged):
+            continue  # a number and its unit are the grounding check's to judge
+        stems = content_tokens(word)
+        if stems and not stems & (ctx.content | house) and bare(word) not in ctx.words:
+            findings.append(Finding(rule_id="sense.invented_word", severity="block", span=match.span(), matched=word,
+                                    message=f"{word!r} says something the brief does not; copy may only use the "
+                                            f"brief's words and the house vocabulary (rules/{COPY_WORDS_FILE})."))
     return findings
 
 
