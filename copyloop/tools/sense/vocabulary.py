@@ -48,8 +48,9 @@ def house_vocabulary() -> frozenset[str]:
 def _house_words(parts: list[Any]) -> frozenset[str]:
     copy_words, composer, stock, ctas = parts
     texts = [" ".join(map(str, (copy_words or {}).get(key) or [])) for key in ("function_words", "house_words")]
-    templates = ((composer or {}).get("templates") or {}).values()
-    texts += [re.sub(r"\{[^}]*\}", " ", str(t)) for ts in templates for t in ts]
+    templates = [t for ts in ((composer or {}).get("templates") or {}).values() for t in ts]
+    templates += [form for forms in ((composer or {}).get("attributes") or {}).values() for form in forms.values()]
+    texts += [re.sub(r"\{[^}]*\}", " ", str(t)) for t in templates]
     texts += [str(s) for s in stock or []]
     texts += [str(p) for goal in (ctas or {}).values() for key in ("phrases", "short") for p in goal.get(key) or []]
     function_words = {str(w).lower() for w in (copy_words or {}).get("function_words") or []}
