@@ -55,7 +55,10 @@ def test_quick_sft_preset_through_the_cli_then_resume(tmp_path: Path) -> None:
     assert (adapter / "adapter_config.json").is_file() and (adapter / "adapter_model.safetensors").is_file()
     summary = json.loads((out / "summary.json").read_text())
     data = summary["data"]
-    assert data["composed"] > 0 and data["rounds"][0]["candidates"] == 12 * load_config(None, quick=True).sft.candidates
+    sampled_rows = [json.loads(line) for line in (out / "round-1" / "candidates.jsonl").read_text().splitlines()]
+    samples = [row for row in sampled_rows if row["source"] == "sample"]
+    assert data["composed"] > 0 and data["rounds"][0]["candidates"] == len(sampled_rows)
+    assert len(samples) == 12 * load_config(None, quick=True).sft.candidates  # polished copies come on top
     assert summary["training"]["steps"] >= 1 and summary["training"]["tokens"] > 0
     assert data["measured_winners"] == 1 and "join the training targets" in run.stdout
     raw = summary["evaluation"]["raw"]
