@@ -40,8 +40,9 @@ def name_choices(brief: Brief) -> list[str]:
         fits = len(brief.product_name) + cta_room(brief) <= spec.max_chars
         return [brief.product_name if spec.sentences == 1 and fits else base_name(brief) or brief.product_name]
     allowed = required_names(brief) or tuple(sorted(name_forms(brief), key=len)[:1])
-    if spec.sentences == 1:  # a headline: the most specific name that fits, the brand alone last
-        return sorted(allowed, key=lambda f: (f == brief.brand, -len(f)))
+    if spec.sentences == 1:  # a headline: the most specific names that fit; the brand alone only if none does
+        specific = sorted((f for f in allowed if f != brief.brand), key=len, reverse=True)
+        return specific or list(allowed)
     budget = (spec.max_chars - cta_room(brief)) * 0.6
     roomy = [f for f in sorted(allowed, key=len, reverse=True) if len(f) <= budget and "," not in f and "(" not in f]
     return roomy + [f for f in sorted(allowed, key=len) if f not in roomy]

@@ -24,6 +24,7 @@ _QUANTIFIERS = frozenset({"a", "an", "the", "each", "every", "all", "both", "one
                           "their", "your", "our", "no", "any", "some", "many", "several"})
 _POSTPOSED = frozenset(["included", "required", "needed", "optional", "sold separately", "not included"])
 _PREPOSITIONS = frozenset(["with", "in", "for", "to", "from", "by", "on", "at", "and", "or", "as", "into", "of"])
+_UNCOUNTABLE_ENDINGS = ("tion", "sion", "ing", "ness", "ology", "ware")  # "vacuum insulation", "charging technology"
 _HEAD_STOP = frozenset(["with", "made", "for", "in", "that", "from", "of", "to", "which", "on", "including"])
 
 
@@ -128,7 +129,7 @@ def with_article(phrase: str) -> str:
     head = next((tokens[i - 1] for i, t in enumerate(tokens) if i and t.lower() in _HEAD_STOP), tokens[-1])
     head = head.lower().strip(",.")
     if (head.endswith("s") and not head.endswith("ss")) or head in _word_set("mass_nouns") \
-            or head.split("-")[-1] in _word_set("mass_nouns"):
+            or head.split("-")[-1] in _word_set("mass_nouns") or head.endswith(_UNCOUNTABLE_ENDINGS):
         return phrase
     return f"{article_for(tokens[0])} {phrase}"
 
@@ -157,8 +158,8 @@ def classify(feature: str) -> Kind:
         return "state"  # "made in the USA", "retractable"
     if first.islower() and any(first.endswith(e) for e in endings) and (after is None or after in _PREPOSITIONS):
         return "state"  # "pre-seasoned with vegetable oil", "fragrance-free"; not "hinged cooking grate"
-    if len(tokens) == 2 and any(tokens[1].endswith(e.lstrip("-")) for e in endings if e != "ed"):
-        return "state"  # "water resistant", "machine washable"
+    if len(tokens) >= 2 and any(tokens[-1].endswith(e.lstrip("-")) for e in endings if e != "ed"):
+        return "state"  # "water resistant", "machine washable", "IP67 waterproof and dustproof"
     if any(t in _word_set("clause_verbs") for t in tokens[1:4]):
         return "clause"
     return "thing"

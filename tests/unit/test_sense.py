@@ -22,6 +22,10 @@ QUILT = Brief(product_name="Hearthside Cotton Quilt", brand="Hearthside", catego
               features=["100% cotton", "machine washable"], channel="social_post")
 LIPSTICK = Brief(product_name="Velvet Matte Lipstick Set", brand="Lumière", category="Beauty > Makeup > Lips",
                  features=["three matte shades", "long-wearing formula"], channel="push_notification")
+JACKET = Brief(product_name="Barbour Women's Beadnell Wax Jacket", brand="Barbour",
+               category="Clothing > Women > Coats & Jackets", channel="push_notification",
+               features=["waxed cotton outer", "lined with Barbour tartan", "IP67 waterproof and dustproof",
+                         "one-touch cleaning system", "holds Barbour charms", "double-wall vacuum insulation"])
 
 
 @pytest.mark.parametrize(("brief", "text", "check"), [
@@ -56,6 +60,13 @@ LIPSTICK = Brief(product_name="Velvet Matte Lipstick Set", brand="Lumière", cat
     # garbled words, sentences about nothing in the brief
     (QUILT, "The Hearthside Cotton Quilt wraps you in insolements of charbroon. Shop now.", "non_word"),
     (QUILT, "Meet the Hearthside Cotton Quilt. Fresh and tender from the mountains. Shop now.", "ungrounded"),
+    # a fact in a frame its grammar does not fit (shipped on held-out products before fact frames were checked)
+    (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It also has lined with Barbour tartan. Shop now.",
+     "disfluent"),
+    (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It comes with an IP67 waterproof and dustproof. Shop now.",
+     "disfluent"),
+    (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It has one-touch cleaning system. Shop now.", "disfluent"),
+    (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It comes with Barbour charms. Shop now.", "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)
@@ -67,6 +78,9 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     (TRAIL, "Meet the TrailCool Insulated Steel Bottle in Slate - Buy Now"),
     (QUILT, "Meet the Hearthside Cotton Quilt. It is 100% cotton and machine washable. You'll love it. Shop now."),
     (LIPSTICK, "Three matte shades, one long-wearing formula: the Velvet Matte Lipstick Set. Shop now."),
+    (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It is lined with Barbour tartan and IP67 waterproof and "
+             "dustproof. It has a one-touch cleaning system and double-wall vacuum insulation. It holds Barbour "
+             "charms. Shop now."),
 ])
 def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:
     assert sense_findings(text, brief) == []

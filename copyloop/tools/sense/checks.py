@@ -4,7 +4,8 @@ One implementation serves the agents (blocking findings with spans), fine-tuning
 (`sense_failures`). The checks: the product named exactly (`names`), no invented brands, people, places or sites
 (`entities`), no garbled words (`non_words`), no other product (`off_product`), no offers or claims the brief does
 not state and no prompt text, placeholders or first person (rule packs in rules/sense/), every sentence grounded
-in the brief (`ungrounded`), and word sequences English does not allow (`disfluent`, rules/sense/fluency.yaml).
+in the brief (`ungrounded`), and word sequences English does not allow (`disfluent`: rules/sense/fluency.yaml, and
+a fact in a frame its grammar does not fit, fact_frames.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from copyloop.tools.reward_inputs import completion_text, reward_briefs
 from copyloop.tools.rulebook import compiled, load_rules
 from copyloop.tools.sense.context import BriefContext, brief_context
 from copyloop.tools.sense.entities import entity_findings
+from copyloop.tools.sense.fact_frames import fact_frame_findings
 from copyloop.tools.sense.names import name_findings
 from copyloop.tools.sense.vocabulary import (
     STOCK_FILE,
@@ -98,7 +100,7 @@ def sense_findings(text: str, brief: Brief) -> list[Finding]:
         if rule.applies_to(brief):
             findings += rule_findings(rule, text, brief, ctx.fact_text)
     findings += invented_word_findings(text, ctx, judged=[f.span for f in findings])  # what no other check named
-    findings += ungrounded_findings(text, ctx)
+    findings += ungrounded_findings(text, ctx) + fact_frame_findings(text, ctx)
     return sorted(_dedupe(findings), key=lambda f: (f.span, f.rule_id))
 
 

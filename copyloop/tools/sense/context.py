@@ -18,6 +18,7 @@ from copyloop.tools.sense.lexicons import product_types
 from copyloop.tools.words import bare, is_camel_case, words, zipf
 
 SHORT_NAME_MAX = 30  # a derived short name longer than this saves no room
+GENERIC_NOUN_ZIPF = 4.6  # "Breville Machine", "Casio Watch", "IKEA Unit" name no product: too common a last word
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,14 @@ class BriefContext:
 
 def derived_short_names(brief: Brief) -> list[str]:
     """The brand plus the product type the name ends on, and plus its last word: "Fiskars Steel Bypass Pruning
-    Shears" -> "Fiskars Pruning Shears", "Fiskars Shears". Only for names that open with their brand."""
+    Shears" -> "Fiskars Pruning Shears", "Fiskars Shears" (not "Breville Machine": too common a word to name a
+    product). Only for names that open with their brand."""
     base = base_name(brief) or brief.product_name
     if not brief.brand or not base.lower().startswith(brief.brand.lower() + " "):
         return []
     typed = [m.group(0) for m in product_types().scan.finditer(base) if m.end() == len(base.rstrip())]
     last = base.split()[-1]
-    nouns = [*typed, *([last] if last.isalpha() and zipf(last) >= 3.0 else [])]
+    nouns = [*typed, *([last] if last.isalpha() and 2.5 <= zipf(last) < GENERIC_NOUN_ZIPF else [])]
     found = [f"{brief.brand} {noun}" for noun in nouns if brief.brand.lower() not in noun.lower()]
     return [f for f in dict.fromkeys(found) if f.lower() != brief.product_name.lower() and len(f) <= SHORT_NAME_MAX]
 

@@ -1,0 +1,45 @@
+"""Facts put in the wrong frame. A small model copies a feature word for word after "has" or "with", whatever
+its grammar: "It also has lined with Barbour tartan", "It has one-touch cleaning system", "It comes with Pandora
+charms" (the bracelet holds them). Each fact's kind (facts.classify) says which frames it fits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from copyloop.result import Finding
+from copyloop.tools.facts import Fact, brief_facts, with_article
+from copyloop.tools.sense.context import BriefContext
+
+_HAVE = r"(?:has|have|had|comes with|come with|includes|include|features|feature|offers|with)"
+_OWN = r"(?:has|have|comes with|come with|includes|include|features|feature)"  # says the product has the thing
+_ARTICLE = r"(?:(?:a|an|the)\s+)?"
+
+
+def _frame(fact: Fact) -> tuple[str, str] | None:
+    """The wrong frame for this fact as a pattern, and what the copy should say instead."""
+    text = re.escape(fact.text)
+    if fact.kind == "state":
+        return rf"\b{_HAVE}\s+{_ARTICLE}(?:also\s+)?{text}\b", f"it is {fact.text}"
+    if fact.kind == "thing" and with_article(fact.text) != fact.text:
+        return rf"\b{_HAVE}\s+{text}\b", f"{with_article(fact.text)} (with its article)"
+    verb, _, thing = fact.text.partition(" ")
+    if fact.kind == "verb" and verb.lower() not in ("has", "have", "comes", "includes", "features") and \
+            len(thing.split()) >= 2 and thing.split()[0].lower() not in ("with", "to", "up", "in", "on", "for"):
+        return rf"\b{_OWN}\s+{_ARTICLE}{re.escape(thing)}\b", f"it {fact.text}"
+    return None
+
+
+def fact_frame_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """A brief's fact said in a frame its grammar does not fit, which misstates it or reads as broken English."""
+    findings = []
+    for fact in brief_facts(ctx.brief):
+        frame = _frame(fact)
+        if frame is None:
+            continue
+        pattern, should = frame
+        for match in re.finditer(pattern, text, re.IGNORECASE):
+            findings.append(Finding(
+                rule_id="sense.disfluent_fact", severity="block", span=match.span(), matched=match.group(0),
+                message=f"{match.group(0)!r} puts the fact {fact.text!r} in the wrong frame: say {should}."))
+    return findings
