@@ -9,6 +9,9 @@ short.
 
 from __future__ import annotations
 
+from itertools import product
+from typing import NamedTuple
+
 from langgraph.runtime import Runtime
 
 from copyloop.agents.diversity_checker import DUPLICATE_SIMILARITY
@@ -26,6 +29,17 @@ from copyloop.tools.cta import find_cta
 from copyloop.tools.finishing import finish, shipping_problems
 
 MAX_SLOTS = 24  # fact and structure rotations tried before the composer relaxes its novelty thresholds
+CTA_TRIES = 8  # calls to action tried per text once siblings may differ in their CTA alone
+
+
+class Pass(NamedTuple):
+    """One pass of the composer over the structures: how close to siblings and memory a text may be, how many
+    calls to action each text may try, and whether a headline may name the brand alone."""
+
+    sibling_max: float
+    memory_max: float
+    ctas: int = 1
+    brand_alone: bool = False
 
 
 def compose(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
@@ -46,24 +60,25 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
     """Up to `count` new shippable variants, each unlike its siblings and the copy in memory."""
     chosen: list[Variant] = []
     bodies = [v.body for v in siblings]
-    passes = [(settings.sibling_similarity_max, settings.memory_similarity_max),
-              (DUPLICATE_SIMILARITY, DUPLICATE_SIMILARITY)]
+    passes = [Pass(settings.sibling_similarity_max, settings.memory_similarity_max),
+              Pass(DUPLICATE_SIMILARITY, DUPLICATE_SIMILARITY)]
     if channel_spec(brief.channel).sentences == 1:  # a 30-character headline may only have room for the name: then
-        passes.append((1.01, 0.999))                # siblings differ in their call to action, an A/B test in itself
-    for sibling_max, memory_max in passes:
+        passes += [Pass(1.01, 0.999, CTA_TRIES),    # siblings differ in their call to action, an A/B test in itself,
+                   Pass(1.01, 0.999, CTA_TRIES, brand_alone=True)]  # and as a last resort name the brand alone
+    for step in passes:
         for slot in range(len(siblings), len(siblings) + MAX_SLOTS):
             if len(chosen) == count:
                 return chosen
             variant_id = first_id + len(chosen)
-            for raw in compose_texts(brief, slot):
-                text = finish(raw, brief, variant_id - 1)
+            for raw, cta_seed in product(compose_texts(brief, slot, step.brand_alone), range(step.ctas)):
+                text = finish(raw, brief, variant_id - 1 + cta_seed)
                 if text in (v.text for v in [*siblings, *chosen]) or shipping_problems(text, brief):
                     continue
                 cta = find_cta(text, brief.cta_goal)
                 body = (text[: cta[0]] + text[cta[1]:]).strip(" -|.,;:") if cta else text
                 closest = _closest(body, bodies)
                 remembered = memory.nearest_similarity([text], brand=brief.brand)[0]
-                if closest > sibling_max or remembered > memory_max:
+                if closest > step.sibling_max or remembered > step.memory_max:
                     continue
                 chosen.append(_variant(brief, variant_id, text, raw, slot, closest, remembered))
                 bodies.append(body)

@@ -32,9 +32,9 @@ def fitting_name(brief: Brief) -> str:
     return name_choices(brief)[0]
 
 
-def name_choices(brief: Brief) -> list[str]:
+def name_choices(brief: Brief, brand_alone: bool = False) -> list[str]:
     """The names a variant may call the product by, best first (see `fitting_name`); tight one-line channels
-    rotate through them so siblings differ."""
+    rotate through them so siblings differ, the brand alone among them only with `brand_alone`."""
     spec = channel_spec(brief.channel)
     if spec.name == "full":
         fits = len(brief.product_name) + cta_room(brief) <= spec.max_chars
@@ -42,7 +42,7 @@ def name_choices(brief: Brief) -> list[str]:
     allowed = required_names(brief) or tuple(sorted(name_forms(brief), key=len)[:1])
     if spec.sentences == 1:  # a headline: the most specific names that fit; the brand alone only if none does
         specific = sorted((f for f in allowed if f != brief.brand), key=len, reverse=True)
-        return specific or list(allowed)
+        return specific + [f for f in allowed if f not in specific and (brand_alone or not specific)]
     budget = (spec.max_chars - cta_room(brief)) * 0.6
     roomy = [f for f in sorted(allowed, key=len, reverse=True) if len(f) <= budget and "," not in f and "(" not in f]
     return roomy + [f for f in sorted(allowed, key=len) if f not in roomy]
@@ -116,14 +116,15 @@ def ordered_facts(brief: Brief, slot: int) -> list[Fact]:
     return features + specs
 
 
-def compose_texts(brief: Brief, slot: int) -> list[str]:
-    """Every composed text for variant `slot`, best-suited first: structures and facts both rotate by slot."""
+def compose_texts(brief: Brief, slot: int, brand_alone: bool = False) -> list[str]:
+    """Every composed text for variant `slot`, best-suited first: structures and facts both rotate by slot.
+    Headlines call the product by the brand alone only with `brand_alone` (the composer's last resort)."""
     facts = ordered_facts(brief, slot)
     pool = templates(brief.channel.value)
     if not pool:
         return []
     start = slot % len(pool)
-    names = name_choices(brief) if channel_spec(brief.channel).sentences == 1 else [fitting_name(brief)]
+    names = name_choices(brief, brand_alone) if channel_spec(brief.channel).sentences == 1 else [fitting_name(brief)]
     texts: list[str] = []
     for name in names:
         for template in pool[start:] + pool[:start]:
