@@ -196,6 +196,11 @@ class Brief(BaseModel):
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
 
 
+def currency_symbols() -> dict[str, str]:
+    """Currency code -> the symbol shoppers read."""
+    return dict(_SYMBOLS)
+
+
 def format_price(price: Decimal, currency: str) -> str:
     """Format a price the way shoppers read it: $29, $29.50, 29 SEK."""
     amount = f"{price:.2f}".removesuffix(".00")

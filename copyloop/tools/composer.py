@@ -13,7 +13,16 @@ from collections.abc import Callable
 from copyloop.brief import Brief
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.cta import cta_room
-from copyloop.tools.facts import Fact, brief_facts, composer_rules, lower_first, price_text, title_case, with_article
+from copyloop.tools.facts import (
+    Fact,
+    brief_facts,
+    composer_rules,
+    is_plural_name,
+    lower_first,
+    price_text,
+    title_case,
+    with_article,
+)
 from copyloop.tools.grounding import content_tokens
 from copyloop.tools.sense.context import base_name, name_forms, required_names
 
@@ -64,13 +73,6 @@ def _fact_form(fact: Fact, form: str, short: str, plural: bool) -> str | None:
         "short_title": lambda: fact.title if fact.title and len(fact.title) <= SHORT_TITLE_MAX else None,
     }
     return forms[form]() if form in forms else None
-
-
-def is_plural_name(name: str) -> bool:
-    """Whether a product name reads as plural ("Sea Salt Flakes", "Swaddle Blankets, 4 Pack" -> the flakes are)."""
-    head = re.split(r"[,(]", name)[0].split()
-    last = head[-1].lower() if head else ""
-    return last.endswith("s") and not last.endswith(("ss", "us", "is", "'s", "’s")) and last.isalpha()
 
 
 def render(template: str, brief: Brief, facts: list[Fact], short: str | None = None) -> str | None:

@@ -49,8 +49,11 @@ class Fact:
         """What the product does or is, after its subject: "keeps drinks cold", "is made in the USA"."""
         if self.kind == "verb":
             return agree(self.text, plural)
-        if self.kind == "state":
-            return f"{'are' if plural else 'is'} {self.text}"
+        if self.kind == "state":  # "made in France since 1961": "has been made"; "developed with ...": "was"
+            if re.search(r"\bsince\b", self.text):
+                return f"{'have' if plural else 'has'} been {self.text}"
+            once = self.text.split()[0].lower() in _word_set("past_states")
+            return f"{('were' if plural else 'was') if once else ('are' if plural else 'is')} {self.text}"
         if self.kind == "thing":
             return f"{agree(verb, plural)} {with_article(self.text)}"
         return None
@@ -66,7 +69,8 @@ class Fact:
         predicate = self.predicate(plural, verb) or self.text
         if also:
             first, _, rest = predicate.partition(" ")
-            predicate = f"{first} also {rest}" if first in ("is", "are") else f"also {predicate}"
+            predicate = f"{first} also {rest}" if first in ("is", "are", "was", "were") or rest.startswith("been ") \
+                else f"also {predicate}"
         return _sentence(f"{subject} {predicate}")
 
     @property
@@ -132,6 +136,13 @@ def with_article(phrase: str) -> str:
             or head.split("-")[-1] in _word_set("mass_nouns") or head.endswith(_UNCOUNTABLE_ENDINGS):
         return phrase
     return f"{article_for(tokens[0])} {phrase}"
+
+
+def is_plural_name(name: str) -> bool:
+    """Whether a product name reads as plural ("Sea Salt Flakes", "Swaddle Blankets, 4 Pack" -> the flakes are)."""
+    head = re.split(r"[,(]", name)[0].split()
+    last = head[-1].lower() if head else ""
+    return last.endswith("s") and not last.endswith(("ss", "us", "is", "'s", "’s")) and last.isalpha()
 
 
 def lower_first(text: str) -> str:
@@ -234,7 +245,7 @@ def benefit_sentences(brief: Brief) -> list[str]:
     found = [f"You'll love the {name}."]
     if brief.audience:
         found.append(f"A great pick for {lower_first(brief.audience)}.")
-    return [*found, "You'll love it.", "Enjoy!"]
+    return [*found, "You'll love it."]
 
 
 def _readable_key(key: str, value: str) -> bool:

@@ -23,7 +23,7 @@ from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, split_
 def finish(text: str, brief: Brief, rotation: int) -> str:
     """Tidy, apply channel policy, keep the tone in band, ensure one CTA, fit the length exactly."""
     spec = channel_spec(brief.channel)
-    text = apply_channel_policy(tidy(text), brief.channel)
+    text = drop_filler(apply_channel_policy(tidy(text), brief.channel))
     span = find_cta(text, brief.cta_goal)
     if span and span[1] >= len(text.rstrip(" .!")) - 1:
         text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
@@ -35,6 +35,14 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
         again = place_cta(fitted, brief, rotation=rotation)
         fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
     return fitted
+
+
+_FILLER = re.compile(r"(?:^|(?<=[.!?]))\s*Enjoy[.!](?=\s+\S)", re.IGNORECASE)
+
+
+def drop_filler(text: str) -> str:
+    """Without a bare "Enjoy." between sentences: readers took it for filler in every text that had one."""
+    return _FILLER.sub("", text).strip()
 
 
 def needs_mid_sentence_cut(text: str, brief: Brief) -> bool:

@@ -101,12 +101,16 @@ def test_composed_variants_fill_what_is_missing_unlike_siblings_and_memory(tmp_p
                      features=["ready in 3 seconds"], channel="search_ad_headline")
     tight = composed_variants(headline, 4, [], memory, Settings(home=tmp_path), first_id=1)
     assert len(tight) == 4 and all(len(v.text) <= 30 and passes_sense(v.text, headline) for v in tight)
-    assert all(v.text.startswith("Breville Bambino ") for v in tight), "the model name before the brand alone"
+    assert not any(v.text.startswith("Breville Bambino ") for v in tight), "Bambino without Plus is another model"
+    tool = Brief(product_name="Leatherman Wave+ Multi-Tool", brand="Leatherman", features=["18 tools"],
+                 channel="search_ad_headline")
+    named = composed_variants(tool, 4, [], memory, Settings(home=tmp_path), first_id=1)
+    assert all(v.text.startswith("Leatherman Wave+ ") for v in named), "the model name before the brand alone"
     # a learn-more goal has few short CTAs: every one is tried with every name before the brand stands alone
     learn = Brief(product_name="Garmin Forerunner 55 GPS Running Smartwatch", brand="Garmin", price=199.99,
                   features=["built-in GPS"], channel="search_ad_headline", cta_goal="learn_more")
     texts = [v.text for v in composed_variants(learn, 4, [], memory, Settings(home=tmp_path), first_id=1)]
-    assert len(set(texts)) == 4 and sum(t.split(" - ")[0] == "Garmin" for t in texts) <= 1, texts
+    assert len(set(texts)) == 4 and texts[0] == "Garmin Smartwatch - Learn More", texts
 
 
 def test_training_targets_are_clean_bodies_with_the_name_as_the_slot() -> None:

@@ -54,6 +54,8 @@ def base_name(brief: Brief) -> str | None:
     return base if base != brief.product_name and len(base.split()) >= 2 else None
 
 
+_MODEL_SUFFIXES = frozenset({"plus", "pro", "max", "mini", "air", "ultra", "lite", "xl", "se", "go", "neo"})
+_SIZE_UNITS = frozenset({"oz", "fl", "ml", "l", "g", "kg", "lb", "in", "inch", "cm", "mm", "qt", "pack"})
 _NOT_MODEL = frozenset({"men's", "women's", "kids'", "kid's", "unisex", "the", "new", "original", "classic"})
 
 
@@ -65,10 +67,13 @@ def model_name(brief: Brief) -> str | None:
     base = base_name(brief) or brief.product_name
     if not base.lower().startswith(brief.brand.lower() + " "):
         return None
-    model = base[len(brief.brand) + 1:].split(" ", 1)[0]
+    model, *rest = base[len(brief.brand) + 1:].split(" ")
     looks_like_model = is_camel_case(model) or model.isupper() or not model.isalpha() or zipf(model) < 3.0
-    if not model or model[0].isdigit() or model.lower() in _NOT_MODEL or not looks_like_model:
+    if not model or model[0].isdigit() or model.lower() in _NOT_MODEL or model.endswith("ing") or not looks_like_model:
         return None
+    sized = len(rest) > 1 and rest[1].lower().strip(",.") in _SIZE_UNITS  # "Rambler 20 oz": 20 is a size
+    if rest and (rest[0].lower() in _MODEL_SUFFIXES or (rest[0][:1].isdigit() and not sized)):
+        model = f"{model} {rest[0]}"  # "Bambino Plus", "Forerunner 55": without it, the name is another model
     return f"{brief.brand} {model}"
 
 

@@ -1,19 +1,22 @@
 """Facts put in the wrong frame. A small model copies a feature word for word after "has" or "with", whatever
 its grammar: "It also has lined with Barbour tartan", "It has one-touch cleaning system", "It comes with Pandora
-charms" (the bracelet holds them). Each fact's kind (facts.classify) says which frames it fits.
+charms" (the bracelet holds them). Each fact's kind (facts.classify) says which frames it fits. A plural name
+takes a plural verb ("the Maldon Sea Salt Flakes have", not "has"). A price is written in the brief's currency.
 """
 
 from __future__ import annotations
 
 import re
 
+from copyloop.brief import currency_symbols
 from copyloop.result import Finding
-from copyloop.tools.facts import Fact, brief_facts, with_article
+from copyloop.tools.facts import Fact, brief_facts, is_plural_name, with_article
 from copyloop.tools.sense.context import BriefContext
 
 _HAVE = r"(?:has|have|had|comes with|come with|includes|include|features|feature|offers|with)"
 _OWN = r"(?:has|have|comes with|come with|includes|include|features|feature)"  # says the product has the thing
 _ARTICLE = r"(?:(?:a|an|the)\s+)?"
+_SINGULAR_VERB = r"(?:has|is|was|does|comes|keeps|makes|gives|holds|lets|works|fits)"
 
 
 def _frame(fact: Fact) -> tuple[str, str] | None:
@@ -43,3 +46,25 @@ def fact_frame_findings(text: str, ctx: BriefContext) -> list[Finding]:
                 rule_id="sense.disfluent_fact", severity="block", span=match.span(), matched=match.group(0),
                 message=f"{match.group(0)!r} puts the fact {fact.text!r} in the wrong frame: say {should}."))
     return findings
+
+
+def agreement_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """A plural product name followed by a singular verb: "the Maldon Sea Salt Flakes has"."""
+    findings = []
+    for name in ctx.names:
+        if not is_plural_name(name):
+            continue
+        for match in re.finditer(rf"\b{re.escape(name)}\s+(?:also\s+)?{_SINGULAR_VERB}\b", text):
+            findings.append(Finding(
+                rule_id="sense.disfluent_agreement", severity="block", span=match.span(), matched=match.group(0),
+                message=f"{match.group(0)!r}: the {name} is plural and takes a plural verb."))
+    return findings
+
+
+def currency_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """An amount in another currency than the brief's ("$25" for a €25 pen)."""
+    own = currency_symbols().get(ctx.brief.currency) or ""
+    others = "".join(re.escape(s) for s in currency_symbols().values() if len(s) == 1 and s not in own)
+    return [Finding(rule_id="sense.offer_currency", severity="block", span=m.span(), matched=m.group(0),
+                    message=f"{m.group(0)!r}: the brief's prices are in {ctx.brief.currency}.")
+            for m in re.finditer(rf"[{others}]\s?\d[\d,.]*", text)] if others else []
