@@ -1,6 +1,7 @@
 """CTA insertion: makes sure every variant ends with one goal- and channel-appropriate call to action.
 
-Returns the variants with their CTA placed (kept if already there, never duplicated) within the channel limit.
+Returns the variants with their CTA placed (kept if already there, never duplicated) within the channel limit; on a
+channel that takes no CTA (product titles), with any stand-alone one cut.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ def cta_insert(state: CopyState) -> dict:
     for variant in live(variants):
         before = variant.text
         placement = place_cta(variant.text, brief, rotation=variant.id - 1)
-        variant.text, variant.cta = placement.text, placement.cta
-        variant.scores.cta_present = True
-        reason = f"added '{placement.cta}' for goal {brief.cta_goal.value}" if placement.added \
-            else f"kept the CTA already there: '{placement.cta}'"
-        variant.note("cta_insert", "insert" if placement.added else "keep", reason, before=before)
+        variant.text, variant.cta = placement.text, placement.cta or None
+        variant.scores.cta_present = bool(placement.cta)
+        if not placement.cta:
+            action, reason = ("cut" if variant.text != before else "keep"), f"a {brief.channel.value} takes no CTA"
+        elif placement.added:
+            action, reason = "insert", f"added '{placement.cta}' for goal {brief.cta_goal.value}"
+        else:
+            action, reason = "keep", f"kept the CTA already there: '{placement.cta}'"
+        variant.note("cta_insert", action, reason, before=before)
     return {"variants": variants}

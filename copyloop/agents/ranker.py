@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from copyloop.brief import Brief
 from copyloop.graphs.state import CopyState
 from copyloop.result import Variant
 from copyloop.tools.click_model import shipped_click_model
+from copyloop.tools.cta import takes_cta
 from copyloop.tools.scoring import combined_score
 from copyloop.tools.sentiment import sentiment_fit
 
@@ -21,7 +23,7 @@ def rank(state: CopyState) -> dict:
     variants = [v.model_copy(deep=True) for v in state["variants"]]
     predict_clicks(variants, brief.reference_copy)
     for variant in variants:
-        variant.scores.overall = round(combined_score(components(variant, brief.sentiment_band)), 4)
+        variant.scores.overall = round(combined_score(components(variant, brief)), 4)
     variants.sort(key=lambda v: (v.status != "ok", -v.scores.overall, v.id))
     shipped = [v for v in variants if v.status == "ok"][: brief.n_variants]
     held = [] if len(shipped) == brief.n_variants else [v for v in variants if v.status == "blocked"]
@@ -49,14 +51,14 @@ def predict_clicks(variants: list[Variant], reference: str | None) -> None:
         variant.scores.predicted_ctr = round(float(multiple), 4)
 
 
-def components(variant: Variant, band: tuple[float, float]) -> dict[str, float]:
+def components(variant: Variant, brief: Brief) -> dict[str, float]:
     """The variant's component scores, each in [0, 1], keyed as scoring.DEFAULT_WEIGHTS."""
     s = variant.scores
     return {
-        "sentiment_fit": sentiment_fit(s.sentiment, band),
+        "sentiment_fit": sentiment_fit(s.sentiment, brief.sentiment_band),
         "novelty": s.novelty,
         "sibling_diversity": 1.0 - max(0.0, s.max_sibling_similarity),
-        "cta": 1.0 if s.cta_present else 0.0,
+        "cta": 1.0 if s.cta_present == takes_cta(brief) else 0.0,
         "length_fit": 1.0 if s.length_ok else 0.0,
         "grounding": s.grounding,
         "compliance": max(0.0, 1.0 - s.compliance_penalty),

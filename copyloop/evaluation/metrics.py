@@ -18,7 +18,7 @@ from copyloop.evaluation.outputs import BriefOutput
 from copyloop.tools.channels import length_ok
 from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.compliance import check_compliance
-from copyloop.tools.cta import find_cta, without_cta
+from copyloop.tools.cta import cta_as_channel_wants, without_cta
 from copyloop.tools.diversity import distinct_n, self_bleu
 from copyloop.tools.grounding import invented_facts, phrase_regex
 from copyloop.tools.rewards import RewardFunc, combined_rewards, reward_table
@@ -37,7 +37,7 @@ def brief_metrics(output: BriefOutput, rewards: dict[str, RewardFunc], weights: 
     table = reward_table(["brief"] * len(texts), texts, briefs, rewards)
     metrics = {name: float(np.mean(values)) for name, values in table.items()}
     metrics["combined"] = float(np.mean(combined_rewards(table, weights, balance)))
-    metrics["cta_rate"] = float(np.mean([find_cta(t, output.brief.cta_goal) is not None for t in texts]))
+    metrics["cta_rate"] = float(np.mean([cta_as_channel_wants(t, output.brief) for t in texts]))
     metrics["findings_per_100"] = 100.0 * float(np.mean([len(check_compliance(t, output.brief)) for t in texts]))
     metrics["invented_fact_rate"] = float(np.mean([bool(invented_facts(t, output.brief)) for t in texts]))
     metrics["distinct_1"] = distinct_n(texts, 1)

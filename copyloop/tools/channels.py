@@ -26,6 +26,7 @@ class ChannelSpec:
     sentiment: tuple[float, float]
     name: str = "any"  # "full": the product's full name where it fits; "any": a short name will do; "brand": or the
     # brand alone
+    cta: bool = True  # whether copy on this channel ends in a call to action (a product title does not)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sentiment", tuple(self.sentiment))

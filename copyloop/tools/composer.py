@@ -45,9 +45,10 @@ def name_choices(brief: Brief, brand_alone: bool = False) -> list[str]:
     """The names a variant may call the product by, best first (see `fitting_name`); tight one-line channels
     rotate through them so siblings differ, the brand alone among them only with `brand_alone`."""
     spec = channel_spec(brief.channel)
-    if spec.name == "full":
+    if spec.name == "full":  # a title: the whole name where it fits, then without its appended specs
         fits = len(brief.product_name) + cta_room(brief) <= spec.max_chars
-        return [brief.product_name if spec.sentences == 1 and fits else base_name(brief) or brief.product_name]
+        whole = [brief.product_name] if spec.sentences == 1 and fits else []
+        return list(dict.fromkeys([*whole, base_name(brief) or brief.product_name]))
     allowed = required_names(brief) or tuple(sorted(name_forms(brief), key=len)[:1])
     if spec.sentences == 1:  # a headline: the most specific names that fit; the brand alone only if none does
         specific = sorted((f for f in allowed if f != brief.brand), key=len, reverse=True)
@@ -81,7 +82,7 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
     plural = is_plural_name(short)
     audience = lower_first(brief.audience) if brief.audience else None
     spec = channel_spec(brief.channel)
-    name = fitting_name(brief) if spec.name == "full" else base_name(brief) or brief.product_name
+    name = short if spec.name == "full" else base_name(brief) or brief.product_name  # a title tries each full form
     plain = {"name": name, "short": short, "brand": brief.brand, "price": price_text(brief),
              "audience": audience, "audience_cap": audience[:1].upper() + audience[1:] if audience else None,
              "audience_title": title_case(audience) if audience else None, "is": "are" if plural else "is",

@@ -87,7 +87,7 @@ def consolidate_ctas(text: str, brief: Brief) -> str:
     return _join(body.strip(), kept[:1].upper() + kept[1:], brief.channel)
 
 
-def _is_bare_cta(piece: str, goal: CtaGoal) -> bool:
+def _is_bare_cta(piece: str, goal: CtaGoal | None) -> bool:
     core = piece.strip(" .!?…,;:")
     covered = sum(end - start for start, end in cta_spans(core, goal))
     return bool(core) and covered >= 0.75 * len(core)
@@ -104,12 +104,36 @@ def without_cta(text: str, goal: CtaGoal | None = None) -> str:
     return text if span is None else (text[: span[0]] + " " + text[span[1]:]).strip(" -|.,;:!")
 
 
+def takes_cta(brief: Brief) -> bool:
+    """Whether the brief's channel wants a CTA (rules/channels.yaml `cta`; a product title takes none)."""
+    return channel_spec(brief.channel).cta
+
+
+def drop_bare_ctas(text: str) -> str:
+    """The copy without its stand-alone CTA fragments ("Lodge Skillet | Shop Now" -> "Lodge Skillet")."""
+    tokens = _FRAGMENT_BREAK.split(text.strip())
+    pieces, breaks = tokens[0::2], ["", *tokens[1::2]]
+    kept = [(breaks[i], piece) for i, piece in enumerate(pieces) if not _is_bare_cta(piece, None)]
+    return "".join(piece if not n else brk + piece for n, (brk, piece) in enumerate(kept)).strip()
+
+
+def cta_as_channel_wants(text: str, brief: Brief) -> bool:
+    """A CTA of the brief's goal where the channel takes one; no stand-alone CTA where it takes none."""
+    return find_cta(text, brief.cta_goal) is not None if takes_cta(brief) else drop_bare_ctas(text) == text.strip()
+
+
 def place_cta(text: str, brief: Brief, rotation: int = 0) -> CtaPlacement:
     """Ensure one CTA: keep one already there (stacked ones consolidated), else add one that fits the limit.
 
     `rotation` picks a different phrase per variant so siblings do not all end alike. The copy body is
-    shortened at a word boundary when that is the only way to make room.
+    shortened at a word boundary when that is the only way to make room. On a channel that takes no CTA, any
+    stand-alone one is cut instead (`cta` is then empty).
     """
+    if not takes_cta(brief):
+        bare = drop_bare_ctas(text)
+        limit = channel_spec(brief.channel).max_chars
+        bare = bare if len(bare) <= limit else shorten(bare, limit)
+        return CtaPlacement(text=bare, cta="", span=(len(bare), len(bare)), added=False)
     text = consolidate_ctas(text, brief)
     existing = find_cta(text, brief.cta_goal)
     if existing:
@@ -132,7 +156,9 @@ def place_cta(text: str, brief: Brief, rotation: int = 0) -> CtaPlacement:
 
 
 def cta_room(brief: Brief) -> int:
-    """Characters the shortest CTA of the brief's goal takes up, separator included."""
+    """Characters the shortest CTA of the brief's goal takes up, separator included (none where none goes)."""
+    if not takes_cta(brief):
+        return 0
     return len(_join("x", min(cta_phrases(brief.cta_goal, brief.channel), key=len), brief.channel)) - 1
 
 
@@ -153,13 +179,17 @@ def _join(body: str, cta: str, channel: Channel) -> str:
 
 def cta_reward(prompts: list[Any] | None, completions: list[Any], briefs: list[Any] | None = None,
                **kw: Any) -> list[float]:
-    """trl-shaped reward: 1 for one CTA of the brief's goal near the end, 0.5 elsewhere, 0 for none.
+    """trl-shaped reward: 1 for one CTA of the brief's goal near the end, 0.5 elsewhere, 0 for none (on a channel
+    that takes no CTA: 1 without one, 0 with one).
 
     Stacked CTAs ("Shop now - Buy now - Order now") divide the score by their count: one clear ask converts.
     """
     scores = []
     for completion, brief in zip(completions, reward_briefs(completions, briefs, kw), strict=True):
         text = completion_text(completion)
+        if not takes_cta(brief):  # a product title: right when it has no stand-alone CTA
+            scores.append(1.0 if cta_as_channel_wants(text, brief) else 0.0)
+            continue
         spans = cta_spans(text, brief.cta_goal)
         if not spans:
             scores.append(0.0)

@@ -11,7 +11,7 @@ import re
 from copyloop.brief import Brief
 from copyloop.tools.channels import channel_spec, length_ok
 from copyloop.tools.compliance import check_compliance
-from copyloop.tools.cta import cta_room, find_cta, place_cta, without_cta
+from copyloop.tools.cta import cta_as_channel_wants, cta_room, find_cta, place_cta, takes_cta, without_cta
 from copyloop.tools.facts import benefit_sentences
 from copyloop.tools.grounding import phrase_regex
 from copyloop.tools.sense.checks import sense_findings
@@ -27,14 +27,15 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     span = find_cta(text, brief.cta_goal)
     if span and span[1] >= len(text.rstrip(" .!")) - 1:
         text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
-    text = nudge_into_band(text, brief.sentiment_band, benefits=benefit_sentences(brief))
+    if spec.sentences > 1:  # a one-line headline takes no added sentence or word: out of band, it goes back
+        text = nudge_into_band(text, brief.sentiment_band, benefits=benefit_sentences(brief))
     placement = place_cta(text, brief, rotation=rotation)
-    suffix = placement.cta if placement.text.rstrip().endswith(placement.cta) else None
+    suffix = placement.cta if placement.cta and placement.text.rstrip().endswith(placement.cta) else None
     fitted = fit_length(placement.text, spec.max_chars, keep_suffix=suffix)
-    if find_cta(fitted, brief.cta_goal) is None:  # the cut took a mid-copy CTA with it: add one that fits
+    if takes_cta(brief) and find_cta(fitted, brief.cta_goal) is None:  # the cut took a mid-copy CTA: add one
         again = place_cta(fitted, brief, rotation=rotation)
         fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
-    return fitted
+    return fitted.rstrip(" .;,:-–—|") if spec.sentences == 1 and not takes_cta(brief) else fitted
 
 
 _FILLER = re.compile(r"(?:^|(?<=[.!?]))\s*Enjoy[.!](?=\s+\S)", re.IGNORECASE)
@@ -80,8 +81,8 @@ def form_problems(text: str, brief: Brief) -> list[str]:
         problems.append(f"tone {score:+.2f} outside the target band {low:+.2f}..{high:+.2f}")
     if not length_ok(text, brief.channel):
         problems.append(f"length {len(text)} outside the {spec.label} limits {spec.min_chars}..{spec.max_chars}")
-    if find_cta(text, brief.cta_goal) is None:
-        problems.append("no call to action")
+    if not cta_as_channel_wants(text, brief):
+        problems.append("no call to action" if takes_cta(brief) else f"a call to action in a {spec.label}")
     return problems
 
 

@@ -43,8 +43,19 @@ def test_placed_cta_always_fits_channel(channel: str, goal: str) -> None:
     long_body = "Our insulated trail bottle keeps water icy cold from sunrise summit to sunset campfire " * 8
     placement = place_cta(long_body.strip(), brief(channel, goal))
     assert len(placement.text) <= channel_spec(channel).max_chars
+    if not channel_spec(channel).cta:  # a product title carries none
+        assert placement.cta == "" and not has_cta(placement.text)
+        return
     assert has_cta(placement.text, CtaGoal(goal))
     assert not placement.text.split(placement.cta)[0].rstrip().endswith((" with", " and", " the"))
+
+
+def test_a_product_title_takes_no_cta_and_loses_a_stand_alone_one() -> None:
+    title = brief("product_title")
+    assert place_cta("Lodge Cast Iron Skillet, Made in the USA | Shop Now", title).text == \
+        "Lodge Cast Iron Skillet, Made in the USA"
+    assert cta_reward(None, ["Lodge Cast Iron Skillet | Buy Now", "Lodge Cast Iron Skillet"], [title, title]) == \
+        [0.0, 1.0]
 
 
 def test_one_line_channels_use_short_title_case_ctas() -> None:
