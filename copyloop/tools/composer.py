@@ -50,10 +50,13 @@ def name_choices(brief: Brief, brand_alone: bool = False) -> list[str]:
         whole = [brief.product_name] if spec.sentences == 1 and fits else []
         return list(dict.fromkeys([*whole, base_name(brief) or brief.product_name]))
     allowed = required_names(brief) or tuple(sorted(name_forms(brief), key=len)[:1])
+    budget = (spec.max_chars - cta_room(brief)) * 0.6
     if spec.sentences == 1:  # a headline: the most specific names that fit; the brand alone only if none does
         specific = sorted((f for f in allowed if f != brief.brand), key=len, reverse=True)
+        if spec.name == "any":  # a subject line: a name that leaves room to say something beside it, the short
+            roomy = sorted((f for f in specific if len(f) <= budget), key=lambda f: f != brief.short_name)  # name
+            specific = roomy + [f for f in reversed(specific) if len(f) > budget]                        # first
         return specific + [f for f in allowed if f not in specific and (brand_alone or not specific)]
-    budget = (spec.max_chars - cta_room(brief)) * 0.6
     roomy = [f for f in sorted(allowed, key=len, reverse=True) if len(f) <= budget and "," not in f and "(" not in f]
     return roomy + [f for f in sorted(allowed, key=len) if f not in roomy]
 
