@@ -27,10 +27,14 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
     if fact.kind == "thing" and with_article(fact.text) != fact.text:
         return rf"\b{_HAVE}\s+{text}\b", f"{with_article(fact.text)} (with its article)"
     verb, _, thing = fact.text.partition(" ")
-    if fact.kind == "verb" and verb.lower() not in ("has", "have", "comes", "includes", "features") and \
-            len(thing.split()) >= 2 and thing.split()[0].lower() not in ("with", "to", "up", "in", "on", "for"):
-        return rf"\b{_OWN}\s+{_ARTICLE}{re.escape(thing)}\b", f"it {fact.text}"
-    return None
+    if fact.kind != "verb" or verb.lower() in ("has", "have", "comes", "includes", "features"):
+        return None
+    stem = re.escape(verb[:-1]) if verb.endswith("s") and not verb.endswith("ss") else None
+    owned = re.escape(thing) if len(thing.split()) >= 2 and \
+        thing.split()[0].lower() not in ("with", "to", "up", "in", "on", "for", "as") else None
+    wrong = [rf"{_OWN}\s+{_ARTICLE}{owned}" if owned else "", rf"{_HAVE}\s+(?:a|an)\s+{stem}" if stem else ""]
+    wrong = [w for w in wrong if w]  # "comes with Pandora charms", "has a work as a phone stand"
+    return (rf"\b(?:{'|'.join(wrong)})\b", f"it {fact.text}") if wrong else None
 
 
 def fact_frame_findings(text: str, ctx: BriefContext) -> list[Finding]:
