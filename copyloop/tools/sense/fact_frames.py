@@ -22,8 +22,8 @@ _SINGULAR_VERB = r"(?:has|is|was|does|comes|keeps|makes|gives|holds|lets|works|f
 def _frame(fact: Fact) -> tuple[str, str] | None:
     """The wrong frame for this fact as a pattern, and what the copy should say instead."""
     text = re.escape(fact.text)
-    if fact.kind == "state":
-        return rf"\b{_HAVE}\s+{_ARTICLE}(?:also\s+)?{text}\b", f"it is {fact.text}"
+    if fact.kind == "state":  # "has lined with ...", "comes made from ..."
+        return rf"\b(?:{_HAVE}|comes|come)\s+{_ARTICLE}(?:also\s+)?{text}\b", f"it is {fact.text}"
     if fact.kind == "thing" and with_article(fact.text) != fact.text:
         return rf"\b{_HAVE}\s+{text}\b", f"{with_article(fact.text)} (with its article)"
     verb, _, thing = fact.text.partition(" ")
