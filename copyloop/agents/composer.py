@@ -23,7 +23,6 @@ from copyloop.graphs.state import CopyState, live
 from copyloop.memory import CopyMemory
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
-from copyloop.tools.channels import channel_spec
 from copyloop.tools.composer import compose_texts, ordered_facts
 from copyloop.tools.cta import find_cta
 from copyloop.tools.finishing import finish, shipping_problems
@@ -62,9 +61,9 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
     bodies = [v.body for v in siblings]
     passes = [Pass(settings.sibling_similarity_max, settings.memory_similarity_max),
               Pass(DUPLICATE_SIMILARITY, DUPLICATE_SIMILARITY)]
-    if channel_spec(brief.channel).sentences == 1:  # a 30-character headline may only have room for the name: then
-        passes += [Pass(1.01, 0.999, CTA_TRIES),    # siblings differ in their call to action, an A/B test in itself,
-                   Pass(1.01, 0.999, CTA_TRIES, brand_alone=True)]  # and as a last resort name the brand alone
+    # A 30-character headline may only have room for the name, and a brief with one fact allows one description:
+    # then siblings differ in their call to action (an A/B test in itself), and a headline's last resort is the brand
+    passes += [Pass(1.01, 0.999, CTA_TRIES), Pass(1.01, 0.999, CTA_TRIES, brand_alone=True)]
     for step in passes:
         for slot in range(len(siblings), len(siblings) + MAX_SLOTS):
             if len(chosen) == count:

@@ -30,9 +30,9 @@ _SLOT = re.compile(r"\{([a-z_]+)(?:(\d)\.([a-z_]+))?\}")
 SHORT_TITLE_MAX = 16  # a fact short enough to sit beside the name in a search headline
 
 
-def templates(channel: str) -> list[str]:
-    """The composer's structures for a channel."""
-    return [str(t) for t in (composer_rules().get("templates") or {}).get(channel, [])]
+def templates(channel: str, key: str = "templates") -> list[str]:
+    """The composer's structures for a channel (`key="fallbacks"`: the plainer ones for briefs with few facts)."""
+    return [str(t) for t in (composer_rules().get(key) or {}).get(channel, [])]
 
 
 def fitting_name(brief: Brief) -> str:
@@ -89,6 +89,7 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
     plain = {"name": name, "short": short, "brand": brief.brand, "price": price_text(brief),
              "audience": audience, "audience_cap": audience[:1].upper() + audience[1:] if audience else None,
              "audience_title": title_case(audience) if audience else None, "is": "are" if plural else "is",
+             "category_title": title_case(brief.category.split(">")[-1].strip()) if brief.category else None,
              "they": "they" if plural else "it", "They": "They" if plural else "It"}
     missing = False
 
@@ -124,7 +125,8 @@ def ordered_facts(brief: Brief, slot: int) -> list[Fact]:
 
 def compose_texts(brief: Brief, slot: int, brand_alone: bool = False) -> list[str]:
     """Every composed text for variant `slot`, best-suited first: structures and facts both rotate by slot.
-    Headlines call the product by the brand alone only with `brand_alone` (the composer's last resort)."""
+    Headlines call the product by the brand alone only with `brand_alone` (the composer's last resort); the plainer
+    fallback structures come after every other, for briefs too thin to fill them."""
     facts = ordered_facts(brief, slot)
     pool = templates(brief.channel.value)
     if not pool:
@@ -133,7 +135,7 @@ def compose_texts(brief: Brief, slot: int, brand_alone: bool = False) -> list[st
     names = name_choices(brief, brand_alone) if channel_spec(brief.channel).sentences == 1 else [fitting_name(brief)]
     texts: list[str] = []
     for name in names:
-        for template in pool[start:] + pool[:start]:
+        for template in pool[start:] + pool[:start] + templates(brief.channel.value, "fallbacks"):
             for shift in range(max(1, len(facts))):
                 rotated = facts[shift:] + facts[:shift]
                 text = render(template, brief, rotated, short=name)

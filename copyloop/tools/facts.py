@@ -219,6 +219,7 @@ def reference_facts(brief: Brief) -> list[str]:
     for index, part in enumerate(_BULLET.split(brief.reference_copy)):
         for sentence in _SENTENCE.split(part):
             phrase = sentence.strip(" -–—*").rstrip(".;")
+            found += [p for p in _said_of_the_product(phrase) if p not in found]
             if not low <= len(phrase.split()) <= high or _NOT_A_FACT.search(phrase) or phrase in found \
                     or phrase.split()[0].lower() in _PRONOUN_STARTS:
                 continue
@@ -226,6 +227,26 @@ def reference_facts(brief: Brief) -> list[str]:
                 (vocabulary().scan is not None and vocabulary().scan.search(phrase))
             if (bulleted and index > 0) or concrete:
                 found.append(lower_first(phrase))
+    return found
+
+
+_THIS_PRODUCT = re.compile(r"^(?:this|these|the|our)\s+(?:[\w-]+\s+){0,4}?(?=(?:has|have|can|is|are)\s)", re.IGNORECASE)
+
+
+def _said_of_the_product(sentence: str) -> list[str]:
+    """Plain facts from a sentence about the product itself: "This bamboo glass jar can hold 57 oz (1.7 l) and is
+    perfect for any kitchen" -> "can hold 57 oz (1.7 l)"; "This hairdryer has 3 heat and speed settings" ->
+    "3 heat and speed settings". Clauses with praise or offers are left out."""
+    subject = _THIS_PRODUCT.match(sentence)
+    if not subject:
+        return []
+    low, high = REFERENCE_FACT_WORDS
+    found = []
+    for clause in re.split(r",\s*|\s+and\s+(?=(?:has|have|can|is|are)\s)", sentence[subject.end():]):
+        clause = re.sub(r"^(?:has|have)\s+", "", clause.strip())
+        if low <= len(clause.split()) <= high and not _NOT_A_FACT.search(clause) \
+                and not re.match(r"(?:is|are)\s", clause):
+            found.append(clause)
     return found
 
 

@@ -124,3 +124,18 @@ def test_training_targets_are_clean_bodies_with_the_name_as_the_slot() -> None:
         filled = finish(fill_slots(target, brief, fitting_name(brief)), brief, 0)
         assert not shipping_problems(filled, brief)
     assert clean_body("Mirai's TrailCreek skillet, free today!", SKILLET, 0) is None
+
+
+def test_thin_briefs_still_ship_every_variant(tmp_path: Path) -> None:
+    """A shop that sends a name, a price and a sentence of its own copy (the catalog's Bamboo Glass Jar), or a long
+    unbranded name for a 30-character headline: the composer still fills every place, saying only what was sent."""
+    memory = CopyMemory(tmp_path / "memory")
+    jar = Brief(product_name="Bamboo Glass Jar", category="kitchen", price=5.49, channel="product_description",
+                reference_copy="This bamboo glass jar can hold 57 oz (1.7 l) and is perfect for any kitchen.")
+    found = composed_variants(jar, 4, [], memory, Settings(home=tmp_path), first_id=1)
+    assert len({v.text for v in found}) == 4
+    assert all("It can hold 57 oz (1.7 l)." in v.text and "perfect" not in v.text for v in found)
+    hoodie = Brief(product_name="Marco Lightweight Active Hoodie", category="Men > Tops > Hoodies", price=74,
+                   channel="search_ad_headline", features=["fitted flatlock seams"])
+    named = composed_variants(hoodie, 4, [], memory, Settings(home=tmp_path), first_id=1)
+    assert len(named) == 4 and all(v.text.startswith("Marco Hoodie") and len(v.text) <= 30 for v in named)

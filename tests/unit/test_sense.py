@@ -68,7 +68,7 @@ JACKET = Brief(product_name="Barbour Women's Beadnell Wax Jacket", brand="Barbou
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It has one-touch cleaning system. Shop now.", "disfluent"),
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It comes with Barbour charms. Shop now.", "disfluent"),
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It also has a hold Barbour charms. Shop now.", "disfluent"),
-    (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It comes lined with Barbour tartan. Shop now.", "disfluent"),
+    (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It comes lined with Barbour tartan. Buy.", "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)

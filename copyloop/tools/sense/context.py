@@ -37,14 +37,20 @@ class BriefContext:
 def derived_short_names(brief: Brief) -> list[str]:
     """The brand plus the product type the name ends on, and plus its last word: "Fiskars Steel Bypass Pruning
     Shears" -> "Fiskars Pruning Shears", "Fiskars Shears" (not "Breville Machine": too common a word to name a
-    product). Only for names that open with their brand."""
+    product). Only for names that open with their brand; a brief without one lends its name's first word when
+    that is a coined name ("Marco Lightweight Active Hoodie" -> "Marco Hoodie")."""
     base = base_name(brief) or brief.product_name
-    if not brief.brand or not base.lower().startswith(brief.brand.lower() + " "):
+    lead = brief.brand if brief.brand and base.lower().startswith(brief.brand.lower() + " ") else None
+    first = base.split()[0]
+    if lead is None and not brief.brand and len(base.split()) >= 3 and first[:1].isupper() and first.isalpha() \
+            and first.lower() not in _NOT_MODEL and zipf(first) < 4.2:
+        lead = first
+    if lead is None:
         return []
     typed = [m.group(0) for m in product_types().scan.finditer(base) if m.end() == len(base.rstrip())]
     last = base.split()[-1]
     nouns = [*typed, *([last] if last.isalpha() and 2.5 <= zipf(last) < GENERIC_NOUN_ZIPF else [])]
-    found = [f"{brief.brand} {noun}" for noun in nouns if brief.brand.lower() not in noun.lower()]
+    found = [f"{lead} {noun}" for noun in nouns if lead.lower() not in noun.lower()]
     return [f for f in dict.fromkeys(found) if f.lower() != brief.product_name.lower() and len(f) <= SHORT_NAME_MAX]
 
 
