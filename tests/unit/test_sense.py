@@ -80,6 +80,8 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     (TRAIL, "Meet the TrailCool Insulated Steel Bottle in Slate - Buy Now"),
     (QUILT, "Meet the Hearthside Cotton Quilt. It is 100% cotton and machine washable. You'll love it. Shop now."),
     (LIPSTICK, "Three matte shades, one long-wearing formula: the Velvet Matte Lipstick Set. Shop now."),
+    (JACKET.model_copy(update={"product_name": "Barbour Jacket with One-Touch Cleaning System"}),
+     "Meet the Barbour Jacket with One-Touch Cleaning System. It has a one-touch cleaning system. Shop now."),
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It is lined with Barbour tartan and IP67 waterproof and "
              "dustproof. It has a one-touch cleaning system and double-wall vacuum insulation. It holds Barbour "
              "charms. Shop now."),

@@ -40,12 +40,15 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
 def fact_frame_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """A brief's fact said in a frame its grammar does not fit, which misstates it or reads as broken English."""
     findings = []
+    named = [m.span() for name in ctx.names for m in re.finditer(re.escape(name), text)]
     for fact in brief_facts(ctx.brief):
         frame = _frame(fact)
         if frame is None:
             continue
         pattern, should = frame
         for match in re.finditer(pattern, text, re.IGNORECASE):
+            if any(s < match.end() and match.start() < e for s, e in named):
+                continue  # the product's own name ("Tumbler with MagSlider Lid") is never a wrong frame
             findings.append(Finding(
                 rule_id="sense.disfluent_fact", severity="block", span=match.span(), matched=match.group(0),
                 message=f"{match.group(0)!r} puts the fact {fact.text!r} in the wrong frame: say {should}."))
