@@ -76,15 +76,21 @@ def consolidate_ctas(text: str, brief: Brief) -> str:
 
     Only fragments that are nothing but a CTA are moved or dropped; a CTA woven into a sentence stays put.
     """
-    tokens = _FRAGMENT_BREAK.split(text.strip())
-    pieces, breaks = tokens[0::2], ["", *tokens[1::2]]
-    alone = [i for i, piece in enumerate(pieces) if _is_bare_cta(piece, brief.cta_goal)]
+    pieces, alone, body = _without_bare_ctas(text, brief.cta_goal)
     if not alone or alone == [len(pieces) - 1]:
         return text
+    kept = pieces[alone[-1]].strip()
+    return _join(body, kept[:1].upper() + kept[1:], brief.channel)
+
+
+def _without_bare_ctas(text: str, goal: CtaGoal | None) -> tuple[list[str], list[int], str]:
+    """The copy's fragments, which of them are nothing but a CTA, and the copy rejoined without those."""
+    tokens = _FRAGMENT_BREAK.split(text.strip())
+    pieces, breaks = tokens[0::2], ["", *tokens[1::2]]
+    alone = [i for i, piece in enumerate(pieces) if _is_bare_cta(piece, goal)]
     body = "".join(breaks[i] + pieces[i] if kept else pieces[i]
                    for kept, i in enumerate(i for i in range(len(pieces)) if i not in alone))
-    kept = pieces[alone[-1]].strip()
-    return _join(body.strip(), kept[:1].upper() + kept[1:], brief.channel)
+    return pieces, alone, body.strip()
 
 
 def _is_bare_cta(piece: str, goal: CtaGoal | None) -> bool:
@@ -111,10 +117,7 @@ def takes_cta(brief: Brief) -> bool:
 
 def drop_bare_ctas(text: str) -> str:
     """The copy without its stand-alone CTA fragments ("Lodge Skillet | Shop Now" -> "Lodge Skillet")."""
-    tokens = _FRAGMENT_BREAK.split(text.strip())
-    pieces, breaks = tokens[0::2], ["", *tokens[1::2]]
-    kept = [(breaks[i], piece) for i, piece in enumerate(pieces) if not _is_bare_cta(piece, None)]
-    return "".join(piece if not n else brk + piece for n, (brk, piece) in enumerate(kept)).strip()
+    return _without_bare_ctas(text, None)[2]
 
 
 def cta_as_channel_wants(text: str, brief: Brief) -> bool:
