@@ -6,17 +6,16 @@ tokens here, so nothing downstream ever sees unbounded or markup-bearing input.
 
 from __future__ import annotations
 
-import json
 import re
+import unicodedata
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from copyloop.errors import BriefError
+from copyloop.safe_load import MAX_DEPTH, UnsafeInput, load_json, load_yaml, value_depth
 
 
 class Channel(StrEnum):
@@ -55,7 +55,9 @@ SENTIMENT_BANDS: dict[str, tuple[float, float]] = {
     "enthusiastic": (0.6, 1.0),
 }
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+# Characters that are not text: controls, invisible format characters (zero-width, bidi overrides, tag
+# characters), lone surrogates, private-use, unassigned code points and the non-characters U+FFFE/U+FFFF.
+_NOT_TEXT = frozenset(["Cc", "Cf", "Cs", "Co", "Cn"])
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 TEMPLATE_TURN = re.compile(
     r"<\|im_start\|>\s*(system|assistant|developer)\b.*?(<\|im_end\|>|$)", re.IGNORECASE | re.DOTALL
@@ -68,7 +70,7 @@ def clean_text(value: str) -> str:
     and fold whitespace: text stays data."""
     value = _ANSI.sub(" ", value)
     value = TEMPLATE_TURN.sub(" ", value)
-    value = _CONTROL.sub(" ", value)
+    value = "".join(" " if unicodedata.category(c) in _NOT_TEXT else c for c in value)
     value = _TEMPLATE_TOKENS.sub(" ", value)
     return re.sub(r"\s+", " ", value).strip()
 
@@ -84,13 +86,40 @@ def clip_text(value: object, limit: int) -> str:
     return cut.rstrip(" ,;:-")
 
 
-def _clean(value: str) -> str:
-    return clean_text(value)
+def clean_field(value: Any) -> Any:
+    """Cleaned before any length check, so a value of only invisible characters is empty, not accepted."""
+    if not isinstance(value, str):
+        return value
+    cleaned = clean_text(value)
+    if value.strip() and not cleaned:
+        raise ValueError("holds only invisible or control characters")
+    return cleaned
 
 
-ShortText = Annotated[str, Field(max_length=120), AfterValidator(_clean)]
-Phrase = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_clean)]
-FactText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean)]
+def _not_a_flag(value: Any) -> Any:
+    """A count given as `true` is a mistake, not 1 (numbers sent as text, "3", are fine: tools template them)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a true/false value")
+    return value
+
+
+ShortText = Annotated[str, Field(max_length=120), BeforeValidator(clean_field)]
+Phrase = Annotated[str, Field(min_length=1, max_length=60), BeforeValidator(clean_field)]
+FactText = Annotated[str, Field(min_length=1, max_length=200), BeforeValidator(clean_field)]
+# ISO 4217 codes in use (2025): a price in "XYZ" would be shown to shoppers as "29 XYZ"
+CURRENCIES = frozenset([
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF",
+    "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC",
+    "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS",
+    "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD",
+    "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL",
+    "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD",
+    "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD",
+    "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP",
+    "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES",
+    "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
+])
+_LOCALE = re.compile(r"^en(?:-(?:[A-Za-z]{2}|\d{3}))?$")
 
 
 class Brief(BaseModel):
@@ -98,10 +127,10 @@ class Brief(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=False)
 
-    product_name: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_clean)]
-    short_name: Annotated[str, Field(max_length=40), AfterValidator(_clean)] | None = None
+    product_name: Annotated[str, Field(min_length=1, max_length=120), BeforeValidator(clean_field)]
+    short_name: Annotated[str, Field(max_length=40), BeforeValidator(clean_field)] | None = None
     category: ShortText = "General"
-    sku: Annotated[str, Field(max_length=64), AfterValidator(_clean)] | None = None
+    sku: Annotated[str, Field(max_length=64), BeforeValidator(clean_field)] | None = None
     brand: ShortText | None = None
     features: list[FactText] = Field(default_factory=list, max_length=12)
     attributes: dict[Phrase, FactText] = Field(default_factory=dict, max_length=20)
@@ -109,20 +138,47 @@ class Brief(BaseModel):
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     audience: ShortText | None = None
     channel: Channel = Channel.PRODUCT_DESCRIPTION
-    tone: Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_clean)] = "friendly"
-    brand_voice: Annotated[str, Field(max_length=400), AfterValidator(_clean)] | None = None
+    tone: Annotated[str, Field(min_length=1, max_length=60), BeforeValidator(clean_field)] = "friendly"
+    brand_voice: Annotated[str, Field(max_length=400), BeforeValidator(clean_field)] | None = None
     target_sentiment: tuple[float, float] | None = None
     cta_goal: CtaGoal = CtaGoal.BUY
     required_words: list[Phrase] = Field(default_factory=list, max_length=10)
     banned_words: list[Phrase] = Field(default_factory=list, max_length=50)
-    n_variants: int = Field(default=4, ge=1, le=8)
+    n_variants: Annotated[int, Field(ge=1, le=8), BeforeValidator(_not_a_flag)] = 4
     locale: str = "en"
-    reference_copy: Annotated[str, Field(max_length=2000), AfterValidator(_clean)] | None = None
+    reference_copy: Annotated[str, Field(max_length=2000), BeforeValidator(clean_field)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_too_deep(cls, data: Any) -> Any:
+        if (depth := value_depth(data)) > MAX_DEPTH:
+            raise ValueError(f"nested {depth} levels deep; a brief's fields nest at most {MAX_DEPTH}")
+        return data
 
     @field_validator("currency", mode="before")
     @classmethod
     def _upper_currency(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in CURRENCIES:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (USD, EUR, GBP, ...)")
+        return value
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _distinct_keys(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        seen: dict[str, Any] = {}
+        for key in value:
+            cleaned = clean_field(key).casefold() if isinstance(key, str) else key
+            if cleaned in seen:
+                raise ValueError(f"keys {seen[cleaned]!r} and {key!r} are the same attribute once cleaned")
+            seen[cleaned] = key
+        return value
 
     @field_validator("target_sentiment", mode="before")
     @classmethod
@@ -153,6 +209,8 @@ class Brief(BaseModel):
     def _english_only(cls, value: str) -> str:
         if value.split("-")[0].lower() != "en":
             raise ValueError(f"locale {value!r} is not supported yet; only 'en' (English) is")
+        if not _LOCALE.match(value):
+            raise ValueError(f"locale {value!r} is not a language tag copyloop reads; use 'en' or 'en-GB' style")
         return value
 
     @model_validator(mode="after")
@@ -212,6 +270,8 @@ def brief_from_dict(data: Any) -> Brief:
     """Validate raw data into a Brief, raising BriefError with field-level messages."""
     if not isinstance(data, dict):
         raise BriefError([f"brief: expected a mapping of fields, got {type(data).__name__}"])
+    if (depth := value_depth(data)) > MAX_DEPTH:
+        raise BriefError([f"brief: nested {depth} levels deep; a brief's fields nest at most {MAX_DEPTH}"])
     try:
         return Brief.model_validate(data)
     except ValidationError as exc:
@@ -242,9 +302,9 @@ def load_brief(path: str | Path) -> Brief:
         raise BriefError([f"{path}: file is {size} bytes; a brief may be at most {MAX_BRIEF_FILE_BYTES}"])
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise BriefError([f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}"]) from None
+        data = load_json(text) if path.suffix.lower() == ".json" else load_yaml(text)
+    except UnsafeInput as exc:
+        raise BriefError([f"{path}: {exc}"]) from None
     return brief_from_dict(data)
 
 
@@ -264,14 +324,14 @@ def load_briefs(path: str | Path) -> list[Brief]:
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
-                    items.append((f"line {number}", json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise BriefError([f"{path} line {number}: not valid JSON: {exc}"]) from None
+                    items.append((f"line {number}", load_json(line)))
+                except UnsafeInput as exc:
+                    raise BriefError([f"{path} line {number}: {exc}"]) from None
     else:
         try:
-            data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-        except (json.JSONDecodeError, yaml.YAMLError) as exc:
-            raise BriefError([f"{path}: not valid {path.suffix.lstrip('.').upper() or 'YAML'}: {exc}"]) from None
+            data = load_json(text) if path.suffix.lower() == ".json" else load_yaml(text)
+        except UnsafeInput as exc:
+            raise BriefError([f"{path}: {exc}"]) from None
         if not isinstance(data, list):
             raise BriefError([f"{path}: expected a list of briefs, got {type(data).__name__}"])
         items = [(f"item {number}", item) for number, item in enumerate(data, start=1)]

@@ -63,6 +63,9 @@ class Settings:
         "help": "a running job whose worker is silent this long is taken over by another (or a restarted) server"})
     webhook_backoff_seconds: float = field(default=1.0, metadata={
         "help": "first webhook retry delay; doubles per failed try, capped at 10 minutes"})
+    webhook_allow: str = field(default="", metadata={
+        "help": "hosts or networks webhooks may reach beyond public addresses, comma-separated "
+                "(e.g. 127.0.0.1 or 10.0.0.0/8 for a receiver inside your network)"})
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

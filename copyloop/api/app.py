@@ -36,7 +36,8 @@ def create_app(settings: Settings | None = None, *, llm: BaseChatModel | None = 
         return result.model_dump(mode="json")
 
     background = Worker(engine, run_job, lease_seconds=settings.job_lease_seconds,
-                        backoff_base=settings.webhook_backoff_seconds) if worker else None
+                        backoff_base=settings.webhook_backoff_seconds,
+                        webhook_allow=settings.webhook_allow.split(",")) if worker else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -61,5 +62,6 @@ def create_app(settings: Settings | None = None, *, llm: BaseChatModel | None = 
         """Liveness for load balancers; no key needed."""
         return {"status": "ok"}
 
+    app.add_middleware(errors.JsonGuard)  # inside BodyLimit: it only ever reads a bounded body
     app.add_middleware(errors.BodyLimit, limit=settings.max_request_bytes)
     return app

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from copyloop.brief import Brief, Channel
+from copyloop.brief import Brief, Channel, clean_field
+from copyloop.memory.store import MAX_COUNT
 
 Id = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@\-]+$")
 
@@ -106,14 +107,14 @@ class Conclude(Strict):
 
 
 class MemoryItem(Strict):
-    text: str = Field(min_length=1, max_length=5000)
+    text: Annotated[str, Field(min_length=1, max_length=5000), BeforeValidator(clean_field)]
     sku: str | None = Field(default=None, max_length=64)
     category: str = Field(default="General", max_length=120)
     channel: Channel = Channel.PRODUCT_DESCRIPTION
     segment: str | None = Field(default=None, max_length=120)
-    impressions: int = Field(default=0, ge=0)
-    clicks: int = Field(default=0, ge=0)
-    conversions: int = Field(default=0, ge=0)
+    impressions: int = Field(default=0, ge=0, le=MAX_COUNT)
+    clicks: int = Field(default=0, ge=0, le=MAX_COUNT)
+    conversions: int = Field(default=0, ge=0, le=MAX_COUNT)
 
 
 class MemoryImport(Strict):

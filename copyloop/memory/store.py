@@ -79,6 +79,9 @@ def record_id(brand: str | None, sku: str | None, channel: str, text: str) -> st
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+MAX_COUNT = 10**12  # impressions, clicks or conversions of one text: far above any real total, far below int64
+
+
 class MemoryRecord(BaseModel):
     """One piece of stored copy with its placement and measured performance."""
 
@@ -94,17 +97,23 @@ class MemoryRecord(BaseModel):
     angle: str | None = Field(default=None, max_length=120)
     cta_goal: CtaGoal | None = None
     created_at: str = Field(default_factory=_now_iso)
-    impressions: int = Field(default=0, ge=0)
-    clicks: int = Field(default=0, ge=0)
-    conversions: int = Field(default=0, ge=0)
+    impressions: int = Field(default=0, ge=0, le=MAX_COUNT)
+    clicks: int = Field(default=0, ge=0, le=MAX_COUNT)
+    conversions: int = Field(default=0, ge=0, le=MAX_COUNT)
     approved: bool = True
     source: str = Field(default="copyloop", max_length=60)
 
     @field_validator("text", "sku", "brand", "category", "segment", "angle", "source")
     @classmethod
     def _clean(cls, value: str | None) -> str | None:
-        """Stored copy is fed back into prompts as examples, so it gets the same cleaning as a brief."""
-        return clean_text(value) if value is not None else None
+        """Stored copy is fed back into prompts as examples, so it gets the same cleaning as a brief; text that
+        cleaning empties is refused, not stored as a record no read could parse back."""
+        if value is None:
+            return None
+        cleaned = clean_text(value)
+        if value.strip() and not cleaned:
+            raise ValueError("holds only invisible or control characters")
+        return cleaned
 
     @field_validator("sku", "brand", "segment", "angle", "cta_goal", mode="before")
     @classmethod
@@ -553,7 +562,14 @@ def _records(result: Any) -> list[MemoryRecord]:
     """MemoryRecords from a Chroma get() result."""
     metas = result.get("metadatas") or []
     docs = result.get("documents") or []
-    return [_from_metadata(i, d, m or {}) for i, d, m in zip(result["ids"], docs, metas, strict=True)]
+    found = []
+    for record_id_, doc, meta in zip(result["ids"], docs, metas, strict=True):
+        try:
+            found.append(_from_metadata(record_id_, doc, meta or {}))
+        except ValidationError as exc:  # written by an older version that let it in: skip it, keep reads working
+            log.warning("copy memory: record %s is unreadable and skipped (%s)", record_id_,
+                        exc.errors()[0].get("msg", "invalid"))
+    return found
 
 
 def _bucket() -> dict[str, Any]:

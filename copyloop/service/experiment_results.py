@@ -21,9 +21,9 @@ from copyloop.service.experiments import (
     ExperimentError,
     claim_conclusion,
     counts_by_arm,
+    counts_by_segment,
     load,
     mark_concluded,
-    segments,
     set_memory_id,
 )
 from copyloop.tools.ab_stats import MIN_SHOWN, beat_control, leader_significant, sample_ratio_pvalue, wilson_interval
@@ -34,7 +34,7 @@ def results(engine: Engine, brand: str, experiment_id: str) -> dict[str, Any]:
     with engine.connect() as conn:
         experiment, variants = load(conn, brand, experiment_id)
         overall = counts_by_arm(conn, experiment_id, len(variants))
-        by_segment = {s: counts_by_arm(conn, experiment_id, len(variants), s) for s in segments(conn, experiment_id)}
+        by_segment, segment_count = counts_by_segment(conn, experiment_id, len(variants))
     control = experiment["control"]
     winner = experiment["winner"]
     return {
@@ -45,7 +45,8 @@ def results(engine: Engine, brand: str, experiment_id: str) -> dict[str, Any]:
         "created_at": experiment["created_at"], "concluded_at": experiment["concluded_at"],
         **_summary(variants, overall, control, experiment["allocation"]),
         "segments": {segment or "(none)": _summary(variants, counts, control, experiment["allocation"])
-                     for segment, counts in by_segment.items() if len(by_segment) > 1 or segment},
+                     for segment, counts in by_segment.items() if segment_count > 1 or segment},
+        "segments_total": segment_count,
     }
 
 

@@ -138,20 +138,42 @@ def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str,
 
 def counts_by_arm(conn: Connection, experiment_id: str, n_arms: int,
                   segment: str | None = None) -> dict[str, np.ndarray]:
-    """Per event type, an array of counts per arm."""
+    """Per event type, an array of counts per arm, as a funnel (see `funnel`)."""
     query = sa.select(events.c.arm, events.c.type, sa.func.count()).where(events.c.experiment_id == experiment_id)
     if segment is not None:
         query = query.where(events.c.segment == segment)
-    counts = {kind: np.zeros(n_arms, dtype=np.int64) for kind in ("impression", "click", "conversion")}
+    counts = _zeros(n_arms)
     for arm, kind, count in conn.execute(query.group_by(events.c.arm, events.c.type)):
         counts[kind][arm] = count
-    return counts
+    return funnel(counts)
 
 
-def segments(conn: Connection, experiment_id: str) -> list[str]:
-    """The segments events arrived with, sorted ("" = no segment given)."""
-    query = sa.select(events.c.segment).where(events.c.experiment_id == experiment_id).distinct()
-    return sorted(s for (s,) in conn.execute(query))
+MAX_SEGMENTS = 20  # segments reported with an experiment: the largest; the rest are counted, not listed
+
+
+def counts_by_segment(conn: Connection, experiment_id: str, n_arms: int) -> tuple[dict[str, dict], int]:
+    """Funnel counts per segment for the MAX_SEGMENTS segments with the most events (one grouped query, so 5,000
+    segments cost one scan, not 5,000), and how many segments there are in all."""
+    query = (sa.select(events.c.segment, events.c.arm, events.c.type, sa.func.count())
+             .where(events.c.experiment_id == experiment_id)
+             .group_by(events.c.segment, events.c.arm, events.c.type))
+    found: dict[str, dict[str, np.ndarray]] = {}
+    for segment, arm, kind, count in conn.execute(query):
+        found.setdefault(segment, _zeros(n_arms))[kind][arm] = count
+    largest = sorted(found, key=lambda s: (-sum(int(c.sum()) for c in found[s].values()), s))[:MAX_SEGMENTS]
+    return {s: funnel(found[s]) for s in sorted(largest)}, len(found)
+
+
+def funnel(counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Counts that obey the funnel whatever order events arrived in: a conversion was a click and a click was an
+    impression, so a click that came before its impression (or whose impression was never sent) counts as shown."""
+    clicks = np.maximum(counts["click"], counts["conversion"])
+    return {"impression": np.maximum(counts["impression"], clicks), "click": clicks,
+            "conversion": counts["conversion"]}
+
+
+def _zeros(n_arms: int) -> dict[str, np.ndarray]:
+    return {kind: np.zeros(n_arms, dtype=np.int64) for kind in ("impression", "click", "conversion")}
 
 
 def claim_conclusion(engine: Engine, experiment_id: str, winner: int, stale_after: float = 300.0) -> bool:

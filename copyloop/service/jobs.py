@@ -82,10 +82,12 @@ def delivered(engine: Engine, job_id: str) -> None:
             delivery_error=None, next_delivery_at=None))
 
 
-def delivery_failed(engine: Engine, job_id: str, attempts_before: int, error: str, base: float = 1.0) -> None:
-    """Schedule the next try with exponential backoff; after MAX_ATTEMPTS the delivery is given up."""
+def delivery_failed(engine: Engine, job_id: str, attempts_before: int, error: str, base: float = 1.0,
+                    final: bool = False) -> None:
+    """Schedule the next try with exponential backoff; after MAX_ATTEMPTS (or a `final` failure, such as a URL
+    the outbound policy refuses) the delivery is given up."""
     attempts = attempts_before + 1
-    give_up = attempts >= MAX_ATTEMPTS
+    give_up = final or attempts >= MAX_ATTEMPTS
     with writing(engine) as conn:
         conn.execute(jobs.update().where(jobs.c.id == job_id).values(
             delivery="failed" if give_up else "pending", delivery_attempts=attempts, delivery_error=error,

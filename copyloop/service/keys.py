@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -43,15 +44,30 @@ def _hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
 
 
+def brand_identity(brand: str) -> str:
+    """What makes two brand names one brand: case, Unicode compatibility forms and spacing do not ("Acme",
+    "acme" and "ＡＣＭＥ " are one brand, with one memory and one set of experiments)."""
+    return " ".join(unicodedata.normalize("NFKC", brand).casefold().split())
+
+
+def _canonical_brand(conn: sa.Connection, brand: str) -> str:
+    """The spelling of the brand's first key, so every key of one brand acts for the same brand string."""
+    identity = brand_identity(brand)
+    rows = conn.execute(sa.select(api_keys.c.brand).order_by(api_keys.c.created_at, api_keys.c.key_id))
+    return next((row.brand for row in rows if brand_identity(row.brand) == identity), brand)
+
+
 def create_key(engine: Engine, brand: str, label: str = "") -> NewKey:
-    """A new key for `brand`; the returned `api_key` is the only copy of the secret."""
-    brand = brand.strip()
-    if not brand or len(brand) > 120:
-        raise CopyloopError(f"brand must be 1-120 characters, got {brand!r}")
+    """A new key for `brand` (the brand's existing spelling if it has keys already); the returned `api_key` is the
+    only copy of the secret."""
+    brand = " ".join(unicodedata.normalize("NFKC", brand).split())
+    if not brand or len(brand) > 120 or not brand.isprintable():
+        raise CopyloopError(f"brand must be 1-120 printable characters, got {brand!r}")
     key_id = secrets.token_hex(6)
     api_key = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     webhook_secret = "whsec_" + secrets.token_urlsafe(32)
     with writing(engine) as conn:
+        brand = _canonical_brand(conn, brand)
         conn.execute(api_keys.insert().values(key_id=key_id, brand=brand, key_hash=_hash(api_key),
                                               webhook_secret=webhook_secret, label=label, created_at=now()))
     return NewKey(key_id, brand, api_key, webhook_secret)
@@ -81,6 +97,7 @@ def tenant_for(engine: Engine, api_key: str) -> Tenant | None:
     with engine.connect() as conn:
         row = conn.execute(sa.select(api_keys).where(api_keys.c.key_hash == digest,
                                                      api_keys.c.revoked_at.is_(None))).first()
-    if row is None or not hmac.compare_digest(row.key_hash, digest):
-        return None
-    return Tenant(brand=row.brand, key_id=row.key_id, webhook_secret=row.webhook_secret)
+        if row is None or not hmac.compare_digest(row.key_hash, digest):
+            return None
+        brand = _canonical_brand(conn, row.brand)  # keys made before brands were one whatever their case
+    return Tenant(brand=brand, key_id=row.key_id, webhook_secret=row.webhook_secret)

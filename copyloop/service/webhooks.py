@@ -11,10 +11,11 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from copyloop.service.outbound import DEADLINE_SECONDS, Refused, post_bounded, resolve
 
 SIGNATURE_HEADER = "X-Copyloop-Signature"
 TIMESTAMP_HEADER = "X-Copyloop-Timestamp"
@@ -23,7 +24,6 @@ ATTEMPT_HEADER = "X-Copyloop-Attempt"
 EVENT_HEADER = "X-Copyloop-Event"
 TOLERANCE_SECONDS = 300
 MAX_ATTEMPTS = 12
-TIMEOUT_SECONDS = 10.0
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -56,20 +56,27 @@ class Delivery:
     ok: bool
     status: int | None
     error: str | None
+    retry: bool = True  # False when trying again cannot help (the policy refuses the URL)
 
 
 def post(url: str, payload: dict[str, Any], *, secret: str, idempotency_key: str, attempt: int, event: str,
-         client: httpx.Client) -> Delivery:
-    """One signed POST; any 2xx counts as delivered."""
+         allow: Sequence[str] = ()) -> Delivery:
+    """One signed POST to a callback URL the outbound policy allows, bounded as a whole; any 2xx counts as
+    delivered. The error names what went wrong on our side of the wire and the status code, never the
+    receiver's body (it could be an internal service's page)."""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     stamp = int(time.time())
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, stamp, body),
                TIMESTAMP_HEADER: str(stamp), IDEMPOTENCY_HEADER: idempotency_key, ATTEMPT_HEADER: str(attempt),
                EVENT_HEADER: event, "User-Agent": "copyloop-webhooks/1"}
     try:
-        response = client.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
-    except httpx.HTTPError as exc:
-        return Delivery(False, None, f"{type(exc).__name__}: {exc}"[:500])
-    if 200 <= response.status_code < 300:
-        return Delivery(True, response.status_code, None)
-    return Delivery(False, response.status_code, f"HTTP {response.status_code}: {response.text[:200]}")
+        status = post_bounded(resolve(url, allow), body, headers)
+    except Refused as exc:
+        return Delivery(False, None, f"refused: {exc}", retry=False)
+    except TimeoutError:
+        return Delivery(False, None, f"timed out: no answer within {DEADLINE_SECONDS:.0f} s")
+    except (OSError, ValueError) as exc:
+        return Delivery(False, None, f"could not deliver: {type(exc).__name__}")
+    if 200 <= status < 300:
+        return Delivery(True, status, None)
+    return Delivery(False, status, f"HTTP {status}")

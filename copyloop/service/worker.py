@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -22,6 +22,8 @@ from copyloop.service.webhooks import post
 
 log = logging.getLogger("copyloop.service")
 MAX_RUNS = 3  # a job that killed its worker this often is failed instead of taken again
+DELIVERY_THREADS = 8
+DELIVERIES_PER_BRAND = 2
 
 RunJob = Callable[[dict[str, Any], Callable[[], None]], dict[str, Any]]
 
@@ -30,14 +32,17 @@ class Worker:
     """Runs jobs and delivers webhooks until `stop()`."""
 
     def __init__(self, engine: Engine, run: RunJob, *, lease_seconds: float, backoff_base: float,
-                 poll_seconds: float = 0.5):
+                 poll_seconds: float = 0.5, webhook_allow: Sequence[str] = ()):
         self.engine, self.run = engine, run
         self.lease_seconds, self.backoff_base, self.poll_seconds = lease_seconds, backoff_base, poll_seconds
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._loop, args=(self.run_one,), name="copyloop-jobs", daemon=True),
                          threading.Thread(target=self._loop, args=(self.deliver_due,), name="copyloop-webhooks",
                                           daemon=True)]
-        self._client = httpx.Client(follow_redirects=False)
+        self.webhook_allow = tuple(webhook_allow)
+        self._deliveries = ThreadPoolExecutor(max_workers=DELIVERY_THREADS, thread_name_prefix="copyloop-webhook")
+        self._in_flight: dict[str, str] = {}  # job id -> brand, while its delivery runs
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         for thread in self._threads:
@@ -47,8 +52,9 @@ class Worker:
         """Stop taking work; a job in progress keeps its lease and is taken again after a restart."""
         self._stop.set()
         for thread in self._threads:
-            thread.join(timeout)
-        self._client.close()
+            if thread.ident is not None:  # started
+                thread.join(timeout)
+        self._deliveries.shutdown(wait=False, cancel_futures=True)
 
     def _loop(self, step: Callable[[], bool]) -> None:
         while not self._stop.is_set():
@@ -83,18 +89,35 @@ class Worker:
         return True
 
     def deliver_due(self) -> bool:
-        """Send every webhook that is due; True when any was tried."""
-        due = jobs.due_deliveries(self.engine)
-        for job in due:
+        """Start the delivery of every webhook that is due, each on a thread of its own, at most
+        DELIVERIES_PER_BRAND at once per brand: a receiver that answers slowly holds up its own brand's
+        deliveries, never another's. True when any was started."""
+        started = False
+        for job in jobs.due_deliveries(self.engine, limit=100):
+            with self._lock:
+                busy = sum(brand == job["brand"] for brand in self._in_flight.values())
+                if job["id"] in self._in_flight or busy >= DELIVERIES_PER_BRAND:
+                    continue
+                self._in_flight[job["id"]] = job["brand"]
+            self._deliveries.submit(self._deliver, job)
+            started = True
+        return started
+
+    def _deliver(self, job: dict[str, Any]) -> None:
+        try:
             outcome = post(job["callback_url"], webhook_payload(job), secret=self._secret(job["request"]),
                            idempotency_key=job["id"], attempt=job["delivery_attempts"] + 1,
-                           event=f"job.{job['status']}", client=self._client)
+                           event=f"job.{job['status']}", allow=self.webhook_allow)
             if outcome.ok:
                 jobs.delivered(self.engine, job["id"])
             else:
                 jobs.delivery_failed(self.engine, job["id"], job["delivery_attempts"], outcome.error or "",
-                                     self.backoff_base)
-        return bool(due)
+                                     self.backoff_base, final=not outcome.retry)
+        except Exception:  # the delivery stays pending in the database and is tried again
+            log.exception("webhook delivery for job %s failed", job["id"])
+        finally:
+            with self._lock:
+                self._in_flight.pop(job["id"], None)
 
     def _secret(self, request: dict[str, Any]) -> str:
         """The webhook secret of the key that submitted the job."""

@@ -25,6 +25,7 @@ from copyloop.tools.facts import (
 )
 from copyloop.tools.grounding import content_tokens
 from copyloop.tools.sense.context import base_name, name_forms, required_names
+from copyloop.tools.text_cleanup import tidy
 
 _SLOT = re.compile(r"\{([a-z_]+)(?:(\d)\.([a-z_]+))?\}")
 SHORT_TITLE_MAX = 16  # a fact short enough to sit beside the name in a search headline
@@ -104,7 +105,7 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
         missing |= value is None
         return value or ""
 
-    text = re.sub(r"\s+", " ", _SLOT.sub(fill, template)).strip()
+    text = tidy(_SLOT.sub(fill, template))
     return None if missing or len(text) + cta_room(brief) > spec.max_chars else text
 
 
@@ -126,16 +127,18 @@ def ordered_facts(brief: Brief, slot: int) -> list[Fact]:
 def compose_texts(brief: Brief, slot: int, brand_alone: bool = False) -> list[str]:
     """Every composed text for variant `slot`, best-suited first: structures and facts both rotate by slot.
     Headlines call the product by the brand alone only with `brand_alone` (the composer's last resort); the plainer
-    fallback structures come after every other, for briefs too thin to fill them."""
+    fallback structures come after every other, for briefs too thin to fill them, and rotate by slot too."""
     facts = ordered_facts(brief, slot)
     pool = templates(brief.channel.value)
     if not pool:
         return []
+    fallbacks = templates(brief.channel.value, "fallbacks")
     start = slot % len(pool)
+    first_fallback = slot % len(fallbacks) if fallbacks else 0
     names = name_choices(brief, brand_alone) if channel_spec(brief.channel).sentences == 1 else [fitting_name(brief)]
     texts: list[str] = []
     for name in names:
-        for template in pool[start:] + pool[:start] + templates(brief.channel.value, "fallbacks"):
+        for template in [*pool[start:], *pool[:start], *fallbacks[first_fallback:], *fallbacks[:first_fallback]]:
             for shift in range(max(1, len(facts))):
                 rotated = facts[shift:] + facts[:shift]
                 text = render(template, brief, rotated, short=name)

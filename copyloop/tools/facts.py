@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from copyloop.brief import Brief, format_price
 from copyloop.tools.rulebook import load_rules
-from copyloop.tools.words import article_for, words
+from copyloop.tools.text_cleanup import tidy
+from copyloop.tools.words import article_for, can_be_adjective, words
 
 COMPOSER_FILE = "composer.yaml"
 Kind = Literal["verb", "clause", "state", "imperative", "thing", "spec"]
@@ -83,6 +84,8 @@ class Fact:
         """The fact in Title Case, for titles and headlines (an attribute by its value: "Cast Iron", "Queen")."""
         if self.kind in ("clause", "imperative"):
             return None
+        if self.kind == "verb" and re.match(r"is an?\s", self.text):  # what the product is: "Treatise on Comets"
+            return title_case(self.text.split(" ", 2)[2])
         return title_case(self.value if self.kind == "spec" and self.value else self.text)
 
 
@@ -118,10 +121,11 @@ def title_case(text: str) -> str:
     out = []
     for i, word in enumerate(text.split(" ")):
         core = word.lower().strip(".,")
-        if any(c.isupper() for c in word) or re.match(r"^\d", word) or (i and core in _SMALL_WORDS | _UNITS):
+        if any(c.isupper() for c in word) or (i and core in _SMALL_WORDS | _UNITS):
             out.append(word)
-        else:
-            out.append(word[:1].upper() + word[1:])
+        else:  # each part of a compound: "Double-Breasted", "16th-Century"
+            out.append("-".join(part if re.match(r"^\d", part) else part[:1].upper() + part[1:]
+                                for part in word.split("-")))
     return " ".join(out)
 
 
@@ -159,8 +163,8 @@ def classify(feature: str) -> Kind:
     first = tokens[0]
     endings = _word_set("state_endings")
     after = tokens[1] if len(tokens) > 1 else None
-    if first in _word_set("verbs"):
-        return "verb"
+    if first in _word_set("verbs") or (first == "is" and after in ("a", "an")):
+        return "verb"  # "keeps drinks cold", "is a 16th-century treatise on comets"
     if first in _word_set("imperatives"):
         return "imperative"
     if tokens[-1] in _POSTPOSED or first in ("no", "zero"):
@@ -171,9 +175,26 @@ def classify(feature: str) -> Kind:
         return "state"  # "pre-seasoned with vegetable oil", "fragrance-free"; not "hinged cooking grate"
     if len(tokens) >= 2 and any(tokens[-1].endswith(e.lstrip("-")) for e in endings if e != "ed"):
         return "state"  # "water resistant", "machine washable", "IP67 waterproof and dustproof"
+    if _adjectives_only(tokens):
+        return "state"  # "soft and breathable", "smooth and low in acidity", "rich in antioxidants"
     if any(t in _word_set("clause_verbs") for t in tokens[1:4]):
         return "clause"
     return "thing"
+
+
+def _adjectives_only(tokens: list[str]) -> bool:
+    """Whether a feature is adjectives joined by "and" ("soft and breathable", "smooth and low in acidity") or
+    one adjective with its complement ("rich in antioxidants"): then the product *is* that, it does not *have* it.
+    Not "medium roast" or "reflective trim": most nouns can be adjectives too, so a lone pair says nothing."""
+    head: list[str] = []
+    for token in tokens:
+        if token in _PREPOSITIONS - {"and", "or"}:
+            break
+        head.append(token)
+    adjectives = [t for t in head if t not in ("and", "or")]
+    joined = len(adjectives) == 2 and len(head) == 3 and head[1] in ("and", "or")
+    complemented = len(head) == 1 and len(tokens) > 1 and tokens[1] not in ("of", "to")
+    return (joined or complemented) and all(can_be_adjective(t) for t in adjectives)
 
 
 def feature_fact(feature: str) -> Fact:
@@ -215,7 +236,7 @@ def reference_facts(brief: Brief) -> list[str]:
 
     low, high = REFERENCE_FACT_WORDS
     bulleted = bool(re.search(r"[•·▪●]", brief.reference_copy))
-    found: list[str] = []
+    found: list[str] = _what_it_is(brief.reference_copy)
     for index, part in enumerate(_BULLET.split(brief.reference_copy)):
         for sentence in _SENTENCE.split(part):
             phrase = sentence.strip(" -–—*").rstrip(".;")
@@ -228,6 +249,22 @@ def reference_facts(brief: Brief) -> list[str]:
             if (bulleted and index > 0) or concrete:
                 found.append(lower_first(phrase))
     return found
+
+
+_OPENING_IDENTITY = re.compile(r"^\s*(An?)\s+([^,.;:()!?\n]+?)\s*(?=[,.;:(!?\n]|$)")
+
+
+def _what_it_is(reference: str) -> list[str]:
+    """What the shop's copy says the product is, when it opens by saying so: "A 16th-century treatise on comets,
+    created ..." -> "is a 16th-century treatise on comets" (a brief with no other fact can still be titled)."""
+    found = _OPENING_IDENTITY.match(reference)
+    if not found:
+        return []
+    phrase = f"{found.group(1).lower()} {found.group(2)}"
+    low, high = REFERENCE_FACT_WORDS
+    if not low + 1 <= len(phrase.split()) <= high or _NOT_A_FACT.search(phrase):
+        return []
+    return [f"is {phrase}"]
 
 
 _THIS_PRODUCT = re.compile(r"^(?:this|these|the|our)\s+(?:[\w-]+\s+){0,4}?(?=(?:has|have|can|is|are)\s)", re.IGNORECASE)
@@ -263,7 +300,7 @@ def benefit_sentences(brief: Brief) -> list[str]:
     from copyloop.tools.composer import fitting_name
 
     name = fitting_name(brief)
-    found = [f"You'll love the {name}."]
+    found = [tidy(f"You'll love the {name}.")]
     if brief.audience:
         found.append(f"A great pick for {lower_first(brief.audience)}.")
     return [*found, "You'll love it."]

@@ -224,6 +224,7 @@ _MANY_DOTS = re.compile(r"\.{4,}")
 _CLAUSE_RUN = re.compile(r"([,;:])(?:\s*[,;:])+")
 _CLAUSE_BEFORE_END = re.compile(r"[,;:]+\s*([.!?])")
 _END_THEN_CLAUSE = re.compile(r"([.!?])\s*[,;]")
+_ARTICLE_BEFORE_THE = re.compile(r"\b[Tt]he\s+(?=The\s+[A-Z0-9])")  # "the The Comet Book": the name has its own
 _MISSING_SPACE = re.compile(r"([,;!?])(?=[A-Za-z])|(?<=[a-z])\.(?=[A-Z][a-z])")
 _EDGE_JUNK = " ,;:-–—/"
 _LOOSE_SYMBOLS = re.compile(r"^[\s&+]+|(?<!\S)[&+]+\s*$")  # a stray "&" or "+", not the "+" of "Wave+" or "Disney+"
@@ -255,6 +256,7 @@ def _tidy_once(text: str) -> str:
     text = _CLAUSE_BEFORE_END.sub(r"\1", text)
     text = _END_THEN_CLAUSE.sub(r"\1", text)
     text = _MISSING_SPACE.sub(lambda m: (m.group(1) or ".") + " ", text)
+    text = _ARTICLE_BEFORE_THE.sub("", text)
     return _capitalise_first(_LOOSE_SYMBOLS.sub("", text.strip(_EDGE_JUNK)).strip(_EDGE_JUNK))
 
 

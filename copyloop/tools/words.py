@@ -2,7 +2,9 @@
 
 Word frequencies come from `wordfreq` (installed with its data, no download): a Zipf value of 3 is a word seen
 about once per million words, 0 a string English text never uses. The sense checks use them to tell real words
-from garbled ones and ordinary words from names.
+from garbled ones and ordinary words from names. Parts of speech come from `lemminflect`'s lexicon (the NIH
+SPECIALIST lexicon, shipped in the package): a small model writes "It has a soft and breathable" when a feature
+made of adjectives is treated as a thing.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from lemminflect import getAllLemmas
 from wordfreq import zipf_frequency
 
 # A word: letters and digits in any script ("Kånken", "L'Oréal"), with inner apostrophes ("don't", "Levi's").
@@ -37,6 +40,12 @@ def bare(word: str) -> str:
 def zipf(word: str) -> float:
     """How common a word is in English (Zipf scale: 7 'the', 3 once per million words, 0 never seen)."""
     return zipf_frequency(bare(word), "en")
+
+
+@lru_cache(maxsize=65536)
+def can_be_adjective(word: str) -> bool:
+    """Whether the lexicon lists the word as an adjective ("soft", "breathable", "low"), whatever else it may be."""
+    return "ADJ" in getAllLemmas(bare(word))
 
 
 def is_camel_case(word: str) -> bool:

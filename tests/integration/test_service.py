@@ -36,7 +36,8 @@ def cli(home: Path, *args: str) -> subprocess.CompletedProcess:
 @contextmanager
 def server(home: Path, port: int) -> Iterator[subprocess.Popen]:
     """`copyloop serve` with a short job lease, so a restart takes over a killed server's job within seconds."""
-    env = {**os.environ, "COPYLOOP_JOB_LEASE_SECONDS": "3", "COPYLOOP_WEBHOOK_BACKOFF_SECONDS": "0.2"}
+    env = {**os.environ, "COPYLOOP_JOB_LEASE_SECONDS": "3", "COPYLOOP_WEBHOOK_BACKOFF_SECONDS": "0.2",
+           "COPYLOOP_WEBHOOK_ALLOW": "127.0.0.1"}  # the test receiver is on loopback
     log = (home / f"server-{time.monotonic_ns()}.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "copyloop", "serve", "--port", str(port), "--home", str(home)],
                                env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -34,6 +34,7 @@ BRIEF = {"product_name": "Trail Bottle", "sku": "TB-750", "category": "Drinkware
 def service(tmp_path: Path, service_db_url: str) -> Iterator[dict[str, Any]]:
     """The app with its worker running on each database, and keys for two brands."""
     settings = Settings(home=tmp_path / "home", candidates=1, spares=0, webhook_backoff_seconds=0.05,
+                        webhook_allow="127.0.0.1",  # the test receiver runs on loopback
                         max_request_bytes=20_000, database_url=service_db_url)
     app = create_app(settings, llm=ScriptedChatModel(script=reply_for), memory=CopyMemory(tmp_path / "memory"))
     acme, globex = create_key(app.state.engine, "Acme"), create_key(app.state.engine, "Globex")

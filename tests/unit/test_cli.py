@@ -93,7 +93,7 @@ def test_api_keys_are_created_listed_and_revoked(tmp_path: Path) -> None:
     again = invoke("keys", "revoke", key["key_id"], "--home", str(home))
     assert again.exit_code == 2 and "no active key" in again.output
     blank = invoke("keys", "create", "--brand", "  ", "--home", str(home))
-    assert blank.exit_code == 2 and "brand must be 1-120 characters" in blank.output
+    assert blank.exit_code == 2 and "brand must be 1-120 printable characters" in blank.output
 
 
 def test_serve_refuses_a_bad_database_url_without_a_traceback(tmp_path: Path) -> None:

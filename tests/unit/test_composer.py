@@ -15,7 +15,7 @@ from copyloop.tools.cta import find_cta
 from copyloop.tools.facts import agree, brief_facts, classify, reference_facts, with_article
 from copyloop.tools.finishing import finish, shipping_problems
 from copyloop.tools.placeholders import PRODUCT_SLOT, delexicalise, fill_slots
-from copyloop.tools.sense.checks import passes_sense
+from copyloop.tools.sense.checks import passes_sense, sense_findings
 from copyloop.training.clean_targets import clean_body, composed_targets
 
 SKILLET = Brief(product_name="Lodge 10.25 Inch Cast Iron Skillet", brand="Lodge", short_name="Lodge Skillet",
@@ -35,7 +35,9 @@ FLAKES = Brief(product_name="Maldon Sea Salt Flakes, 250 g", brand="Maldon", cat
     ("turn a dial to change the weight", "imperative"), ("three essential ceramides", "thing"),
     ("hinged cooking grate for adding charcoal", "thing"), ("larger loop handles for a secure grip", "thing"),
     ("assembly required", "spec"), ("no tools needed to assemble", "spec"),
-    ("IP67 waterproof and dustproof", "state"),
+    ("IP67 waterproof and dustproof", "state"), ("smooth and low in acidity", "state"),
+    ("rich in antioxidants", "state"), ("medium roast", "thing"), ("reflective trim for dark mornings", "thing"),
+    ("up to 24 hours of battery life", "thing"), ("is a 16th-century treatise on comets", "verb"),
 ])
 def test_features_are_read_by_their_first_words(feature: str, kind: str) -> None:
     assert classify(feature) == kind
@@ -135,6 +137,15 @@ def test_thin_briefs_still_ship_every_variant(tmp_path: Path) -> None:
     found = composed_variants(jar, 4, [], memory, Settings(home=tmp_path), first_id=1)
     assert len({v.text for v in found}) == 4
     assert all("It can hold 57 oz (1.7 l)." in v.text and "perfect" not in v.text for v in found)
+    assert len({v.text.split(".")[0] for v in found}) >= 2  # not one text with four calls to action
+    comet = Brief(product_name="The Comet Book", category="books", price=0.99, channel="product_title",
+                  reference_copy="A 16th-century treatise on comets, created anonymously in Flanders (now northern "
+                                 "France) and now held at the Universitätsbibliothek Kassel.")
+    titles = [v.text for v in composed_variants(comet, 4, [], memory, Settings(home=tmp_path), first_id=1)]
+    assert "The Comet Book - 16th-Century Treatise on Comets" in titles and len(set(titles)) == 4, titles
+    pushed = composed_variants(comet.model_copy(update={"channel": Channel.PUSH_NOTIFICATION}), 4, [], memory,
+                               Settings(home=tmp_path), first_id=1)
+    assert all("the The" not in v.text and not sense_findings(v.text, comet) for v in pushed), pushed
     hoodie = Brief(product_name="Marco Lightweight Active Hoodie", category="Men > Tops > Hoodies", price=74,
                    channel="search_ad_headline", features=["fitted flatlock seams"])
     named = composed_variants(hoodie, 4, [], memory, Settings(home=tmp_path), first_id=1)

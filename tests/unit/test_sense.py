@@ -26,6 +26,9 @@ JACKET = Brief(product_name="Barbour Women's Beadnell Wax Jacket", brand="Barbou
                category="Clothing > Women > Coats & Jackets", channel="push_notification",
                features=["waxed cotton outer", "lined with Barbour tartan", "IP67 waterproof and dustproof",
                          "one-touch cleaning system", "holds Barbour charms", "double-wall vacuum insulation"])
+COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunrise Roasters",
+               category="Groceries > Coffee", channel="product_description", price=14.5,
+               features=["1 litre bottle makes 8 cups", "single-origin Colombian beans", "smooth and low in acidity"])
 
 
 @pytest.mark.parametrize(("brief", "text", "check"), [
@@ -69,6 +72,11 @@ JACKET = Brief(product_name="Barbour Women's Beadnell Wax Jacket", brand="Barbou
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It comes with Barbour charms. Shop now.", "disfluent"),
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It also has a hold Barbour charms. Shop now.", "disfluent"),
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It comes lined with Barbour tartan. Buy.", "disfluent"),
+    # shipped by the bench brief: adjectives said as a thing, "a" before a plural three words on
+    (COFFEE, "Say hello to the Sunrise Cold Brew Coffee Concentrate. It has a smooth and low in acidity. Buy now.",
+     "disfluent"),
+    (COFFEE, "Enjoy the Sunrise Cold Brew Coffee Concentrate. It has a single origin Colombian beans. Order now.",
+     "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)
@@ -85,6 +93,10 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It is lined with Barbour tartan and IP67 waterproof and "
              "dustproof. It has a one-touch cleaning system and double-wall vacuum insulation. It holds Barbour "
              "charms. Shop now."),
+    (COFFEE, "Meet the Sunrise Cold Brew Coffee Concentrate. It is smooth and low in acidity. Its 1 litre bottle "
+             "makes 8 cups. Buy now."),
+    (QUILT.model_copy(update={"features": ["a pair of pillow shams", "100% cotton"]}),
+     "Meet the Hearthside Cotton Quilt. It comes with a pair of pillow shams. Shop now."),
 ])
 def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:
     assert sense_findings(text, brief) == []

@@ -11,6 +11,7 @@ from copyloop.api.deps import DB, Caller, Context
 from copyloop.api.schemas import ChatReply, ChatRequest
 from copyloop.chat import ChatSession
 from copyloop.service.db import chat_threads, now, writing
+from copyloop.service.keys import brand_identity
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -28,10 +29,12 @@ def chat(body: ChatRequest, caller: Caller, engine: DB, context: Context) -> Cha
 
 
 def _claim_thread(engine: DB, brand: str, thread_id: str, new: bool) -> None:
-    """A thread belongs to the brand that started it; another brand's thread id answers 404."""
+    """A thread belongs to the brand that started it here: another brand's chat, and any id this endpoint did not
+    hand out (a generation run's thread id, someone's guess), answers 404 — the checkpointer holds every brand's
+    threads, so an unknown id is never taken as a new chat."""
     with writing(engine) as conn:
         owner = conn.execute(sa.select(chat_threads.c.brand).where(chat_threads.c.thread_id == thread_id)).scalar()
-        if owner is None:
+        if owner is None and new:
             conn.execute(chat_threads.insert().values(thread_id=thread_id, brand=brand, created_at=now()))
-        elif owner != brand or new:
+        elif new or owner is None or brand_identity(owner) != brand_identity(brand):
             raise HTTPException(404, f"no chat thread {thread_id!r} for this API key's brand")

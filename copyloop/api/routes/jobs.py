@@ -6,18 +6,25 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response
 
-from copyloop.api.deps import DB, Caller
+from copyloop.api.deps import DB, Caller, Context
 from copyloop.api.schemas import JobAccepted, JobRequest
 from copyloop.service import jobs
+from copyloop.service.outbound import Refused, check_submitted
 from copyloop.service.runner import brief_for
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
 @router.post("", status_code=202)
-def submit(body: JobRequest, caller: Caller, engine: DB, response: Response) -> JobAccepted:
+def submit(body: JobRequest, caller: Caller, engine: DB, context: Context, response: Response) -> JobAccepted:
     """Queue a generation; the job survives a server restart and its webhook is retried with backoff."""
+    settings = context.settings
     brief_for(caller.brand, body.brief)  # refuse another brand's brief now, not in the worker
+    if body.callback_url:
+        try:
+            check_submitted(str(body.callback_url), settings.webhook_allow.split(","))
+        except Refused as exc:
+            raise HTTPException(422, str(exc)) from None
     request = body.model_dump(mode="json", exclude={"callback_url"}) | {"key_id": caller.key_id}
     job_id = jobs.submit(engine, caller.brand, request, str(body.callback_url) if body.callback_url else None)
     response.headers["Location"] = f"/v1/jobs/{job_id}"
