@@ -10,7 +10,8 @@ that names the problem.
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import Any, ClassVar
 
 import yaml
 
@@ -80,7 +81,13 @@ def load_json(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (YAML says keys are unique; PyYAML keeps the last one silently)."""
+    """SafeLoader that refuses duplicate keys (YAML says keys are unique; PyYAML keeps the last one silently) and
+    reads date-like values as text ("sku: 2024-13-01" is a code, not a date that fails to construct)."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -112,6 +119,11 @@ def load_yaml(text: str, max_depth: int = MAX_DEPTH) -> Any:
         return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: plain data only
     except yaml.YAMLError as exc:
         raise UnsafeInput(f"not valid YAML: {_short(str(exc))}") from None
+    except UnsafeInput:
+        raise
+    except Exception as exc:  # PyYAML's constructors raise ValueError, AttributeError, ... on a
+        # tag whose value cannot be built ("!!timestamp x", "!!binary ä"): every one is this input's fault
+        raise UnsafeInput(f"not valid YAML: a value cannot be read ({_short(str(exc), 120)})") from None
 
 
 def _short(message: str, limit: int = 300) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from copyloop.brief import Brief, format_price
 from copyloop.tools.rulebook import load_rules
 from copyloop.tools.text_cleanup import tidy
-from copyloop.tools.words import article_for, can_be_adjective, words
+from copyloop.tools.words import article_for, can_be_adjective, words, zipf
 
 COMPOSER_FILE = "composer.yaml"
 Kind = Literal["verb", "clause", "state", "imperative", "thing", "spec"]
@@ -137,9 +137,18 @@ def with_article(phrase: str) -> str:
     head = next((tokens[i - 1] for i, t in enumerate(tokens) if i and t.lower() in _HEAD_STOP), tokens[-1])
     head = head.lower().strip(",.")
     if (head.endswith("s") and not head.endswith("ss")) or head in _word_set("mass_nouns") \
-            or head.split("-")[-1] in _word_set("mass_nouns") or head.endswith(_UNCOUNTABLE_ENDINGS):
+            or head.split("-")[-1] in _word_set("mass_nouns") or _uncountable(head):
         return phrase
     return f"{article_for(tokens[0])} {phrase}"
+
+
+_PLURAL_RARITY = 1.0  # Zipf gap between a noun and its plural above which English uses the noun as a mass
+
+
+def _uncountable(head: str) -> bool:
+    """Whether a noun ending like a mass noun is one: "vacuum insulation", "charging technology", but "a two-speed
+    transmission" and "a quilted lining", whose plurals English uses (measured by word frequency)."""
+    return head.endswith(_UNCOUNTABLE_ENDINGS) and zipf(head) - zipf(head + "s") >= _PLURAL_RARITY
 
 
 def is_plural_name(name: str) -> bool:

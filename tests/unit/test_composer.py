@@ -143,9 +143,9 @@ def test_thin_briefs_still_ship_every_variant(tmp_path: Path) -> None:
                                  "France) and now held at the Universitätsbibliothek Kassel.")
     titles = [v.text for v in composed_variants(comet, 4, [], memory, Settings(home=tmp_path), first_id=1)]
     assert "The Comet Book - 16th-Century Treatise on Comets" in titles and len(set(titles)) == 4, titles
-    pushed = composed_variants(comet.model_copy(update={"channel": Channel.PUSH_NOTIFICATION}), 4, [], memory,
-                               Settings(home=tmp_path), first_id=1)
-    assert all("the The" not in v.text and not sense_findings(v.text, comet) for v in pushed), pushed
+    push = comet.model_copy(update={"channel": Channel.PUSH_NOTIFICATION})
+    pushed = composed_variants(push, 4, [], memory, Settings(home=tmp_path), first_id=1)
+    assert all("the The" not in v.text and not sense_findings(v.text, push) for v in pushed), pushed
     hoodie = Brief(product_name="Marco Lightweight Active Hoodie", category="Men > Tops > Hoodies", price=74,
                    channel="search_ad_headline", features=["fitted flatlock seams"])
     named = composed_variants(hoodie, 4, [], memory, Settings(home=tmp_path), first_id=1)

@@ -72,6 +72,13 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It comes with Barbour charms. Shop now.", "disfluent"),
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It also has a hold Barbour charms. Shop now.", "disfluent"),
     (JACKET, "Meet the Barbour Women's Beadnell Wax Jacket. It comes lined with Barbour tartan. Buy.", "disfluent"),
+    # titles shipped on held-out products: a spec said twice in one line
+    (Brief(product_name="Lavazza Super Crema Whole Bean Coffee Blend, Medium Roast, 2.2 lb", brand="Lavazza",
+           category="Grocery > Coffee", features=["medium roast"], channel="product_title"),
+     "Lavazza Super Crema Whole Bean Coffee Blend, Medium Roast, 2.2 lb, Medium Roast", "disfluent"),
+    (Brief(product_name="Birkenstock Arizona Soft Footbed Suede Leather Sandal", brand="Birkenstock",
+           category="Shoes > Sandals", features=["suede leather uppers"], channel="product_title"),
+     "Birkenstock Arizona Soft Footbed Suede Leather Sandal, Suede Leather Uppers", "disfluent"),
     # shipped by the bench brief: adjectives said as a thing, "a" before a plural three words on
     (COFFEE, "Say hello to the Sunrise Cold Brew Coffee Concentrate. It has a smooth and low in acidity. Buy now.",
      "disfluent"),

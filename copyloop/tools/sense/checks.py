@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from copyloop.brief import Brief
 from copyloop.result import Finding
+from copyloop.tools.channels import channel_spec
 from copyloop.tools.compliance import rule_findings, rules
 from copyloop.tools.cta import cta_spans
 from copyloop.tools.grounding import content_tokens
@@ -31,7 +33,7 @@ from copyloop.tools.sense.vocabulary import (
     non_word_findings,
     off_product_findings,
 )
-from copyloop.tools.words import zipf
+from copyloop.tools.words import word_spans, zipf
 
 RULE_FOLDER = "sense"
 GENERIC_ZIPF = 5.6  # a word at least this common ("made", "use", "great") grounds nothing by itself
@@ -86,6 +88,25 @@ def ungrounded_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return findings
 
 
+def repeated_phrase_findings(text: str, brief: Brief) -> list[Finding]:
+    """A two-word phrase said twice in one line ("…, Medium Roast, 2.2 lb, Medium Roast", "Suede Leather Sandal,
+    Suede Leather Uppers"): a title or headline has no room to waste, and readers cut the second one every time."""
+    if channel_spec(brief.channel).sentences != 1:
+        return []
+    spans = [m for m in word_spans(text) if len(m.group()) > 2 and m.group().isalpha()]
+    seen: dict[tuple[str, str], int] = {}
+    for first, second in pairwise(spans):
+        if text[first.end():second.start()].strip():  # not adjacent words ("Roast, 2.2" is no phrase)
+            continue
+        pair = (first.group().lower(), second.group().lower())
+        if pair in seen and seen[pair] < first.start():
+            return [Finding(rule_id="sense.disfluent_repeated_phrase", severity="block",
+                            span=(first.start(), second.end()), matched=text[first.start():second.end()],
+                            message=f"{text[first.start():second.end()]!r} is said twice in one line.")]
+        seen.setdefault(pair, second.end())
+    return []
+
+
 def sense_findings(text: str, brief: Brief) -> list[Finding]:
     """Every sense finding for the text, in text order; all of them block."""
     text = text if isinstance(text, str) else ""
@@ -101,7 +122,7 @@ def sense_findings(text: str, brief: Brief) -> list[Finding]:
             findings += rule_findings(rule, text, brief, ctx.fact_text)
     findings += invented_word_findings(text, ctx, judged=[f.span for f in findings])  # what no other check named
     findings += ungrounded_findings(text, ctx) + fact_frame_findings(text, ctx) + agreement_findings(text, ctx)
-    findings += currency_findings(text, ctx)
+    findings += currency_findings(text, ctx) + repeated_phrase_findings(text, brief)
     return sorted(_dedupe(findings), key=lambda f: (f.span, f.rule_id))
 
 
