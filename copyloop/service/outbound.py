@@ -125,7 +125,13 @@ def post_bounded(target: Target, body: bytes, headers: dict[str, str],
     failure, TimeoutError when the whole exchange outlasts `deadline`. The response body is never read."""
     sock = socket.create_connection((target.address, target.port), timeout=deadline)
     held = [sock]  # the socket the watchdog shuts: the TLS one once wrapped (wrapping detaches the plain one)
-    timer = threading.Timer(deadline, lambda: _shut(held[0]))
+    fired = threading.Event()
+
+    def watchdog() -> None:
+        fired.set()
+        _shut(held[0])
+
+    timer = threading.Timer(deadline, watchdog)
     timer.start()
     try:
         if target.scheme == "https":
@@ -136,11 +142,11 @@ def post_bounded(target: Target, body: bytes, headers: dict[str, str],
         response = connection.getresponse()
         return response.status
     except OSError:
-        if not timer.is_alive():
+        if fired.is_set():
             raise TimeoutError(f"no answer within {deadline:.0f} s") from None
         raise
     except http.client.HTTPException as exc:
-        if not timer.is_alive():
+        if fired.is_set():
             raise TimeoutError(f"no answer within {deadline:.0f} s") from None
         raise OSError(f"bad HTTP response: {type(exc).__name__}") from None
     finally:
