@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
@@ -95,8 +96,14 @@ def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        return error_response({"error": exc.detail, "detail": exc.detail}, exc.status_code, exc.headers)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method the path takes, not only the first route's (GET and POST memory)
+            path = request.url.path
+            methods = {m for r in request.app.routes if isinstance(r, APIRoute) and r.path_regex.match(path)
+                       for m in r.methods}
+            headers["Allow"] = ", ".join(sorted(methods))
+        return error_response({"error": exc.detail, "detail": exc.detail}, exc.status_code, headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

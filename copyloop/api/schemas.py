@@ -13,7 +13,40 @@ Id = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@\-]+$")
 
 
 class Strict(BaseModel):
+    """A request body: no unknown fields."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+class FieldProblem(BaseModel):
+    """One bad field: where it is in the body, what is wrong, and (for scalars) the value, cut short."""
+
+    field: str
+    message: str
+    input: Any = None
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns: a sentence, and the same sentence or one entry per bad field."""
+
+    error: str
+    detail: str | list[FieldProblem] | None = None
+
+
+_MEANINGS = {401: "no API key, or an unknown or revoked one", 404: "no such resource for this API key's brand",
+             409: "the resource's state does not allow this (already concluded, no significant winner yet)",
+             413: "the body is over `max_request_bytes`", 415: "the body is not application/json",
+             422: "a field (or the body) is invalid: one entry per problem",
+             503: "a store copyloop needs is unreadable"}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses a route really returns, each with the ErrorBody schema."""
+    return {code: {"model": ErrorBody, "description": _MEANINGS[code]} for code in codes}
+
+
+READ_ERRORS = error_responses(401, 422, 503)  # every authenticated route
+WRITE_ERRORS = error_responses(401, 413, 415, 422, 503)  # every route that takes a body
 
 
 class GenerateRequest(Strict):
@@ -21,8 +54,8 @@ class GenerateRequest(Strict):
 
     brief: Brief
     guidance: str | None = Field(default=None, max_length=400, description="extra instruction, e.g. 'shorter'")
-    store: bool = Field(default=True, description="remember approved copy in memory (novelty, exemplars)")
-    publish: bool = Field(default=True, description="serve the shippable variants from /v1/variants/{sku}")
+    store: bool = Field(default=True, strict=True, description="remember approved copy in memory (novelty, exemplars)")
+    publish: bool = Field(default=True, strict=True, description="serve the shippable variants from /v1/variants/{sku}")
 
 
 class JobRequest(GenerateRequest):
@@ -53,7 +86,8 @@ class ExperimentVariant(Strict):
     key: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
     text: str = Field(min_length=1, max_length=5000)
     angle: str | None = Field(default=None, max_length=120)
-    weight: float | None = Field(default=None, gt=0, le=1000, description="relative traffic share (split only)")
+    weight: float | None = Field(default=None, gt=0, le=1000, strict=True,
+                                 description="relative traffic share (split only)")
 
 
 class ExperimentCreate(Strict):
@@ -83,13 +117,16 @@ class ExperimentCreate(Strict):
 class Event(Strict):
     """One impression, click or conversion. `event_id` makes retries safe: an id already seen counts once."""
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "anyOf": [{"required": ["variant"]}, {"required": ["unit"]}]})  # what `_names_arm` checks, for clients
+
     event_id: str = Id
     experiment_id: str = Field(min_length=1, max_length=32)
     type: Literal["impression", "click", "conversion"]
     variant: str | None = Field(default=None, max_length=64, description="variant key (or give `unit`)")
     unit: str | None = Field(default=None, min_length=1, max_length=200, description="the assigned user or send")
     segment: str | None = Field(default=None, max_length=120)
-    timestamp: float | None = Field(default=None, ge=0, description="UNIX seconds; default: when received")
+    timestamp: float | None = Field(default=None, ge=0, strict=True, description="UNIX seconds; default: when received")
 
     @model_validator(mode="after")
     def _names_arm(self) -> Event:
@@ -112,9 +149,9 @@ class MemoryItem(Strict):
     category: str = Field(default="General", max_length=120)
     channel: Channel = Channel.PRODUCT_DESCRIPTION
     segment: str | None = Field(default=None, max_length=120)
-    impressions: int = Field(default=0, ge=0, le=MAX_COUNT)
-    clicks: int = Field(default=0, ge=0, le=MAX_COUNT)
-    conversions: int = Field(default=0, ge=0, le=MAX_COUNT)
+    impressions: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True)  # `false` is not a count
+    clicks: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True)
+    conversions: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True)
 
 
 class MemoryImport(Strict):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException
 
 from copyloop.api.deps import DB, Caller, Context
-from copyloop.api.schemas import ChatReply, ChatRequest
+from copyloop.api.schemas import WRITE_ERRORS, ChatReply, ChatRequest, error_responses
 from copyloop.chat import ChatSession
 from copyloop.service.db import chat_threads, now, writing
 from copyloop.service.keys import brand_identity
@@ -16,7 +16,7 @@ from copyloop.service.keys import brand_identity
 router = APIRouter(prefix="/v1", tags=["chat"])
 
 
-@router.post("/chat")
+@router.post("/chat", responses={**WRITE_ERRORS, **error_responses(404)})
 def chat(body: ChatRequest, caller: Caller, engine: DB, context: Context) -> ChatReply:
     """Send one message; omit `thread_id` to start a thread, pass it back to continue (even after a restart)."""
     thread_id = body.thread_id or uuid.uuid4().hex[:12]

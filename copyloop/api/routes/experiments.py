@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from copyloop.api.deps import DB, Caller, Context
-from copyloop.api.schemas import Conclude, ExperimentCreate
+from copyloop.api.schemas import READ_ERRORS, WRITE_ERRORS, Conclude, ExperimentCreate, error_responses
 from copyloop.service import experiments
 from copyloop.service.experiment_results import conclude, results
 from copyloop.service.runner import brief_for
@@ -15,7 +15,7 @@ from copyloop.service.runner import brief_for
 router = APIRouter(prefix="/v1/experiments", tags=["experiments"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=WRITE_ERRORS)
 def create(body: ExperimentCreate, caller: Caller, engine: DB, response: Response) -> dict[str, Any]:
     """Start an A/B/n test: a fixed split (weights) or Thompson sampling, per segment."""
     keys = [v.key or f"v{i + 1}" for i, v in enumerate(body.variants)]
@@ -28,14 +28,14 @@ def create(body: ExperimentCreate, caller: Caller, engine: DB, response: Respons
     return results(engine, caller.brand, experiment_id)
 
 
-@router.get("/{experiment_id}")
+@router.get("/{experiment_id}", responses={**READ_ERRORS, **error_responses(404)})
 def read(experiment_id: str, caller: Caller, engine: DB) -> dict[str, Any]:
     """Per variant: impressions, clicks, conversions, CTR and CVR with 95% Wilson intervals, probability to beat
     the control; the sample-ratio-mismatch check; the recommended winner and whether it is significant."""
     return results(engine, caller.brand, experiment_id)
 
 
-@router.get("/{experiment_id}/assign")
+@router.get("/{experiment_id}/assign", responses={**READ_ERRORS, **error_responses(404, 409)})
 def assign(experiment_id: str, caller: Caller, engine: DB,
            unit: Annotated[str, Query(min_length=1, max_length=200)],
            segment: Annotated[str | None, Query(max_length=120)] = None) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def assign(experiment_id: str, caller: Caller, engine: DB,
     return {"experiment_id": experiment_id, "unit": unit, "variant": arm.key, "text": arm.text, "new": new}
 
 
-@router.post("/{experiment_id}/conclude")
+@router.post("/{experiment_id}/conclude", responses={**WRITE_ERRORS, **error_responses(404, 409)})
 def finish(experiment_id: str, caller: Caller, engine: DB, context: Context,
            body: Conclude | None = None) -> dict[str, Any]:
     """Stop the test, serve the winner, and write every variant's measured outcome into memory."""

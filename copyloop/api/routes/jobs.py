@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response
 
 from copyloop.api.deps import DB, Caller, Context
-from copyloop.api.schemas import JobAccepted, JobRequest
+from copyloop.api.schemas import READ_ERRORS, WRITE_ERRORS, JobAccepted, JobRequest, error_responses
 from copyloop.service import jobs
 from copyloop.service.outbound import Refused, check_submitted
 from copyloop.service.runner import brief_for
@@ -15,7 +15,7 @@ from copyloop.service.runner import brief_for
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, responses=WRITE_ERRORS)
 def submit(body: JobRequest, caller: Caller, engine: DB, context: Context, response: Response) -> JobAccepted:
     """Queue a generation; the job survives a server restart and its webhook is retried with backoff."""
     settings = context.settings
@@ -31,7 +31,7 @@ def submit(body: JobRequest, caller: Caller, engine: DB, context: Context, respo
     return JobAccepted(id=job_id, status="queued", url=f"/v1/jobs/{job_id}")
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id}", responses={**READ_ERRORS, **error_responses(404)})
 def status(job_id: str, caller: Caller, engine: DB) -> dict[str, Any]:
     """The job's status, its result once it succeeded, and the state of its webhook delivery."""
     found = jobs.get(engine, caller.brand, job_id)

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from copyloop.api.deps import Caller, Context
-from copyloop.api.schemas import MemoryImport
+from copyloop.api.schemas import READ_ERRORS, WRITE_ERRORS, MemoryImport
 from copyloop.brief import Channel
 from copyloop.memory import MemoryRecord
 
 router = APIRouter(prefix="/v1/memory", tags=["memory"])
 
 
-@router.get("")
+@router.get("", responses=READ_ERRORS)
 def read(caller: Caller, context: Context, channel: Channel | None = None,
          category: Annotated[str | None, Query(max_length=120)] = None,
          limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def read(caller: Caller, context: Context, channel: Channel | None = None,
     return {"records": [r.model_dump(mode="json") for r in records]}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=WRITE_ERRORS)
 def add(body: MemoryImport, caller: Caller, context: Context) -> dict[str, Any]:
     """Store copy for the key's brand (with its measured counts, if any); known copy keeps its history."""
     records = [MemoryRecord(**item.model_dump(), brand=caller.brand, source="api") for item in body.records]

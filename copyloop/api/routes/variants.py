@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Query
 
 from copyloop.api.deps import DB, Caller
+from copyloop.api.schemas import READ_ERRORS, error_responses
 from copyloop.brief import Channel
 from copyloop.service import experiments, served_copy
 from copyloop.service.db import experiments as experiment_rows
@@ -18,7 +19,7 @@ from copyloop.service.db import experiments as experiment_rows
 router = APIRouter(prefix="/v1/variants", tags=["variants"])
 
 
-@router.get("/{sku}")
+@router.get("/{sku}", responses={**READ_ERRORS, **error_responses(404)})
 def variants(sku: str, caller: Caller, engine: DB, channel: Channel | None = None,
              segment: Annotated[str | None, Query(max_length=120)] = None,
              unit: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
