@@ -151,8 +151,8 @@ class Brief(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _not_too_deep(cls, data: Any) -> Any:
-        if (depth := value_depth(data)) > MAX_DEPTH:
-            raise ValueError(f"nested {depth} levels deep; a brief's fields nest at most {MAX_DEPTH}")
+        if value_depth(data, stop_above=MAX_DEPTH) > MAX_DEPTH:
+            raise ValueError(f"nested more than {MAX_DEPTH} levels deep; a brief's fields nest at most {MAX_DEPTH}")
         return data
 
     @field_validator("currency", mode="before")
@@ -270,8 +270,9 @@ def brief_from_dict(data: Any) -> Brief:
     """Validate raw data into a Brief, raising BriefError with field-level messages."""
     if not isinstance(data, dict):
         raise BriefError([f"brief: expected a mapping of fields, got {type(data).__name__}"])
-    if (depth := value_depth(data)) > MAX_DEPTH:
-        raise BriefError([f"brief: nested {depth} levels deep; a brief's fields nest at most {MAX_DEPTH}"])
+    if value_depth(data, stop_above=MAX_DEPTH) > MAX_DEPTH:
+        raise BriefError([f"brief: nested more than {MAX_DEPTH} levels deep; a brief's fields nest at most "
+                          f"{MAX_DEPTH}"])
     try:
         return Brief.model_validate(data)
     except ValidationError as exc:

@@ -22,8 +22,9 @@ class UnsafeInput(ValueError):
     """Input copyloop refuses to parse, with the reason as its message."""
 
 
-def json_depth(text: str) -> int:
-    """How deep the brackets of a JSON text nest, counted without parsing (strings skipped)."""
+def json_depth(text: str, stop_above: int | None = None) -> int:
+    """How deep the brackets of a JSON text nest, counted without parsing (strings skipped); with `stop_above`,
+    the count stops as soon as it passes that depth."""
     depth = deepest = 0
     in_string = escaped = False
     for char in text:
@@ -39,18 +40,23 @@ def json_depth(text: str) -> int:
         elif char in "[{":
             depth += 1
             deepest = max(deepest, depth)
+            if stop_above is not None and deepest > stop_above:
+                break
         elif char in "]}":
             depth -= 1
     return deepest
 
 
-def value_depth(value: Any) -> int:
-    """How deep dicts and lists nest inside a Python value, counted without recursion."""
+def value_depth(value: Any, stop_above: int | None = None) -> int:
+    """How deep dicts and lists nest inside a Python value, counted without recursion; with `stop_above`, the
+    count stops as soon as it passes that depth (enough to refuse a 100,000-level value at once)."""
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict | list | tuple):
             deepest = max(deepest, depth)
+            if stop_above is not None and deepest > stop_above:
+                return deepest
             stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
     return deepest
 
@@ -70,8 +76,8 @@ def load_json(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
     """JSON as Python values; refuses nesting deeper than `max_depth`, NaN, Infinity and numbers that overflow."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    if (depth := json_depth(text)) > max_depth:
-        raise UnsafeInput(f"nested {depth} levels deep; at most {max_depth} are allowed")
+    if json_depth(text, stop_above=max_depth) > max_depth:
+        raise UnsafeInput(f"nested more than {max_depth} levels deep; at most {max_depth} are allowed")
     try:
         return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except UnsafeInput:
@@ -80,13 +86,16 @@ def load_json(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
         raise UnsafeInput(f"not valid JSON: {_short(str(exc))}") from None
 
 
-class _StrictLoader(yaml.SafeLoader):
+_FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # LibYAML's parser when present
+
+
+class _StrictLoader(_FastLoader):  # type: ignore[valid-type, misc]
     """SafeLoader that refuses duplicate keys (YAML says keys are unique; PyYAML keeps the last one silently) and
     reads date-like values as text ("sku: 2024-13-01" is a code, not a date that fails to construct)."""
 
     yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        for first, resolvers in _FastLoader.yaml_implicit_resolvers.items()
     }
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -106,7 +115,7 @@ def load_yaml(text: str, max_depth: int = MAX_DEPTH) -> Any:
     deeper than `max_depth`. The event stream is checked first, so nothing is built from a hostile file."""
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_FastLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise UnsafeInput(f"line {event.start_mark.line + 1}: YAML anchors and aliases (&, *) are not "
                                   "accepted; write each value out")

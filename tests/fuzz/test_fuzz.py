@@ -59,9 +59,11 @@ def _deep(depth: int) -> Any:
     return value
 
 
+FIELD_VALUE = st.one_of(TEXT, NUMBER, st.lists(TEXT, max_size=3), st.dictionaries(TEXT, TEXT, max_size=3),
+                        st.integers(0, 2000).map(_deep))
 BRIEF_LIKE = st.fixed_dictionaries(
     {"product_name": st.one_of(TEXT, st.just("Trail Bottle"))},
-    optional={name: st.one_of(JSONISH, st.integers(0, 2000).map(_deep)) for name in FIELDS[1:]},
+    optional={name: FIELD_VALUE for name in FIELDS[1:]},
 )
 
 
@@ -128,7 +130,7 @@ COUNTS = st.lists(st.integers(0, 10**6), min_size=3, max_size=3)
 
 @seed(14)
 @FUZZ
-@given(arms=st.lists(COUNTS, min_size=2, max_size=6), control=st.integers(0, 5))
+@given(arms=st.lists(COUNTS, min_size=2, max_size=4), control=st.integers(0, 3))
 def test_experiment_statistics_are_defined_for_any_counts(arms: list[list[int]], control: int) -> None:
     from copyloop.service.experiment_results import _summary
     from copyloop.service.experiments import Arm

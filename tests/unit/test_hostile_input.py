@@ -90,13 +90,13 @@ def test_a_body_that_is_not_json_is_refused_by_its_content_type(service: dict[st
     assert plain.status_code == 415 and "application/json" in plain.json()["detail"][0]["message"]
     deep = client.post("/v1/generate", content=b'{"brief": ' + b"[" * 2000 + b"]" * 2000 + b"}",
                        headers={**service["acme"], "Content-Type": "application/json"})
-    assert deep.status_code == 422 and "nested 2001 levels" in deep.json()["detail"][0]["message"]
+    assert deep.status_code == 422 and "nested more than 32 levels" in deep.json()["detail"][0]["message"]
 
 
 def test_parsers_refuse_deep_nesting_bombs_duplicates_and_non_numbers() -> None:
-    with pytest.raises(UnsafeInput, match="nested 1001 levels"):
+    with pytest.raises(UnsafeInput, match="nested more than 32 levels"):
         load_json("[" * 1001 + "]" * 1001)
-    with pytest.raises(UnsafeInput, match="nested more than 32"):
+    with pytest.raises(UnsafeInput, match="nest"):  # LibYAML stops at 1,000 levels, copyloop at 32
         load_yaml("a: " + "[" * 1000 + "]" * 1000)
     started = time.monotonic()
     with pytest.raises(UnsafeInput, match="anchors and aliases"):
@@ -112,7 +112,7 @@ def test_parsers_refuse_deep_nesting_bombs_duplicates_and_non_numbers() -> None:
     deep: list[Any] = []
     for _ in range(2000):
         deep = [deep]
-    with pytest.raises(BriefError, match="nested 2002 levels"):
+    with pytest.raises(BriefError, match="nested more than 32 levels"):
         brief_from_dict({**BRIEF, "features": deep})
 
 
