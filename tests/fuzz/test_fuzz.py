@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,8 +36,10 @@ from tests.fakes import ScriptedChatModel
 from tests.unit.test_chat import reply_for
 
 FUZZ_EXAMPLES = int(os.environ.get("COPYLOOP_FUZZ_EXAMPLES", "10000"))
-FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, derandomize=True,
+# every case within 5 s (a hang fails the case, not the CI job) and the whole run within PEAK_RSS_MB
+FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=timedelta(seconds=5), database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
+PEAK_RSS_MB = 4096
 
 # Text a hostile or careless sender produces: controls, zero-width and bidi characters, non-characters, lone
 # surrogates, template tokens, very long runs.
@@ -207,7 +211,7 @@ def test_no_request_gets_a_5xx_and_stored_state_stays_readable(api: dict[str, An
         response.json()
 
 
-def test_state_written_by_the_fuzzing_reads_back(api: dict[str, Any]) -> None:
+def test_state_written_by_the_fuzzing_reads_back_and_memory_stayed_bounded(api: dict[str, Any]) -> None:
     headers = {"X-API-Key": api["key"]}
     client = api["client"]
     assert client.get("/v1/memory", headers=headers).status_code == 200
@@ -216,3 +220,4 @@ def test_state_written_by_the_fuzzing_reads_back(api: dict[str, Any]) -> None:
     counts = report.json()["variants"]
     assert all(v["impressions"] >= v["clicks"] >= v["conversions"] >= 0 for v in counts)
     assert Decimal(str(report.json()["variants"][0]["ctr"])) <= 1
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 < PEAK_RSS_MB
