@@ -141,6 +141,9 @@ def test_names_the_product_may_go_by() -> None:
     assert brief_context(TRAIL.model_copy(update={"channel": Channel.PRODUCT_TITLE})).required_names == \
         ("TrailCool Insulated Steel Bottle",)
     assert "TrailCool Bottle" in brief_context(TRAIL).required_names
+    drill = Brief(product_name="DEWALT 20V MAX Cordless Drill/Driver Kit (DCD771C2)", brand="DEWALT",
+                  category="Tools > Drills", channel="email_subject")
+    assert derived_short_names(drill) == []  # "DEWALT Kit" says how it is sold, not what it is (a reader's edit)
 
 
 def test_offers_the_brief_states_are_allowed() -> None:

@@ -49,7 +49,8 @@ def derived_short_names(brief: Brief) -> list[str]:
         return []
     typed = [m.group(0) for m in product_types().scan.finditer(base) if m.end() == len(base.rstrip())]
     last = base.split()[-1]
-    nouns = [*typed, *([last] if last.isalpha() and 2.5 <= zipf(last) < GENERIC_NOUN_ZIPF else [])]
+    named = last.isalpha() and 2.5 <= zipf(last) < GENERIC_NOUN_ZIPF and last.lower() not in _PACKAGING
+    nouns = [*typed, *([last] if named else [])]
     found = [f"{lead} {noun}" for noun in nouns if lead.lower() not in noun.lower()]
     return [f for f in dict.fromkeys(found) if f.lower() != brief.product_name.lower() and len(f) <= SHORT_NAME_MAX]
 
@@ -60,6 +61,9 @@ def base_name(brief: Brief) -> str | None:
     return base if base != brief.product_name and len(base.split()) >= 2 else None
 
 
+# Words that say how a product is sold, not what it is: "DEWALT Kit" names no product a reader knows
+_PACKAGING = frozenset({"kit", "set", "pack", "bundle", "combo", "pair", "box", "case", "collection", "edition",
+                        "refill", "starter", "value", "variety", "assortment", "sampler"})
 _MODEL_SUFFIXES = frozenset({"plus", "pro", "max", "mini", "air", "ultra", "lite", "xl", "se", "go", "neo"})
 _SIZE_UNITS = frozenset({"oz", "fl", "ml", "l", "g", "kg", "lb", "in", "inch", "cm", "mm", "qt", "pack"})
 _NOT_MODEL = frozenset({"men's", "women's", "kids'", "kid's", "unisex", "the", "new", "original", "classic"})
