@@ -7,6 +7,7 @@ tokens here, so nothing downstream ever sees unbounded or markup-bearing input.
 from __future__ import annotations
 
 import re
+import reprlib
 import unicodedata
 from decimal import Decimal
 from enum import StrEnum
@@ -151,7 +152,7 @@ class Brief(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _not_too_deep(cls, data: Any) -> Any:
-        if value_depth(data, stop_above=MAX_DEPTH) > MAX_DEPTH:
+        if value_depth(data, MAX_DEPTH) > MAX_DEPTH:
             raise ValueError(f"nested more than {MAX_DEPTH} levels deep; a brief's fields nest at most {MAX_DEPTH}")
         return data
 
@@ -270,9 +271,6 @@ def brief_from_dict(data: Any) -> Brief:
     """Validate raw data into a Brief, raising BriefError with field-level messages."""
     if not isinstance(data, dict):
         raise BriefError([f"brief: expected a mapping of fields, got {type(data).__name__}"])
-    if value_depth(data, stop_above=MAX_DEPTH) > MAX_DEPTH:
-        raise BriefError([f"brief: nested more than {MAX_DEPTH} levels deep; a brief's fields nest at most "
-                          f"{MAX_DEPTH}"])
     try:
         return Brief.model_validate(data)
     except ValidationError as exc:
@@ -280,11 +278,13 @@ def brief_from_dict(data: Any) -> Brief:
 
 
 def describe_validation_error(exc: ValidationError) -> list[str]:
-    """One line per problem: field path, what is wrong, the value given (shortened)."""
+    """One line per problem: field path, what is wrong, the value given (shortened; a list or mapping is shown a
+    few levels deep, so a value nested thousands of levels is described, not recursed into)."""
     lines = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "brief"
-        given = repr(err.get("input"))
+        value = err.get("input")
+        given = reprlib.repr(value) if isinstance(value, dict | list | tuple) else repr(value)
         given = given if len(given) <= 60 else given[:57] + "..."
         lines.append(f"{where}: {err['msg']} (got {given})")
     return lines

@@ -86,6 +86,11 @@ class Settings:
         return replace(self, **changes)
 
     @property
+    def webhook_allow_list(self) -> tuple[str, ...]:
+        """`webhook_allow` as its entries (hosts or networks), blanks dropped."""
+        return tuple(entry.strip() for entry in self.webhook_allow.split(",") if entry.strip())
+
+    @property
     def memory_dir(self) -> Path:
         return self.home / "memory"
 

@@ -22,9 +22,9 @@ class UnsafeInput(ValueError):
     """Input copyloop refuses to parse, with the reason as its message."""
 
 
-def json_depth(text: str, stop_above: int | None = None) -> int:
-    """How deep the brackets of a JSON text nest, counted without parsing (strings skipped); with `stop_above`,
-    the count stops as soon as it passes that depth."""
+def json_depth(text: str, stop_above: int) -> int:
+    """How deep the brackets of a JSON text nest, counted without parsing (strings skipped) and only until the
+    count passes `stop_above` (enough to refuse a 100,000-level text at once)."""
     depth = deepest = 0
     in_string = escaped = False
     for char in text:
@@ -40,22 +40,22 @@ def json_depth(text: str, stop_above: int | None = None) -> int:
         elif char in "[{":
             depth += 1
             deepest = max(deepest, depth)
-            if stop_above is not None and deepest > stop_above:
+            if deepest > stop_above:
                 break
         elif char in "]}":
             depth -= 1
     return deepest
 
 
-def value_depth(value: Any, stop_above: int | None = None) -> int:
-    """How deep dicts and lists nest inside a Python value, counted without recursion; with `stop_above`, the
-    count stops as soon as it passes that depth (enough to refuse a 100,000-level value at once)."""
+def value_depth(value: Any, stop_above: int) -> int:
+    """How deep dicts and lists nest inside a Python value, counted without recursion and only until the count
+    passes `stop_above`."""
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict | list | tuple):
             deepest = max(deepest, depth)
-            if stop_above is not None and deepest > stop_above:
+            if deepest > stop_above:
                 return deepest
             stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
     return deepest
@@ -76,7 +76,7 @@ def load_json(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
     """JSON as Python values; refuses nesting deeper than `max_depth`, NaN, Infinity and numbers that overflow."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    if json_depth(text, stop_above=max_depth) > max_depth:
+    if json_depth(text, max_depth) > max_depth:
         raise UnsafeInput(f"nested more than {max_depth} levels deep; at most {max_depth} are allowed")
     try:
         return json.loads(text, parse_constant=_no_constant, parse_float=_finite)

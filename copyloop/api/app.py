@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, *, llm: BaseChatModel | None = 
 
     background = Worker(engine, run_job, lease_seconds=settings.job_lease_seconds,
                         backoff_base=settings.webhook_backoff_seconds,
-                        webhook_allow=settings.webhook_allow.split(",")) if worker else None
+                        webhook_allow=settings.webhook_allow_list) if worker else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

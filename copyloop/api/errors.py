@@ -66,15 +66,19 @@ def _encodable(value: object) -> object:
     if isinstance(value, list | tuple):
         return [_encodable(v) for v in value]
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return _utf8(value)
     shown = _shown_input(value)
     return shown if shown is not None or value is None else str(value)
 
 
 def _printable(text: str) -> str:
     """Text that encodes as UTF-8 (a lone surrogate becomes U+FFFD), cut to INPUT_ECHO_CHARS."""
-    cut = text[:INPUT_ECHO_CHARS] + ("…" if len(text) > INPUT_ECHO_CHARS else "")
-    return cut.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return _utf8(text[:INPUT_ECHO_CHARS] + ("…" if len(text) > INPUT_ECHO_CHARS else ""))
+
+
+def _utf8(text: str) -> str:
+    """The text as UTF-8 can carry it: a lone surrogate ("\ud800") becomes U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _closest_branch(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ import chromadb
 from chromadb.config import Settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from copyloop.brief import Channel, CtaGoal, clean_text, describe_validation_error
+from copyloop.brief import Channel, CtaGoal, clean_field, describe_validation_error
 from copyloop.errors import CopyloopError, MemoryStoreError
 from copyloop.memory.embeddings import MiniLMEmbeddingFunction, embed
 
@@ -108,12 +108,7 @@ class MemoryRecord(BaseModel):
     def _clean(cls, value: str | None) -> str | None:
         """Stored copy is fed back into prompts as examples, so it gets the same cleaning as a brief; text that
         cleaning empties is refused, not stored as a record no read could parse back."""
-        if value is None:
-            return None
-        cleaned = clean_text(value)
-        if value.strip() and not cleaned:
-            raise ValueError("holds only invisible or control characters")
-        return cleaned
+        return clean_field(value) if value is not None else None
 
     @field_validator("sku", "brand", "segment", "angle", "cta_goal", mode="before")
     @classmethod

@@ -44,10 +44,15 @@ def _hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
 
 
+def brand_spelling(brand: str) -> str:
+    """A brand name as stored: Unicode compatibility forms folded ("ＡＣＭＥ" -> "ACME"), spacing collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", brand).split())
+
+
 def brand_identity(brand: str) -> str:
     """What makes two brand names one brand: case, Unicode compatibility forms and spacing do not ("Acme",
     "acme" and "ＡＣＭＥ " are one brand, with one memory and one set of experiments)."""
-    return " ".join(unicodedata.normalize("NFKC", brand).casefold().split())
+    return brand_spelling(brand).casefold()
 
 
 def _canonical_brand(conn: sa.Connection, brand: str) -> str:
@@ -60,7 +65,7 @@ def _canonical_brand(conn: sa.Connection, brand: str) -> str:
 def create_key(engine: Engine, brand: str, label: str = "") -> NewKey:
     """A new key for `brand` (the brand's existing spelling if it has keys already); the returned `api_key` is the
     only copy of the secret."""
-    brand = " ".join(unicodedata.normalize("NFKC", brand).split())
+    brand = brand_spelling(brand)
     if not brand or len(brand) > 120 or not brand.isprintable():
         raise CopyloopError(f"brand must be 1-120 printable characters, got {brand!r}")
     key_id = secrets.token_hex(6)

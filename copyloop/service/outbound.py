@@ -96,7 +96,12 @@ def check_submitted(url: str, allow: Sequence[str] = ()) -> None:
         infos = socket.getaddrinfo(host, port, flags=socket.AI_NUMERICHOST, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         return  # a name, not an address
-    _check_addresses(host, [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos], allow)
+    _check_addresses(host, _addresses(infos), allow)
+
+
+def _addresses(infos: list[tuple]) -> list[Address]:
+    """The addresses of a getaddrinfo() answer (an IPv6 zone, "%eth0", dropped)."""
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 
 def _check_addresses(host: str, addresses: list[Address], allow: Sequence[str]) -> None:
@@ -114,7 +119,7 @@ def resolve(url: str, allow: Sequence[str] = ()) -> Target:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise Refused(f"callback_url host {host!r} does not resolve") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = _addresses(infos)
     _check_addresses(host, addresses, allow)
     return Target(scheme, host, str(addresses[0]), port, path)
 

@@ -18,11 +18,10 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 @router.post("", status_code=202, responses=WRITE_ERRORS)
 def submit(body: JobRequest, caller: Caller, engine: DB, context: Context, response: Response) -> JobAccepted:
     """Queue a generation; the job survives a server restart and its webhook is retried with backoff."""
-    settings = context.settings
     brief_for(caller.brand, body.brief)  # refuse another brand's brief now, not in the worker
     if body.callback_url:
         try:
-            check_submitted(str(body.callback_url), settings.webhook_allow.split(","))
+            check_submitted(str(body.callback_url), context.settings.webhook_allow_list)
         except Refused as exc:
             raise HTTPException(422, str(exc)) from None
     request = body.model_dump(mode="json", exclude={"callback_url"}) | {"key_id": caller.key_id}
