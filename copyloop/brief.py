@@ -6,6 +6,7 @@ tokens here, so nothing downstream ever sees unbounded or markup-bearing input.
 
 from __future__ import annotations
 
+import math
 import re
 import reprlib
 import unicodedata
@@ -20,9 +21,11 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from copyloop.errors import BriefError
 from copyloop.safe_load import MAX_DEPTH, UnsafeInput, load_json, load_yaml, value_depth
@@ -104,9 +107,43 @@ def _not_a_flag(value: Any) -> Any:
     return value
 
 
-ShortText = Annotated[str, Field(max_length=120), BeforeValidator(clean_field)]
-Phrase = Annotated[str, Field(min_length=1, max_length=60), BeforeValidator(clean_field)]
-FactText = Annotated[str, Field(min_length=1, max_length=200), BeforeValidator(clean_field)]
+_AMOUNT = re.compile(r"^(?:\d{1,6}(?:\.\d{1,2})?|1000000(?:\.00?)?)$")  # 0 to 1,000,000, in cents at most
+PRICE_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1_000_000, "multipleOf": 0.01},
+                          {"type": "string", "pattern": _AMOUNT.pattern}, {"type": "null"}],
+                "description": "29.99 or \"29.99\": at most 1,000,000, in whole cents"}
+
+
+def _price(value: Any) -> Any:
+    """Money in cents: "29.99" or 29.99, and a float's binary noise (0.1 + 0.2) is the cent it means; a third
+    decimal, an exponent or a currency sign is a mistake the marketer should see, not a rounding."""
+    if isinstance(value, bool):
+        raise ValueError("expected a price, got a true/false value")
+    if isinstance(value, str):
+        if not _AMOUNT.match(value):
+            raise ValueError(f"{reprlib.repr(value)} is not a price like 29.99 (0 to 1000000, at most 2 decimals)")
+        return Decimal(value)
+    if isinstance(value, float) and math.isfinite(value):
+        cents = round(value * 100)
+        if abs(value * 100 - cents) > 1e-6 * max(1.0, abs(cents)):
+            raise ValueError(f"price {value!r} has more than 2 decimal places")
+        return Decimal(cents) / 100
+    return value
+
+
+def clean_text_field(max_length: int, min_length: int = 0) -> Any:
+    """A text field cleaned like `clean_field`, its length limit applied to the text as sent (what the OpenAPI
+    schema states), so invisible characters cannot smuggle a longer value past it."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > max_length:
+            raise PydanticCustomError("string_too_long", "String should have at most {max_length} characters",
+                                      {"max_length": max_length})
+        return clean_field(value)
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), BeforeValidator(clean)]
+
+
+ShortText = clean_text_field(120)
+Phrase = clean_text_field(60, min_length=1)
+FactText = clean_text_field(200, min_length=1)
 # ISO 4217 codes in use (2025): a price in "XYZ" would be shown to shoppers as "29 XYZ"
 CURRENCIES = frozenset([
     "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF",
@@ -128,26 +165,30 @@ class Brief(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=False)
 
-    product_name: Annotated[str, Field(min_length=1, max_length=120), BeforeValidator(clean_field)]
-    short_name: Annotated[str, Field(max_length=40), BeforeValidator(clean_field)] | None = None
+    product_name: clean_text_field(120, min_length=1)
+    short_name: clean_text_field(40) | None = None
     category: ShortText = "General"
-    sku: Annotated[str, Field(max_length=64), BeforeValidator(clean_field)] | None = None
+    sku: clean_text_field(64) | None = None
     brand: ShortText | None = None
     features: list[FactText] = Field(default_factory=list, max_length=12)
-    attributes: dict[Phrase, FactText] = Field(default_factory=dict, max_length=20)
-    price: Decimal | None = Field(default=None, ge=0, le=1_000_000, decimal_places=2)
-    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    attributes: dict[Phrase, FactText] = Field(default_factory=dict, max_length=20,
+                                               description="name: value; names distinct once cleaned")
+    price: Annotated[Decimal | None, Field(ge=0, le=1_000_000, decimal_places=2), BeforeValidator(_price),
+                     WithJsonSchema(PRICE_SCHEMA)] = None
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", json_schema_extra={"enum": sorted(CURRENCIES)})
     audience: ShortText | None = None
     channel: Channel = Channel.PRODUCT_DESCRIPTION
-    tone: Annotated[str, Field(min_length=1, max_length=60), BeforeValidator(clean_field)] = "friendly"
-    brand_voice: Annotated[str, Field(max_length=400), BeforeValidator(clean_field)] | None = None
-    target_sentiment: tuple[float, float] | None = None
+    tone: Phrase = "friendly"
+    brand_voice: clean_text_field(400) | None = None
+    target_sentiment: tuple[float, float] | None = Field(
+        default=None, description="[min, max] of VADER compound sentiment: -1 <= min < max <= 1, at least 0.2 apart; "
+                                  "or a named band (" + ", ".join(sorted(SENTIMENT_BANDS)) + ")")
     cta_goal: CtaGoal = CtaGoal.BUY
     required_words: list[Phrase] = Field(default_factory=list, max_length=10)
     banned_words: list[Phrase] = Field(default_factory=list, max_length=50)
     n_variants: Annotated[int, Field(ge=1, le=8), BeforeValidator(_not_a_flag)] = 4
-    locale: str = "en"
-    reference_copy: Annotated[str, Field(max_length=2000), BeforeValidator(clean_field)] | None = None
+    locale: str = Field(default="en", json_schema_extra={"pattern": _LOCALE.pattern})
+    reference_copy: clean_text_field(2000) | None = None
 
     @model_validator(mode="before")
     @classmethod

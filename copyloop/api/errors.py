@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from copyloop.errors import BriefError, CopyloopError
 from copyloop.safe_load import UnsafeInput, load_json
 from copyloop.service.experiments import ExperimentError
+from copyloop.service.runner import ForeignBrand
 
 
 def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -124,6 +125,8 @@ def install(app: FastAPI) -> None:
     async def invalid_brief(_request: Request, exc: BriefError) -> JSONResponse:
         detail = [{"field": "brief." + p.split(":", 1)[0], "message": p.split(":", 1)[-1].strip()}
                   for p in exc.problems]
+        if isinstance(exc, ForeignBrand):
+            return error_response({"error": "brief for another brand", "detail": detail}, 403)
         return error_response({"error": "invalid brief", "detail": detail}, 422)
 
     @app.exception_handler(ExperimentError)

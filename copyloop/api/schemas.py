@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from copyloop.brief import Brief, Channel, clean_field
+from copyloop.brief import Brief, Channel, clean_text_field
 from copyloop.memory.store import MAX_COUNT
 
 Id = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@\-]+$")
@@ -33,8 +33,11 @@ class ErrorBody(BaseModel):
     detail: str | list[FieldProblem] | None = None
 
 
-_MEANINGS = {401: "no API key, or an unknown or revoked one", 404: "no such resource for this API key's brand",
-             409: "the resource's state does not allow this (already concluded, no significant winner yet)",
+_MEANINGS = {401: "no API key, or an unknown or revoked one",
+             403: "the brief names another brand than the API key's (leave `brand` out)",
+             404: "no such resource for this API key's brand",
+             409: "the resource's state does not allow this (already concluded, no significant winner yet, a "
+                  "variant or unit the experiment does not have)",
              413: "the body is over `max_request_bytes`", 415: "the body is not application/json",
              422: "a field (or the body) is invalid: one entry per problem",
              503: "a store copyloop needs is unreadable"}
@@ -98,8 +101,10 @@ class ExperimentCreate(Strict):
     category: str = Field(default="General", min_length=1, max_length=120)
     channel: Channel
     allocation: Literal["split", "thompson"] = "split"
-    variants: list[ExperimentVariant] = Field(min_length=2, max_length=10)
-    control: str | None = Field(default=None, description="key of the control variant (default: the first)")
+    variants: list[ExperimentVariant] = Field(min_length=2, max_length=10, description="keys unique; `weight` only "
+                                              "with allocation 'split'")
+    control: str | None = Field(default=None, description="key of the control variant, one of the variants' keys "
+                                                          "(default: the first)")
     brief: Brief | None = Field(default=None, description="the brief the variants answer (used for fine-tuning)")
 
     @model_validator(mode="after")
@@ -118,7 +123,8 @@ class Event(Strict):
     """One impression, click or conversion. `event_id` makes retries safe: an id already seen counts once."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "anyOf": [{"required": ["variant"]}, {"required": ["unit"]}]})  # what `_names_arm` checks, for clients
+        "anyOf": [{"required": ["variant"], "properties": {"variant": {"type": "string"}}},
+                  {"required": ["unit"], "properties": {"unit": {"type": "string"}}}]})  # what `_names_arm` checks
 
     event_id: str = Id
     experiment_id: str = Field(min_length=1, max_length=32)
@@ -143,15 +149,26 @@ class Conclude(Strict):
     winner: str | None = Field(default=None, max_length=64, description="variant key; default: the recommended")
 
 
+def _whole(value: Any) -> Any:
+    """JSON has one number type, so 551.0 is the count 551 (JSON Schema's `integer` says so too); 5.5, "5" and
+    `false` are not counts and are refused by the strict check that follows."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True), BeforeValidator(_whole)]
+
+
 class MemoryItem(Strict):
-    text: Annotated[str, Field(min_length=1, max_length=5000), BeforeValidator(clean_field)]
+    text: clean_text_field(5000, min_length=1)
     sku: str | None = Field(default=None, max_length=64)
     category: str = Field(default="General", max_length=120)
     channel: Channel = Channel.PRODUCT_DESCRIPTION
     segment: str | None = Field(default=None, max_length=120)
-    impressions: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True)  # `false` is not a count
-    clicks: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True)
-    conversions: int = Field(default=0, ge=0, le=MAX_COUNT, strict=True)
+    impressions: Count = 0
+    clicks: Count = 0
+    conversions: Count = 0
 
 
 class MemoryImport(Strict):

@@ -65,7 +65,7 @@ def conclude(engine: Engine, memory: CopyMemory, brand: str, experiment_id: str,
                                    "one yourself", "winner")
     chosen = winner_key or recommended["winner"]
     if chosen not in keys:
-        raise ExperimentError(422, f"winner {chosen!r} is not a variant of this experiment; its variants are {keys}",
+        raise ExperimentError(409, f"winner {chosen!r} is not a variant of this experiment; its variants are {keys}",
                               "winner")
     winner = keys.index(chosen)
     if not claim_conclusion(engine, experiment_id, winner):

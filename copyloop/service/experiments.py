@@ -118,7 +118,7 @@ def record(engine: Engine, brand: str, batch: list[dict[str, Any]]) -> dict[str,
                 try:
                     cache[experiment_id] = load(conn, brand, experiment_id)
                 except ExperimentError as exc:
-                    raise ExperimentError(422, str(exc), f"{where}.experiment_id") from None
+                    raise ExperimentError(exc.status, str(exc), f"{where}.experiment_id") from None
             experiment, variants = cache[experiment_id]
             if experiment["status"] != "running":
                 late += 1
@@ -220,12 +220,12 @@ def _event_arm(conn: Connection, event: dict[str, Any], variants: list[Arm], whe
         for arm in variants:
             if arm.key == key:
                 return arm.index
-        raise ExperimentError(422, f"variant {key!r} is not in experiment {event['experiment_id']!r}; "
+        raise ExperimentError(409, f"variant {key!r} is not in experiment {event['experiment_id']!r}; "
                                    f"its variants are {[a.key for a in variants]}", f"{where}.variant")
     unit = event.get("unit")
     arm_index = _assigned(conn, event["experiment_id"], unit) if unit else None
     if arm_index is None:
-        raise ExperimentError(422, f"event {event['event_id']!r} names neither a variant nor a unit that was "
+        raise ExperimentError(409, f"event {event['event_id']!r} names neither a variant nor a unit that was "
                                    "assigned one (call /assign first, or send `variant`)", f"{where}.unit")
     return arm_index
 

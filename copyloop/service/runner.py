@@ -18,12 +18,16 @@ from copyloop.result import Result
 from copyloop.service import served_copy
 
 
+class ForeignBrand(BriefError):
+    """A brief naming a brand other than the API key's: valid, but not this key's to write (HTTP 403)."""
+
+
 def brief_for(brand: str, brief: Brief | dict[str, Any]) -> Brief:
     """The brief with the key's brand; a brief naming another brand is refused."""
     data = brief.model_dump() if isinstance(brief, Brief) else dict(brief)
     named = data.get("brand")
     if named and str(named).casefold() != brand.casefold():
-        raise BriefError([f"brand: {named!r} is not the brand this API key acts for ({brand!r}); leave it out"])
+        raise ForeignBrand([f"brand: {named!r} is not the brand this API key acts for ({brand!r}); leave it out"])
     return brief_from_dict({**data, "brand": brand})
 
 

@@ -82,10 +82,10 @@ def test_generate_returns_ranked_variants_and_publishes_them_for_the_brand_only(
     assert client.get("/v1/memory", headers=service["as_globex"]).json()["records"] == []
 
 
-def test_a_brief_for_another_brand_and_bad_fields_get_field_level_422s(service: dict[str, Any]) -> None:
+def test_a_brief_for_another_brand_is_403_and_bad_fields_get_field_level_422s(service: dict[str, Any]) -> None:
     client = service["client"]
     other = client.post("/v1/generate", json={"brief": {**BRIEF, "brand": "Globex"}}, headers=service["as_acme"])
-    assert other.status_code == 422 and other.json()["detail"][0]["field"] == "brief.brand"
+    assert other.status_code == 403 and other.json()["detail"][0]["field"] == "brief.brand"
     bad = client.post("/v1/jobs", json={"brief": {**BRIEF, "n_variants": 99, "price": -1}, "extra": 1},
                       headers=service["as_acme"])
     assert bad.status_code == 422
@@ -194,7 +194,7 @@ def test_experiment_assignment_events_results_and_conclusion(service: dict[str, 
     broken = [{"event_id": "c-1", "experiment_id": exp, "type": "click", "variant": "bold"},
               {"event_id": "c-2", "experiment_id": exp, "type": "click", "variant": "nope"}]
     refused = client.post("/v1/events", json={"events": broken}, headers=headers)
-    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "events[1].variant"
+    assert refused.status_code == 409 and refused.json()["detail"][0]["field"] == "events[1].variant"
     malformed = client.post("/v1/events", json={"events": [broken[0], {**broken[1], "type": "purchase"}]},
                             headers=headers)
     assert [d["field"] for d in malformed.json()["detail"]] == ["events[1].type"]
@@ -215,7 +215,7 @@ def test_experiment_assignment_events_results_and_conclusion(service: dict[str, 
     for path in (f"/v1/experiments/{exp}", f"/v1/experiments/{exp}/assign?unit=user-1"):
         assert client.get(path, headers=service["as_globex"]).status_code == 404
     assert client.post("/v1/events", json=single | {"event_id": "g-1"}, headers=service["as_globex"]).status_code \
-        == 422
+        == 404
 
     early = client.post(f"/v1/experiments/{exp}/conclude", headers=headers)
     assert early.status_code == 409 and early.json()["detail"][0]["field"] == "winner"  # nothing significant yet

@@ -141,11 +141,19 @@ def test_the_cli_answers_a_hostile_brief_file_with_a_clear_error(tmp_path: Path,
     ({"currency": "XYZ"}, "currency"),
     ({"locale": "en-ZZ-junk"}, "locale"),
     ({"attributes": {"Color": "red", "color\u200b": "blue"}}, "attributes"),
+    ({"product_name": "\u200b" + "x" * 120}, "product_name"),  # the limit counts the text as sent, as OpenAPI says
+    ({"price": 1.234}, "price"), ({"price": "1e3"}, "price"), ({"price": "$5"}, "price"), ({"price": True}, "price"),
 ])
 def test_junk_fields_are_refused_not_cleaned_into_something_else(changes: dict[str, Any], field: str) -> None:
     with pytest.raises(BriefError) as caught:
         brief_from_dict({**BRIEF, **changes})
     assert any(p.startswith(field) for p in caught.value.problems), caught.value.problems
+
+
+def test_a_price_sent_as_a_float_is_the_cent_it_means() -> None:
+    assert str(brief_from_dict({**BRIEF, "price": 0.1 + 0.2}).price) == "0.3"
+    assert str(brief_from_dict({**BRIEF, "price": 0.57}).price) == "0.57"
+    assert str(brief_from_dict({**BRIEF, "price": "29.99"}).price) == "29.99"
 
 
 def test_non_characters_and_tags_are_removed_from_text() -> None:
@@ -245,6 +253,17 @@ def test_memory_writes_that_would_break_reads_are_refused(service: dict[str, Any
     kept = client.post("/v1/memory", json={"records": [{"text": "Meet the Trail Bottle", "impressions": 10}]},
                        headers=headers)
     assert kept.status_code in (200, 201) and client.get("/v1/memory", headers=headers).json()["records"]
+
+
+def test_memory_counts_are_whole_numbers_in_either_json_spelling(service: dict[str, Any]) -> None:
+    client, headers = service["client"], service["acme"]
+    whole = client.post("/v1/memory", json={"records": [{"text": "Meet the Trail Bottle", "impressions": 551.0,
+                                                          "clicks": 12}]}, headers=headers)
+    assert whole.status_code == 201, whole.text
+    for bad in (5.5, True, "5"):
+        refused = client.post("/v1/memory", json={"records": [{"text": "A fine bottle", "clicks": bad}]},
+                              headers=headers)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "records[0].clicks"
 
 
 @pytest.mark.parametrize("url", [

@@ -273,9 +273,9 @@ def test_events_count_once_per_event_id(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(("bad", "status", "field"), [
-    ({"variant": "v9"}, 422, "events[2].variant"),
-    ({"unit": "never-assigned"}, 422, "events[2].unit"),
-    ({"experiment_id": "exp_missing", "variant": "v1"}, 422, "events[2].experiment_id"),
+    ({"variant": "v9"}, 409, "events[2].variant"),
+    ({"unit": "never-assigned"}, 409, "events[2].unit"),
+    ({"experiment_id": "exp_missing", "variant": "v1"}, 404, "events[2].experiment_id"),
 ])
 def test_a_batch_with_one_bad_event_stores_nothing(engine: Engine, bad: dict[str, Any], status: int,
                                                    field: str) -> None:
@@ -300,7 +300,7 @@ def test_another_brand_cannot_see_or_touch_an_experiment(engine: Engine) -> None
     assert caught.value.status == 404
     with pytest.raises(ExperimentError) as caught:
         experiments.record(engine, OTHER, [_event(experiment_id, "e1", variant="v1")])
-    assert (caught.value.status, caught.value.field) == (422, "events[0].experiment_id")
+    assert (caught.value.status, caught.value.field) == (404, "events[0].experiment_id")
     assert _counts(engine, experiment_id) == {"impression": [0, 0], "click": [0, 0], "conversion": [0, 0]}
 
 
@@ -442,7 +442,7 @@ def test_concluding_writes_counts_to_memory_and_serves_the_winner_first(engine: 
     assert (caught.value.status, caught.value.field) == (409, "winner")
     with pytest.raises(ExperimentError) as caught:
         conclude(engine, memory, BRAND, unshown, winner_key="v7")
-    assert (caught.value.status, caught.value.field) == (422, "winner")
+    assert (caught.value.status, caught.value.field) == (409, "winner")
     assert results(engine, BRAND, unshown)["status"] == "running"
 
 

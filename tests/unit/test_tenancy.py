@@ -1,6 +1,6 @@
 """Tenancy (issue 14): every resource and id type one brand can learn or guess — job ids, experiment ids (read,
 assign, events, conclude), SKUs of served copy, memory, chat threads and generation run threads, brand-name
-variants — answers another brand with 404 (or a 422 that names the field), never with the other brand's data,
+variants — answers another brand with 404, never with the other brand's data,
 and leaves the other brand's data as it was.
 """
 
@@ -65,7 +65,7 @@ def _brand_a_tries_every_id_of_brand_b(world: dict[str, Any]) -> None:
         assert refused.status_code == 404 and "variants" not in refused.json()
     event = client.post("/v1/events", headers=as_a, json={"events": [
         {"event_id": "a1", "experiment_id": exp, "type": "click", "variant": "x"}]})
-    assert event.status_code == 422 and event.json()["detail"][0]["field"].endswith("experiment_id")
+    assert event.status_code == 404 and event.json()["detail"][0]["field"].endswith("experiment_id")
     assert client.get("/v1/memory", headers=as_a).json()["records"] == []
 
 

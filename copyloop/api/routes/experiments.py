@@ -15,7 +15,7 @@ from copyloop.service.runner import brief_for
 router = APIRouter(prefix="/v1/experiments", tags=["experiments"])
 
 
-@router.post("", status_code=201, responses=WRITE_ERRORS)
+@router.post("", status_code=201, responses={**WRITE_ERRORS, **error_responses(403)})
 def create(body: ExperimentCreate, caller: Caller, engine: DB, response: Response) -> dict[str, Any]:
     """Start an A/B/n test: a fixed split (weights) or Thompson sampling, per segment."""
     keys = [v.key or f"v{i + 1}" for i, v in enumerate(body.variants)]

@@ -15,7 +15,7 @@ from copyloop.service.runner import brief_for
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
-@router.post("", status_code=202, responses=WRITE_ERRORS)
+@router.post("", status_code=202, responses={**WRITE_ERRORS, **error_responses(403)})
 def submit(body: JobRequest, caller: Caller, engine: DB, context: Context, response: Response) -> JobAccepted:
     """Queue a generation; the job survives a server restart and its webhook is retried with backoff."""
     brief_for(caller.brand, body.brief)  # refuse another brand's brief now, not in the worker
