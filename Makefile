@@ -26,9 +26,13 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/copyloop generate $(BRIEF)
 
+# Unit and fuzz tests are pure Python and split across TEST_WORKERS processes; the model tests run on their own,
+# since each already uses every core.
+TEST_WORKERS ?= 2
 test: setup
 	$(BIN)/ruff check copyloop tests bench
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) tests/unit tests/fuzz
+	$(BIN)/pytest -q tests/integration
 
 bench: setup
 	$(BIN)/python bench/workflow_bench.py

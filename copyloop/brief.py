@@ -122,7 +122,7 @@ def _price(value: Any) -> Any:
         if not _AMOUNT.match(value):
             raise ValueError(f"{reprlib.repr(value)} is not a price like 29.99 (0 to 1000000, at most 2 decimals)")
         return Decimal(value)
-    if isinstance(value, float) and math.isfinite(value):
+    if isinstance(value, float) and math.isfinite(value) and abs(value) < 1e12:  # larger: refused by the limit
         cents = round(value * 100)
         if abs(value * 100 - cents) > 1e-6 * max(1.0, abs(cents)):
             raise ValueError(f"price {value!r} has more than 2 decimal places")

@@ -20,6 +20,7 @@ from copyloop.memory import CopyMemory
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.composer import fitting_name
+from copyloop.tools.diversity import ngram_overlap
 from copyloop.tools.finishing import needs_mid_sentence_cut
 from copyloop.tools.injection import injection_warnings
 from copyloop.tools.placeholders import delexicalise, described_as, fill_slots
@@ -29,6 +30,7 @@ from copyloop.tools.sense.context import name_forms
 from copyloop.tools.text_cleanup import drop_cut_off_sentence, extract_copy, remove_repeated_phrases, tidy
 
 EXEMPLARS_PER_PROMPT = 2
+SIBLING_OVERLAP_WEIGHT = 0.3  # draft quality a candidate gives up per unit of bigram overlap with a sibling
 
 
 def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
@@ -51,7 +53,8 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
                      temperature=ctx.settings.temperature + 0.1 * passes, seed=ctx.settings.seed + 1000 * passes)
     for index, variant in enumerate(todo):
         before = variant.text or None
-        variant.text = best_draft([clean_draft(t, brief) for t in texts[index * k:(index + 1) * k]], brief)
+        siblings = [v.text for v in variants if v is not variant and v.text and v.status == "ok"]
+        variant.text = best_draft([clean_draft(t, brief) for t in texts[index * k:(index + 1) * k]], brief, siblings)
         reason = f"angle '{variant.angle}', about '{variant.focus}'" + \
             (f"; feedback: {variant.feedback}" if variant.feedback else "")
         variant.note("draft", "redraft" if before else "draft", reason, before=before or "")
@@ -97,11 +100,13 @@ def generate(llm: BaseChatModel, conversations: list, channel: Channel, *, tempe
     return [str(r.content) for r in replies]
 
 
-def best_draft(candidates: list[str], brief: Brief) -> str:
+def best_draft(candidates: list[str], brief: Brief, siblings: list[str] | None = None) -> str:
     """The sampled candidate with the fewest sense findings, then one that fits the channel without cutting a
-    sentence, then the highest draft quality (the first on a tie)."""
-    return max(candidates, key=lambda text: (-len(sense_findings(text, brief)),
-                                             not needs_mid_sentence_cut(text, brief), draft_quality(text, brief)))
+    sentence, then the highest draft quality less its word overlap with the siblings' texts (the first on a tie)."""
+    def overlap(text: str) -> float:
+        return max((ngram_overlap(text, other, 2) for other in siblings or ()), default=0.0)
+    return max(candidates, key=lambda text: (-len(sense_findings(text, brief)), not needs_mid_sentence_cut(text, brief),
+                                             draft_quality(text, brief) - SIBLING_OVERLAP_WEIGHT * overlap(text)))
 
 
 def clean_draft(raw: str, brief: Brief) -> str:

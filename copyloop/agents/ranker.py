@@ -13,8 +13,11 @@ from copyloop.graphs.state import CopyState
 from copyloop.result import Variant
 from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.cta import takes_cta
+from copyloop.tools.diversity import ngram_overlap
 from copyloop.tools.scoring import combined_score
 from copyloop.tools.sentiment import sentiment_fit
+
+OVERLAP_WEIGHT = 0.15  # score a variant gives up per unit of bigram overlap (Jaccard) with a chosen sibling
 
 
 def rank(state: CopyState) -> dict:
@@ -25,11 +28,29 @@ def rank(state: CopyState) -> dict:
     for variant in variants:
         variant.scores.overall = round(combined_score(components(variant, brief)), 4)
     variants.sort(key=lambda v: (v.status != "ok", -v.scores.overall, v.id))
-    shipped = [v for v in variants if v.status == "ok"][: brief.n_variants]
+    shipped = varied_selection([v for v in variants if v.status == "ok"], brief.n_variants)
     held = [] if len(shipped) == brief.n_variants else [v for v in variants if v.status == "blocked"]
     for position, variant in enumerate(shipped + held, start=1):
         variant.rank = position
     return {"variants": shipped + held}
+
+
+def varied_selection(ranked: list[Variant], n: int) -> list[Variant]:
+    """The best variant, then each next one by its score less its word overlap with those already picked: with
+    spares to choose from, a marketer gets n different texts to test, not n rewordings of the best one."""
+    chosen = ranked[:1]
+    rest = ranked[1:]
+    while rest and len(chosen) < n:
+        pick = max(rest, key=lambda v: v.scores.overall - OVERLAP_WEIGHT * max(
+            ngram_overlap(_body(v), _body(c), 2) for c in chosen))
+        chosen.append(pick)
+        rest.remove(pick)
+    return chosen
+
+
+def _body(variant: Variant) -> str:
+    """The text without its call to action: siblings are meant to differ in CTA and still say different things."""
+    return variant.text.replace(variant.cta, " ") if variant.cta else variant.text
 
 
 def predict_clicks(variants: list[Variant], reference: str | None) -> None:

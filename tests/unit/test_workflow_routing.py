@@ -272,3 +272,21 @@ def test_ranker_puts_the_click_models_prediction_on_every_variant(brief, setting
     top = against.variants[0]
     assert top.scores.predicted_ctr == pytest.approx(float(model.ctr_multiple(model.scores([top.text])[0], base)),
                                                      abs=1e-3)
+
+
+def test_the_ranker_ships_different_texts_before_a_rewording_of_the_best() -> None:
+    from copyloop.agents.ranker import varied_selection
+    from copyloop.result import Variant
+
+    def variant(i: int, text: str, overall: float) -> Variant:
+        v = Variant(id=i, text=text, angle="benefit", cta="Shop now")
+        v.scores.overall = overall
+        return v
+
+    best = variant(1, "Meet the Trail Bottle. It keeps drinks cold for 24 hours. Shop now", 0.86)
+    rewording = variant(2, "Meet the Trail Bottle. It keeps your drinks cold for 24 hours. Shop now", 0.85)
+    other = variant(3, "Hike all day: the Trail Bottle weighs 340 g and fits a cup holder. Shop now", 0.82)
+    assert [v.id for v in varied_selection([best, rewording, other], 2)] == [1, 3]
+    weak = variant(3, other.text, 0.40)  # a different text that scores far lower does not displace a good one
+    assert [v.id for v in varied_selection([best, rewording, weak], 2)] == [1, 2]
+    assert [v.id for v in varied_selection([best, rewording, other], 5)] == [1, 3, 2]
