@@ -27,6 +27,7 @@ from copyloop.tools.placeholders import delexicalise, described_as, fill_slots
 from copyloop.tools.quality import draft_quality
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.context import name_forms
+from copyloop.tools.sense.repairs import repaired
 from copyloop.tools.text_cleanup import drop_cut_off_sentence, extract_copy, remove_repeated_phrases, tidy
 
 EXEMPLARS_PER_PROMPT = 2
@@ -110,9 +111,10 @@ def best_draft(candidates: list[str], brief: Brief, siblings: list[str] | None =
 
 
 def clean_draft(raw: str, brief: Brief) -> str:
-    """Raw model output to clean copy: the name filled in, no preamble, loops or cut-off endings."""
+    """Raw model output to clean copy: the name filled in, no preamble, loops or cut-off endings, and the grammar
+    slips with one certain fix mended (tools.sense.repairs)."""
     forms = sorted(name_forms(brief), key=len)
     text = fill_slots(raw, brief, fitting_name(brief), later=forms[0])
     text = extract_copy(text, keep_hashtags=brief.channel == Channel.SOCIAL_POST)
     one_line = channel_spec(brief.channel).sentences == 1
-    return tidy(drop_cut_off_sentence(remove_repeated_phrases(text), one_line=one_line))
+    return repaired(tidy(drop_cut_off_sentence(remove_repeated_phrases(text), one_line=one_line)), brief)

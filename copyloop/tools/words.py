@@ -48,6 +48,15 @@ def can_be_adjective(word: str) -> bool:
     return "ADJ" in getAllLemmas(bare(word))
 
 
+@lru_cache(maxsize=65536)
+def lemmas(word: str) -> frozenset[str]:
+    """The word's dictionary forms as a verb or a noun ("making" -> make, "beans" -> bean), itself included: a
+    fact's "makes 8 cups" grounds copy that says "making 8 cups". Not adjectives: "better" is not "good"."""
+    lower = bare(word)
+    found = getAllLemmas(lower)
+    return frozenset({lower, *(lemma.lower() for pos in ("VERB", "NOUN") for lemma in found.get(pos, ()))})
+
+
 def is_camel_case(word: str) -> bool:
     """A coined name written with an inner capital ("TrailCool", "iPhone"): never a plain dictionary word."""
     return bool(_CAMEL.search(word))

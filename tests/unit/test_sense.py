@@ -174,3 +174,39 @@ def test_sense_reward_prefers_copy_that_makes_sense() -> None:
     bad = "Mirai's TrailCreek Double-Wall Stainless Steel - Buy Today"
     rewards = sense_reward(None, [good, bad, ""], briefs=[TRAIL] * 3)
     assert rewards[0] == 1.0 and 0.0 < rewards[1] < 0.5 and rewards[2] == 0.0
+
+
+@pytest.mark.parametrize(("slip", "mended"), [
+    # real first drafts of the fine-tuned model for the cold brew brief (2026-11-27)
+    ("It is made for coffee lovers. It has a single origin Colombian beans.",
+     "It is made for coffee lovers. It has single origin Colombian beans."),
+    ("It is made for coffee lovers. It has a smooth and low in acidity.",
+     "It is made for coffee lovers. It is smooth and low in acidity."),
+    ("It is made for busy coffee lovers. It also has a smooth and low in acidity. Enjoy it every day.",
+     "It is made for busy coffee lovers. It is also smooth and low in acidity. Enjoy it every day."),
+    ("Meet the Sunrise Cold Brew Coffee Concentrate, with a smooth and low in acidity. It is made for busy coffee "
+     "lovers.", "Meet the Sunrise Cold Brew Coffee Concentrate, smooth and low in acidity. It is made for busy coffee "
+                "lovers."),
+])
+def test_a_true_fact_in_broken_grammar_is_mended_not_thrown_away(slip: str, mended: str) -> None:
+    from copyloop.tools.sense.repairs import repaired
+
+    brief = COFFEE.model_copy(update={"audience": "busy coffee lovers"})
+    text = slip if slip.startswith("Meet") else "Enjoy the Sunrise Cold Brew Coffee Concentrate. " + slip
+    want = mended if slip.startswith("Meet") else "Enjoy the Sunrise Cold Brew Coffee Concentrate. " + mended
+    assert sense_findings(text, brief)
+    assert repaired(text, brief) == want and not sense_findings(want, brief)
+
+
+def test_slips_without_one_certain_fix_are_left_for_the_writer() -> None:
+    from copyloop.tools.sense.repairs import repaired
+
+    broken = "Enjoy the Sunrise Cold Brew Coffee Concentrate. It has a 1 litre bottle makes 8 cups. It is from Colombia."
+    assert repaired(broken, COFFEE) == broken and sense_findings(broken, COFFEE)
+
+
+def test_another_form_of_a_brief_word_is_not_an_invented_word() -> None:
+    making = "Enjoy the Sunrise Cold Brew Coffee Concentrate, making 8 cups from a 1 litre bottle."
+    assert "invented_word" not in sense_failures(making, COFFEE)
+    better = "Enjoy the Sunrise Cold Brew Coffee Concentrate: better beans."  # "better" is no form of a brief word
+    assert "invented_word" in sense_failures(better, COFFEE)

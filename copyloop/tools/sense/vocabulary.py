@@ -15,7 +15,7 @@ from copyloop.tools.grounding import content_tokens
 from copyloop.tools.rulebook import compiled, load_rules
 from copyloop.tools.sense.context import BriefContext
 from copyloop.tools.sense.lexicons import product_types
-from copyloop.tools.words import bare, word_spans, zipf
+from copyloop.tools.words import bare, lemmas, word_spans, zipf
 
 COPY_WORDS_FILE = "copy_words.yaml"
 COMPOSER_FILE = "composer.yaml"
@@ -68,11 +68,19 @@ def invented_word_findings(text: str, ctx: BriefContext, judged: list[tuple[int,
         if word[:1].isdigit() or after_number or any(s <= match.start() and match.end() <= e for s, e in judged):
             continue  # a number and its unit are the grounding check's to judge
         stems = content_tokens(word)
-        if stems and not stems & (ctx.content | house) and bare(word) not in ctx.words:
+        if stems and not stems & (ctx.content | house) and bare(word) not in ctx.words \
+                and not _shares_lemma(word, ctx.words):
             findings.append(Finding(rule_id="sense.invented_word", severity="block", span=match.span(), matched=word,
                                     message=f"{word!r} says something the brief does not; copy may only use the "
                                             f"brief's words and the house vocabulary (rules/{COPY_WORDS_FILE})."))
     return findings
+
+
+def _shares_lemma(word: str, brief_words: frozenset[str]) -> bool:
+    """Whether the word is another form of one the brief uses ("making" for "makes"), by the lexicon, not by
+    stripping letters (which would make "kind" of "kindle")."""
+    own = lemmas(word)
+    return any(own & lemmas(other) for other in brief_words)
 
 
 def off_product_findings(text: str, ctx: BriefContext) -> list[Finding]:

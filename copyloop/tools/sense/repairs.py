@@ -1,0 +1,66 @@
+"""Repairs for the slips a small model makes with a true fact, so a draft that says the right thing in broken
+grammar is mended instead of thrown away (each throw-away costs a whole model pass).
+
+Only slips with one certain fix are repaired, and only where the fix leaves the draft with fewer sense findings:
+"It has a single origin Colombian beans" loses its article; "It also has a smooth and low in acidity" says the
+state as a state ("It is also smooth and low in acidity"); a countable thing gets the article it lacks ("It has
+non-slip base" -> "It has a non-slip base"). Anything else still goes back to the writer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from copyloop.brief import Brief
+from copyloop.result import Finding
+from copyloop.tools.facts import Fact, brief_facts, with_article
+from copyloop.tools.sense.checks import sense_findings
+
+MAX_REPAIRS = 4  # slips mended per draft; a draft with more is not worth mending
+_ARTICLE = re.compile(r"^(?:a|an)\s+")
+_PLURAL_VERBS = {"have", "come", "include", "feature", "offer"}
+_OWNING = {"has", "have", "comes", "come", "includes", "include", "features", "feature", "offers", "offer"}
+
+
+def repaired(text: str, brief: Brief) -> str:
+    """The draft with its certain grammar slips mended, one at a time, each kept only if the findings shrink."""
+    findings = sense_findings(text, brief)
+    for _ in range(MAX_REPAIRS):
+        fixed = next((f for f in (_fix(text, finding, brief) for finding in findings) if f), None)
+        if fixed is None:
+            return text
+        after = sense_findings(fixed, brief)
+        if len(after) >= len(findings):
+            return text
+        text, findings = fixed, after
+    return text
+
+
+def _fix(text: str, finding: Finding, brief: Brief) -> str | None:
+    start, end = finding.span
+    if finding.rule_id == "sense.disfluent_article_plural":
+        return text[:start] + _ARTICLE.sub("", text[start:end], count=1) + text[end:]
+    if finding.rule_id == "sense.disfluent_fact":
+        fact = next((f for f in brief_facts(brief) if text[start:end].lower().endswith(f.text.lower())), None)
+        return _reframed(text, start, end, fact) if fact else None
+    return None
+
+
+def _reframed(text: str, start: int, end: int, fact: Fact) -> str | None:
+    """The fact in the frame its kind fits, in place of the wrong one."""
+    said = text[start:end]
+    verb = said.split()[0].lower()
+    before, after = text[:start], text[end:]
+    if fact.kind == "thing":  # "has non-slip base" -> "has a non-slip base"
+        return f"{before}{said[: len(said) - len(fact.text)]}{with_article(fact.text)}{after}"
+    if fact.kind != "state":
+        return None
+    stated = said[len(said) - len(fact.text):]
+    if verb == "with":  # "Meet the X, with a smooth and low in acidity." -> "Meet the X, smooth and low in acidity."
+        return f"{before}{stated}{after}" if before.endswith(", ") else None
+    if verb not in _OWNING:
+        return None
+    be = "are" if verb in _PLURAL_VERBS else "is"
+    if before.endswith("also "):  # "It also has a smooth ..." -> "It is also smooth ..."
+        return f"{before[:-5]}{be} also {stated}{after}"
+    return f"{before}{be} {stated}{after}"
