@@ -14,7 +14,7 @@ from typing import Any, Literal
 from copyloop.brief import Brief, format_price
 from copyloop.tools.rulebook import load_rules
 from copyloop.tools.text_cleanup import tidy
-from copyloop.tools.words import article_for, can_be_adjective, words, zipf
+from copyloop.tools.words import article_for, can_be_adjective, can_be_verb, lemmas, words, zipf
 
 COMPOSER_FILE = "composer.yaml"
 Kind = Literal["verb", "clause", "state", "imperative", "thing", "spec"]
@@ -299,9 +299,30 @@ def _said_of_the_product(sentence: str) -> list[str]:
 def brief_facts(brief: Brief) -> list[Fact]:
     """Every fact of the brief: features, then plain facts from the shop's own copy, then attributes."""
     features = [*brief.features, *(f for f in reference_facts(brief) if f not in brief.features)]
-    facts = [feature_fact(f) for f in features if f.strip()]
+    facts = [feature_fact(_as_identity(f, brief)) for f in features if f.strip()]
     facts += [attribute_fact(k, v) for k, v in brief.attributes.items() if v.strip() and _readable_key(k, v)]
     return facts
+
+
+def _as_identity(feature: str, brief: Brief) -> str:
+    """A feature that names the product's own kind says what the product is, not what it has: "full-zip gray and
+    black hoodie" for the Hero Hoodie -> "is a full-zip gray and black hoodie" (never "It has a ... hoodie")."""
+    from copyloop.tools.sense.lexicons import product_types
+
+    tokens = feature.strip().rstrip(".;").split()
+    if len(tokens) < 2 or classify(lower_first(feature)) != "thing":
+        return feature
+    kind = re.split(r"\s+with\s+|[,(]", brief.product_name)[0]  # "Barbour Jacket with ... System": a jacket
+    typed = [w for m in product_types().scan.finditer(kind) for w in m.group(0).split()] or kind.split()[-1:]
+    own = {lemma for w in typed for lemma in lemmas(w)}
+    phrase = lower_first(feature.strip().rstrip(".;"))
+    articled = with_article(phrase)
+    at = next((i - 1 for i, t in enumerate(tokens) if i and t.lower() in _HEAD_STOP), len(tokens) - 1)
+    if articled == phrase or not lemmas(tokens[at].strip(",")) & own:
+        return feature  # a plural or uncountable head ("straight leg pants") would not agree with "It is"
+    if any(t.lower().endswith("s") and can_be_verb(t) for t in tokens[1:at]):
+        return feature  # "modular board changes every game" is a clause, not a name for the product
+    return f"is {articled}"
 
 
 def benefit_sentences(brief: Brief) -> list[str]:

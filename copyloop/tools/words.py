@@ -57,6 +57,12 @@ def lemmas(word: str) -> frozenset[str]:
     return frozenset({lower, *(lemma.lower() for pos in ("VERB", "NOUN") for lemma in found.get(pos, ()))})
 
 
+@lru_cache(maxsize=65536)
+def can_be_verb(word: str) -> bool:
+    """Whether the lexicon lists the word as a verb form ("changes", "keeps"), whatever else it may be."""
+    return "VERB" in getAllLemmas(bare(word))
+
+
 def is_camel_case(word: str) -> bool:
     """A coined name written with an inner capital ("TrailCool", "iPhone"): never a plain dictionary word."""
     return bool(_CAMEL.search(word))

@@ -201,8 +201,37 @@ def test_a_true_fact_in_broken_grammar_is_mended_not_thrown_away(slip: str, mend
 def test_slips_without_one_certain_fix_are_left_for_the_writer() -> None:
     from copyloop.tools.sense.repairs import repaired
 
-    broken = "Enjoy the Sunrise Cold Brew Coffee Concentrate. It has a 1 litre bottle makes 8 cups. It is from Colombia."
+    broken = "Enjoy the Sunrise Cold Brew Coffee Concentrate. It has a 1 litre bottle makes 8 cups. From Colombia."
     assert repaired(broken, COFFEE) == broken and sense_findings(broken, COFFEE)
+    shared = "Enjoy the Sunrise Cold Brew Coffee Concentrate. It has a smooth and low in acidity and a 1 litre bottle."
+    assert repaired(shared, COFFEE) == shared  # "is ... and a 1 litre bottle" would break the second object
+
+
+def test_a_feature_naming_the_products_own_kind_says_what_it_is() -> None:
+    from copyloop.tools.composer import compose_texts
+    from copyloop.tools.sense.repairs import repaired
+
+    hoodie = Brief(product_name="Hero Hoodie", category="Men > Tops > Hoodies", channel="product_description",
+                   features=["full-zip gray and black hoodie", "ribbed hem"], price=54)
+    slip = "You'll love the Hero Hoodie. It has a full-zip gray and black hoodie. It also has a ribbed hem. Buy now."
+    assert "disfluent" in sense_failures(slip, hoodie)
+    assert repaired(slip, hoodie) == slip.replace("It has a full-zip", "It is a full-zip")
+    composed = compose_texts(hoodie, 0)
+    assert composed and not any("has a full-zip" in t for t in composed)
+    assert any("is a full-zip gray and black hoodie" in t for t in composed)
+
+
+@pytest.mark.parametrize("text", [
+    "Good news for the Blue Hoodie: made of cotton. It comes in the Blue Hoodie. Buy now.",  # shipped 2026-11-27
+    "Say hello to the Blue Hoodie. Size: M, XXL, XL, S, L. It is made of cotton. It comes with a size: M, XXL, XL, S, "
+    "L. Get yours today.",
+])
+def test_the_product_having_itself_or_one_fact_said_twice_is_caught(text: str) -> None:
+    blue = Brief(product_name="Blue Hoodie", category="Men > Tops > Hoodies", channel="social_post",
+                 attributes={"material": "Cotton", "size": "M, XXL, XL, S, L"})
+    assert "disfluent" in sense_failures(text, blue)
+    assert not sense_findings("Say hello to the Blue Hoodie. Size: M, XXL, XL, S, L. It is made of cotton. Buy now.",
+                              blue)
 
 
 def test_another_form_of_a_brief_word_is_not_an_invented_word() -> None:

@@ -25,7 +25,13 @@ from copyloop.tools.reward_inputs import completion_text, reward_briefs
 from copyloop.tools.rulebook import compiled, load_rules
 from copyloop.tools.sense.context import BriefContext, brief_context
 from copyloop.tools.sense.entities import entity_findings
-from copyloop.tools.sense.fact_frames import agreement_findings, currency_findings, fact_frame_findings
+from copyloop.tools.sense.fact_frames import (
+    agreement_findings,
+    currency_findings,
+    fact_frame_findings,
+    repeated_fact_findings,
+    self_reference_findings,
+)
 from copyloop.tools.sense.names import name_findings
 from copyloop.tools.sense.vocabulary import (
     STOCK_FILE,
@@ -123,6 +129,7 @@ def sense_findings(text: str, brief: Brief) -> list[Finding]:
     findings += invented_word_findings(text, ctx, judged=[f.span for f in findings])  # what no other check named
     findings += ungrounded_findings(text, ctx) + fact_frame_findings(text, ctx) + agreement_findings(text, ctx)
     findings += currency_findings(text, ctx) + repeated_phrase_findings(text, brief)
+    findings += self_reference_findings(text, ctx) + repeated_fact_findings(text, ctx)
     return sorted(_dedupe(findings), key=lambda f: (f.span, f.rule_id))
 
 

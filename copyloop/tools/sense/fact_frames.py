@@ -55,6 +55,38 @@ def fact_frame_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return findings
 
 
+def self_reference_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """The product said to have or come in itself: "It comes in the Blue Hoodie", "It has the Trail Bottle" (not
+    "see clearly with the Lens Cleaning Kit": with the product is how you use it)."""
+    findings = []
+    for name in ctx.names:
+        pattern = rf"\b(?:{_OWN}|comes in|come in)\s+(?:(?:a|an|the|your)\s+)?{re.escape(name)}\b"
+        findings += [Finding(rule_id="sense.disfluent_self", severity="block", span=m.span(), matched=m.group(0),
+                             message=f"{m.group(0)!r}: the {name} cannot have or come in itself.")
+                     for m in re.finditer(pattern, text, re.IGNORECASE)]
+    return findings
+
+
+def repeated_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """One fact said twice in one text ("Size: 39, 40, 41. It also has a shoe size of 39, 40, 41"): the second
+    time tells the reader nothing and reads as filler. Not in a list (lines or bullets), which restates by design."""
+    if re.search(r"[\n•·▪●]", text):
+        return []
+    findings = []
+    named = [m.span() for name in ctx.names for m in re.finditer(re.escape(name), text)]
+    for fact in brief_facts(ctx.brief):
+        said = (fact.value or fact.text).strip()
+        if len(said.split()) < 3:
+            continue
+        places = [m.span() for m in re.finditer(re.escape(said), text, re.IGNORECASE)
+                  if not any(s < m.end() and m.start() < e for s, e in named)]  # the name may say it too
+        if len(places) > 1:
+            findings.append(Finding(rule_id="sense.disfluent_repeated_fact", severity="block", span=places[1],
+                                    matched=text[places[1][0]:places[1][1]],
+                                    message=f"{said!r} is said twice; say another fact instead."))
+    return findings
+
+
 def agreement_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """A plural product name followed by a singular verb: "the Maldon Sea Salt Flakes has"."""
     findings = []

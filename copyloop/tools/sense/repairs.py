@@ -3,7 +3,8 @@ grammar is mended instead of thrown away (each throw-away costs a whole model pa
 
 Only slips with one certain fix are repaired, and only where the fix leaves the draft with fewer sense findings:
 "It has a single origin Colombian beans" loses its article; "It also has a smooth and low in acidity" says the
-state as a state ("It is also smooth and low in acidity"); a countable thing gets the article it lacks ("It has
+state as a state ("It is also smooth and low in acidity"), and "It also has a teal two-tone hoodie" what the
+product is ("It is also a teal two-tone hoodie"); a countable thing gets the article it lacks ("It has
 non-slip base" -> "It has a non-slip base"). Anything else still goes back to the writer.
 """
 
@@ -41,9 +42,14 @@ def _fix(text: str, finding: Finding, brief: Brief) -> str | None:
     if finding.rule_id == "sense.disfluent_article_plural":
         return text[:start] + _ARTICLE.sub("", text[start:end], count=1) + text[end:]
     if finding.rule_id == "sense.disfluent_fact":
-        fact = next((f for f in brief_facts(brief) if text[start:end].lower().endswith(f.text.lower())), None)
+        fact = next((f for f in brief_facts(brief) if text[start:end].lower().endswith(_object(f).lower())), None)
         return _reframed(text, start, end, fact) if fact else None
     return None
+
+
+def _object(fact: Fact) -> str:
+    """What a wrong frame puts after its verb: the fact itself, or for "is a teal hoodie" the "a teal hoodie"."""
+    return fact.text[3:] if fact.kind == "verb" and fact.text.startswith("is ") else fact.text
 
 
 def _reframed(text: str, start: int, end: int, fact: Fact) -> str | None:
@@ -53,9 +59,11 @@ def _reframed(text: str, start: int, end: int, fact: Fact) -> str | None:
     before, after = text[:start], text[end:]
     if fact.kind == "thing":  # "has non-slip base" -> "has a non-slip base"
         return f"{before}{said[: len(said) - len(fact.text)]}{with_article(fact.text)}{after}"
-    if fact.kind != "state":
+    if fact.kind not in ("state", "verb") or (fact.kind == "verb" and not fact.text.startswith("is ")):
         return None
-    stated = said[len(said) - len(fact.text):]
+    stated = said[len(said) - len(_object(fact)):]
+    if re.match(r"\s*(?:and|with|plus|&)\b", after, re.IGNORECASE):
+        return None  # "has a teal tee and relaxed fit": the verb governs the next object too
     if verb == "with":  # "Meet the X, with a smooth and low in acidity." -> "Meet the X, smooth and low in acidity."
         return f"{before}{stated}{after}" if before.endswith(", ") else None
     if verb not in _OWNING:
