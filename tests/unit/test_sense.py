@@ -239,3 +239,14 @@ def test_another_form_of_a_brief_word_is_not_an_invented_word() -> None:
     assert "invented_word" not in sense_failures(making, COFFEE)
     better = "Enjoy the Sunrise Cold Brew Coffee Concentrate: better beans."  # "better" is no form of a brief word
     assert "invented_word" in sense_failures(better, COFFEE)
+
+
+def test_a_compound_of_the_brief_with_one_part_swapped_is_caught() -> None:
+    backpack = Brief(product_name="Osprey Farpoint 40 Travel Backpack", brand="Osprey", channel="product_description",
+                     category="Luggage & Travel > Travel Backpacks", audience="carry-on travellers",
+                     features=["40 litre capacity", "double-wall base"])
+    shipped = "Meet the Osprey Farpoint 40 Travel Backpack, designed for carry-out. Shop now."  # shipped 2026-11-27
+    assert "invented_word" in sense_failures(shipped, backpack)
+    assert "invented_word" not in sense_failures(shipped.replace("carry-out", "carry-on travellers"), backpack)
+    assert "invented_word" not in sense_failures("The Osprey Farpoint 40 Travel Backpack has a double-walled base.",
+                                                 backpack)

@@ -22,6 +22,7 @@ COMPOSER_FILE = "composer.yaml"
 STOCK_FILE = "stock_sentences.yaml"
 CTA_FILE = "ctas.yaml"
 NON_WORD_ZIPF = 1.5  # rarer than about once in 30 million words: not a word a copywriter would use
+_COMPOUND = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
 _NUMBER_WITH_UNIT = re.compile(r"^\d+(?:[a-z]{1,4})?$", re.IGNORECASE)
 
 
@@ -73,6 +74,30 @@ def invented_word_findings(text: str, ctx: BriefContext, judged: list[tuple[int,
             findings.append(Finding(rule_id="sense.invented_word", severity="block", span=match.span(), matched=word,
                                     message=f"{word!r} says something the brief does not; copy may only use the "
                                             f"brief's words and the house vocabulary (rules/{COPY_WORDS_FILE})."))
+    return findings
+
+
+def altered_compound_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """A hyphenated compound of the brief's with one part swapped ("carry-out" for the brief's "carry-on
+    travellers"): every part is English, so only the brief's own compound shows the copy changed what it says."""
+    own = {w.lower() for w in _COMPOUND.findall(ctx.fact_text)}
+    findings = []
+    for match in _COMPOUND.finditer(text):
+        word = match.group(0).lower()
+        if word in own:
+            continue
+        head, _, tail = word.partition("-")
+        for other in own:
+            other_head, _, other_tail = other.partition("-")
+            if (head == other_head) == (tail == other_tail):
+                continue  # the same compound, or an unrelated one
+            changed, was = (tail, other_tail) if head == other_head else (head, other_head)
+            if lemmas(changed) & lemmas(was):
+                continue  # another form of the same part ("double-walled" for "double-wall")
+            findings.append(Finding(rule_id="sense.invented_word", severity="block", span=match.span(),
+                                    matched=match.group(0),
+                                    message=f"{match.group(0)!r} alters the brief's {other!r}."))
+            break
     return findings
 
 
