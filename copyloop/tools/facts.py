@@ -56,8 +56,15 @@ class Fact:
             once = self.text.split()[0].lower() in _word_set("past_states")
             return f"{('were' if plural else 'was') if once else ('are' if plural else 'is')} {self.text}"
         if self.kind == "thing":
+            if verb == "has" and self.is_material:
+                return f"{'are' if plural else 'is'} made of {self.text}"
             return f"{agree(verb, plural)} {with_article(self.text)}"
         return None
+
+    @property
+    def is_material(self) -> bool:
+        """A thing that is what the product is made of ("100% cotton muslin", "natural rubber")."""
+        return self.kind == "thing" and self.text.split()[-1].lower() in _word_set("materials")
 
     def sentence(self, subject: str = "It", also: bool = False, plural: bool = False, verb: str = "has") -> str:
         """A whole sentence stating the fact, with `subject` doing or being it."""

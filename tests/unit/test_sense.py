@@ -182,8 +182,8 @@ def test_sense_reward_prefers_copy_that_makes_sense() -> None:
      "It is made for coffee lovers. It has single origin Colombian beans."),
     ("It is made for coffee lovers. It has a smooth and low in acidity.",
      "It is made for coffee lovers. It is smooth and low in acidity."),
-    ("It is made for busy coffee lovers. It also has a smooth and low in acidity. Enjoy it every day.",
-     "It is made for busy coffee lovers. It is also smooth and low in acidity. Enjoy it every day."),
+    ("It is made for busy coffee lovers. It also has a smooth and low in acidity. You'll love it.",
+     "It is made for busy coffee lovers. It is also smooth and low in acidity. You'll love it."),
     ("Meet the Sunrise Cold Brew Coffee Concentrate, with a smooth and low in acidity. It is made for busy coffee "
      "lovers.", "Meet the Sunrise Cold Brew Coffee Concentrate, smooth and low in acidity. It is made for busy coffee "
                 "lovers."),
@@ -250,3 +250,28 @@ def test_a_compound_of_the_brief_with_one_part_swapped_is_caught() -> None:
     assert "invented_word" not in sense_failures(shipped.replace("carry-out", "carry-on travellers"), backpack)
     assert "invented_word" not in sense_failures("The Osprey Farpoint 40 Travel Backpack has a double-walled base.",
                                                  backpack)
+
+
+def test_filler_readers_cut_is_cut_when_the_draft_says_something_else() -> None:
+    from copyloop.tools.sense.repairs import repaired
+
+    teether = Brief(product_name="Sophie la girafe Teether", channel="product_description", category="Baby > Teethers",
+                    features=["100% natural rubber", "painted with food-grade paint"])
+    draft = "The Sophie la girafe Teether is made of 100% natural rubber. Enjoy it every day. Made to enjoy."
+    assert repaired(draft, teether) == "The Sophie la girafe Teether is made of 100% natural rubber."
+    assert repaired("Enjoy it every day.", teether) == "Enjoy it every day."  # nothing else to say: left to the checks
+
+
+def test_a_material_is_what_the_product_is_made_of() -> None:
+    from copyloop.tools.composer import compose_texts
+    from copyloop.tools.sense.repairs import repaired
+
+    swaddles = Brief(product_name="aden + anais Classic Swaddle Blankets, 4 Pack", short_name="aden + anais Swaddles",
+                     channel="email_subject", category="Baby > Swaddles", features=["100% cotton muslin"])
+    shipped = "The aden + anais Swaddles have 100% cotton muslin - Shop Now"  # shipped 2026-11-27, both readers: EDIT
+    assert "disfluent" in sense_failures(shipped, swaddles)
+    assert repaired(shipped, swaddles) == "The aden + anais Swaddles are made of 100% cotton muslin - Shop Now"
+    sheets = Brief(product_name="Brooklinen Luxe Core Sheet Set", channel="product_description", category="Bedding",
+                   features=["480 thread count cotton sateen", "deep pockets"], price=149, audience="hot sleepers")
+    assert any("is made of 480 thread count cotton sateen" in t for t in compose_texts(sheets, 0))
+    assert not any("has 480 thread count" in t for t in compose_texts(sheets, 0))

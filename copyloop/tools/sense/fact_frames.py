@@ -24,6 +24,8 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
     text = re.escape(fact.text)
     if fact.kind == "state":  # "has lined with ...", "comes made from ..."
         return rf"\b(?:{_HAVE}|comes|come)\s+{_ARTICLE}(?:also\s+)?{text}\b", f"it is {fact.text}"
+    if fact.is_material:  # "have 100% cotton muslin" for swaddles made of it
+        return rf"\b{_OWN}\s+{text}\b", f"it is made of {fact.text}"
     if fact.kind == "thing" and with_article(fact.text) != fact.text:
         return rf"\b{_HAVE}\s+{text}\b", f"{with_article(fact.text)} (with its article)"
     verb, _, thing = fact.text.partition(" ")

@@ -15,7 +15,10 @@ import re
 from copyloop.brief import Brief
 from copyloop.result import Finding
 from copyloop.tools.facts import Fact, brief_facts, with_article
+from copyloop.tools.rulebook import compiled, load_rules
 from copyloop.tools.sense.checks import sense_findings
+from copyloop.tools.sense.vocabulary import COPY_WORDS_FILE
+from copyloop.tools.text_cleanup import split_sentences
 
 MAX_REPAIRS = 4  # slips mended per draft; a draft with more is not worth mending
 _ARTICLE = re.compile(r"^(?:a|an)\s+")
@@ -24,7 +27,9 @@ _OWNING = {"has", "have", "comes", "come", "includes", "include", "features", "f
 
 
 def repaired(text: str, brief: Brief) -> str:
-    """The draft with its certain grammar slips mended, one at a time, each kept only if the findings shrink."""
+    """The draft without filler sentences, and with its certain grammar slips mended, one at a time, each kept
+    only if the findings shrink."""
+    text = without_filler(text)
     findings = sense_findings(text, brief)
     for _ in range(MAX_REPAIRS):
         fixed = next((f for f in (_fix(text, finding, brief) for finding in findings) if f), None)
@@ -35,6 +40,20 @@ def repaired(text: str, brief: Brief) -> str:
             return text
         text, findings = fixed, after
     return text
+
+
+def without_filler(text: str) -> str:
+    """The text without the stock sentences readers cut as filler (rules/copy_words.yaml `filler_sentences`),
+    unless nothing else would be left."""
+    filler = filler_sentences()
+    kept = [s for s in split_sentences(text) if s.strip(" .!").lower() not in filler]
+    return " ".join(kept) if kept and len(kept) < len(split_sentences(text)) else text
+
+
+def filler_sentences() -> frozenset[str]:
+    """The filler list, lower-cased."""
+    return compiled("filler sentences", load_rules(COPY_WORDS_FILE),
+                    lambda raw: frozenset(str(s).lower() for s in (raw or {}).get("filler_sentences") or []))
 
 
 def _fix(text: str, finding: Finding, brief: Brief) -> str | None:
@@ -57,6 +76,8 @@ def _reframed(text: str, start: int, end: int, fact: Fact) -> str | None:
     said = text[start:end]
     verb = said.split()[0].lower()
     before, after = text[:start], text[end:]
+    if fact.is_material and verb in _OWNING:  # "have 100% cotton muslin" -> "are made of 100% cotton muslin"
+        return f"{before}{'are' if verb in _PLURAL_VERBS else 'is'} made of {fact.text}{after}"
     if fact.kind == "thing":  # "has non-slip base" -> "has a non-slip base"
         return f"{before}{said[: len(said) - len(fact.text)]}{with_article(fact.text)}{after}"
     if fact.kind not in ("state", "verb") or (fact.kind == "verb" and not fact.text.startswith("is ")):
