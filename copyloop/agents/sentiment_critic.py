@@ -16,6 +16,7 @@ from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
+from copyloop.tools.facts import benefit_sentences
 from copyloop.tools.grounding import mentions_product, missing_required_words
 from copyloop.tools.quality import fits_with_cta, is_refusal
 from copyloop.tools.sentiment import band_distance, in_band, nudge_into_band, sentiment_feedback, sentiment_score
@@ -58,7 +59,7 @@ def repair_tone(variant: Variant, brief: Brief) -> bool:
     A small edit (an intensifier or exclamation mark less) is cheaper and more faithful than a redraft.
     """
     before = variant.text
-    nudged = nudge_into_band(before, brief.sentiment_band)
+    nudged = nudge_into_band(before, brief.sentiment_band, benefits=benefit_sentences(brief))
     fits = fits_with_cta(nudged, brief) == 1.0 or len(nudged) <= len(before)
     if nudged == before or not fits or not in_band(nudged, brief.sentiment_band) or substance_problem(nudged, brief):
         return False
@@ -92,7 +93,7 @@ def settle(variant: Variant, brief: Brief) -> None:
         variant.note("sentiment_critic", "block", variant.blocked_reason)
         return
     before = variant.text
-    variant.text = nudge_into_band(variant.text, brief.sentiment_band)
+    variant.text = nudge_into_band(variant.text, brief.sentiment_band, benefits=benefit_sentences(brief))
     if variant.text != before:
         variant.note("sentiment_critic", "nudge tone", "still out of the target band after the revision limit",
                      before=before)

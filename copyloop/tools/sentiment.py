@@ -29,15 +29,13 @@ _MAX_STEPS = 25
 _EPS = 1e-9
 
 # Short, grammatical, neutral-to-positive sentences nudge_into_band may add to copy that reads too cold.
+# Copy with a brief gets the brief's own (facts.benefit_sentences); readers cut "Made to enjoy" as filler.
 BENEFIT_CLAUSES: tuple[str, ...] = (
-    "Made to enjoy.",
     "Easy to love.",
     "A simple, smart choice.",
-    "Ready when you are.",
-    "A small joy, every day.",
     "Smart, simple, and easy to enjoy.",
 )
-_SUGGESTED_BENEFITS = ("comfortable", "easy to use", "made to enjoy")
+_SUGGESTED_BENEFITS = ("comfortable", "easy to use")
 
 # Milder stand-ins: swapping one word keeps the sentence grammatical, unlike deleting it.
 _SOFTER_POSITIVE = {
