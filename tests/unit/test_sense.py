@@ -275,3 +275,11 @@ def test_a_material_is_what_the_product_is_made_of() -> None:
                    features=["480 thread count cotton sateen", "deep pockets"], price=149, audience="hot sleepers")
     assert any("is made of 480 thread count cotton sateen" in t for t in compose_texts(sheets, 0))
     assert not any("has 480 thread count" in t for t in compose_texts(sheets, 0))
+
+
+def test_a_title_saying_a_word_again_after_its_separator_is_caught() -> None:
+    coffee = Brief(product_name="Lavazza Super Crema Whole Bean Coffee Blend", channel="product_title",
+                   category="Grocery > Coffee", features=["blend of Arabica and Robusta beans"])
+    shipped = "Lavazza Super Crema Whole Bean Coffee Blend - Blend of Arabica and Robusta Beans"  # round 6: EDIT
+    assert "disfluent" in sense_failures(shipped, coffee)
+    assert not sense_findings("Lavazza Super Crema Whole Bean Coffee Blend, Arabica and Robusta Beans", coffee)
