@@ -283,3 +283,14 @@ def test_a_title_saying_a_word_again_after_its_separator_is_caught() -> None:
     shipped = "Lavazza Super Crema Whole Bean Coffee Blend - Blend of Arabica and Robusta Beans"  # round 6: EDIT
     assert "disfluent" in sense_failures(shipped, coffee)
     assert not sense_findings("Lavazza Super Crema Whole Bean Coffee Blend, Arabica and Robusta Beans", coffee)
+
+
+def test_a_fact_bent_into_other_word_forms_is_caught_and_agreement_is_not() -> None:
+    grill = Brief(product_name="Weber Original Kettle Premium Charcoal Grill", channel="product_description",
+                  category="Patio > Grills", features=["One-Touch cleaning system", "keeps heat in for hours"])
+    shipped = "Enjoy the Weber Original Kettle Premium Charcoal Grill. It comes with a one-touching clean system."
+    assert "invented_word" in sense_failures(shipped, grill)  # held-out run, 2026-11-27: my one reject
+    fine = "Enjoy the Weber Original Kettle Premium Charcoal Grill. It has a One-Touch cleaning system."
+    assert "invented_word" not in sense_failures(fine, grill)
+    plural = grill.model_copy(update={"product_name": "Weber Kettle Grills"})
+    assert "invented_word" not in sense_failures("The Weber Kettle Grills keep heat in for hours.", plural)

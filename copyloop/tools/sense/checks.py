@@ -36,6 +36,7 @@ from copyloop.tools.sense.names import name_findings
 from copyloop.tools.sense.vocabulary import (
     STOCK_FILE,
     altered_compound_findings,
+    altered_fact_findings,
     invented_word_findings,
     non_word_findings,
     off_product_findings,
@@ -124,6 +125,7 @@ def sense_findings(text: str, brief: Brief) -> list[Finding]:
     findings = name_findings(text, ctx)
     findings += entity_findings(text, ctx, judged=[f.span for f in findings])
     findings += non_word_findings(text, ctx) + off_product_findings(text, ctx) + altered_compound_findings(text, ctx)
+    findings += altered_fact_findings(text, ctx)
     for rule in rules(RULE_FOLDER):
         if rule.applies_to(brief):
             findings += rule_findings(rule, text, brief, ctx.fact_text)

@@ -101,6 +101,35 @@ def altered_compound_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return findings
 
 
+_WORDISH = re.compile(r"[^\W_]+")
+
+
+def altered_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """A fact of the brief repeated with some of its words bent into another form ("a one-touching clean system"
+    for "One-Touch cleaning system"): the words are all the brief's, so only the fact itself shows the change.
+    Only a word gaining or losing "-ing" counts: "keep drinks cold" for a plural name is agreement, and "Palm-Size"
+    for "palm-sized" or "double-walled" for "double-wall" reads the same."""
+    findings = []
+    words = [(m.group(0).lower(), m.span()) for m in _WORDISH.finditer(text)]
+    for fact in ctx.brief.features:
+        wanted = [w.lower() for w in _WORDISH.findall(fact)]
+        size = len(wanted)
+        if size < 3:
+            continue
+        for start in range(len(words) - size + 1):
+            window = [w for w, _ in words[start:start + size]]
+            same = sum(a == b for a, b in zip(window, wanted, strict=True))
+            bent = [(a, b) for a, b in zip(window, wanted, strict=True) if a != b]
+            if same >= 2 and bent and all(lemmas(a) & lemmas(b) and (a.endswith("ing") != b.endswith("ing"))
+                                          for a, b in bent):
+                span = (words[start][1][0], words[start + size - 1][1][1])
+                findings.append(Finding(rule_id="sense.invented_word", severity="block", span=span,
+                                        matched=text[span[0]:span[1]],
+                                        message=f"{text[span[0]:span[1]]!r} bends the brief's {fact!r}; say it "
+                                                "as the brief does."))
+    return findings
+
+
 def _shares_lemma(word: str, brief_words: frozenset[str]) -> bool:
     """Whether the word is another form of one the brief uses ("making" for "makes"), by the lexicon, not by
     stripping letters (which would make "kind" of "kindle")."""
