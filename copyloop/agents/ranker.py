@@ -42,15 +42,10 @@ def varied_selection(ranked: list[Variant], n: int) -> list[Variant]:
     rest = ranked[1:]
     while rest and len(chosen) < n:
         pick = max(rest, key=lambda v: v.scores.overall - OVERLAP_WEIGHT * max(
-            ngram_overlap(_body(v), _body(c), 2) for c in chosen))
+            ngram_overlap(v.body, c.body, 2) for c in chosen))
         chosen.append(pick)
         rest.remove(pick)
     return chosen
-
-
-def _body(variant: Variant) -> str:
-    """The text without its call to action: siblings are meant to differ in CTA and still say different things."""
-    return variant.text.replace(variant.cta, " ") if variant.cta else variant.text
 
 
 def predict_clicks(variants: list[Variant], reference: str | None) -> None:

@@ -143,8 +143,9 @@ def with_article(phrase: str) -> str:
         return phrase
     head = next((tokens[i - 1] for i, t in enumerate(tokens) if i and t.lower() in _HEAD_STOP), tokens[-1])
     head = head.lower().strip(",.")
-    if (head.endswith("s") and not head.endswith("ss")) or head in _word_set("mass_nouns") \
-            or head.split("-")[-1] in _word_set("mass_nouns") or _uncountable(head):
+    mass = _word_set("mass_nouns") | _word_set("materials")
+    if (head.endswith("s") and not head.endswith("ss")) or head in mass or head.split("-")[-1] in mass \
+            or _uncountable(head):
         return phrase
     return f"{article_for(tokens[0])} {phrase}"
 

@@ -39,10 +39,15 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
     return (rf"\b(?:{'|'.join(wrong)})\b", f"it {fact.text}") if wrong else None
 
 
+def _names_at(text: str, ctx: BriefContext) -> list[tuple[int, int]]:
+    """Where the product's exact names sit: a name may say a fact or hold a frame's words ("… with MagSlider Lid")."""
+    return [m.span() for name in ctx.names for m in re.finditer(re.escape(name), text)]
+
+
 def fact_frame_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """A brief's fact said in a frame its grammar does not fit, which misstates it or reads as broken English."""
     findings = []
-    named = [m.span() for name in ctx.names for m in re.finditer(re.escape(name), text)]
+    named = _names_at(text, ctx)
     for fact in brief_facts(ctx.brief):
         frame = _frame(fact)
         if frame is None:
@@ -75,7 +80,7 @@ def repeated_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
     if re.search(r"[\n•·▪●]", text):
         return []
     findings = []
-    named = [m.span() for name in ctx.names for m in re.finditer(re.escape(name), text)]
+    named = _names_at(text, ctx)
     for fact in brief_facts(ctx.brief):
         said = (fact.value or fact.text).strip()
         if len(said.split()) < 3:

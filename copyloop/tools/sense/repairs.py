@@ -46,8 +46,9 @@ def without_filler(text: str) -> str:
     """The text without the stock sentences readers cut as filler (rules/copy_words.yaml `filler_sentences`),
     unless nothing else would be left."""
     filler = filler_sentences()
-    kept = [s for s in split_sentences(text) if s.strip(" .!").lower() not in filler]
-    return " ".join(kept) if kept and len(kept) < len(split_sentences(text)) else text
+    sentences = split_sentences(text)
+    kept = [s for s in sentences if s.strip(" .!").lower() not in filler]
+    return " ".join(kept) if kept and len(kept) < len(sentences) else text
 
 
 def filler_sentences() -> frozenset[str]:

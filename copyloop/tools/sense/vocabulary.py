@@ -15,7 +15,7 @@ from copyloop.tools.grounding import content_tokens
 from copyloop.tools.rulebook import compiled, load_rules
 from copyloop.tools.sense.context import BriefContext
 from copyloop.tools.sense.lexicons import product_types
-from copyloop.tools.words import bare, lemmas, word_spans, zipf
+from copyloop.tools.words import bare, lemmas, word_spans, words, zipf
 
 COPY_WORDS_FILE = "copy_words.yaml"
 COMPOSER_FILE = "composer.yaml"
@@ -101,28 +101,25 @@ def altered_compound_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return findings
 
 
-_WORDISH = re.compile(r"[^\W_]+")
-
-
 def altered_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """A fact of the brief repeated with some of its words bent into another form ("a one-touching clean system"
     for "One-Touch cleaning system"): the words are all the brief's, so only the fact itself shows the change.
     Only a word gaining or losing "-ing" counts: "keep drinks cold" for a plural name is agreement, and "Palm-Size"
     for "palm-sized" or "double-walled" for "double-wall" reads the same."""
     findings = []
-    words = [(m.group(0).lower(), m.span()) for m in _WORDISH.finditer(text)]
+    spans = [(m.group(0).lower(), m.span()) for m in word_spans(text)]
     for fact in ctx.brief.features:
-        wanted = [w.lower() for w in _WORDISH.findall(fact)]
+        wanted = [w.lower() for w in words(fact)]
         size = len(wanted)
         if size < 3:
             continue
-        for start in range(len(words) - size + 1):
-            window = [w for w, _ in words[start:start + size]]
+        for start in range(len(spans) - size + 1):
+            window = [w for w, _ in spans[start:start + size]]
             same = sum(a == b for a, b in zip(window, wanted, strict=True))
             bent = [(a, b) for a, b in zip(window, wanted, strict=True) if a != b]
             if same >= 2 and bent and all(lemmas(a) & lemmas(b) and (a.endswith("ing") != b.endswith("ing"))
                                           for a, b in bent):
-                span = (words[start][1][0], words[start + size - 1][1][1])
+                span = (spans[start][1][0], spans[start + size - 1][1][1])
                 findings.append(Finding(rule_id="sense.invented_word", severity="block", span=span,
                                         matched=text[span[0]:span[1]],
                                         message=f"{text[span[0]:span[1]]!r} bends the brief's {fact!r}; say it "
