@@ -26,6 +26,7 @@ from copyloop.result import Variant
 from copyloop.tools.composer import compose_texts, ordered_facts
 from copyloop.tools.cta import find_cta
 from copyloop.tools.finishing import finish, shipping_problems
+from copyloop.tools.openings import varied_opening
 
 MAX_SLOTS = 24  # fact and structure rotations tried before the composer relaxes its novelty thresholds
 CTA_TRIES = 8  # calls to action tried per text once siblings may differ in their CTA alone
@@ -70,9 +71,11 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
                 return chosen
             variant_id = first_id + len(chosen)
             for raw, cta_seed in product(compose_texts(brief, slot, step.brand_alone), range(step.ctas)):
+                earlier = [v.text for v in [*siblings, *chosen]]
                 text = finish(raw, brief, variant_id - 1 + cta_seed)
-                if text in (v.text for v in [*siblings, *chosen]) or shipping_problems(text, brief):
+                if text in earlier or shipping_problems(text, brief):
                     continue
+                text = varied_opening(text, earlier, brief, lambda changed: not shipping_problems(changed, brief))
                 cta = find_cta(text, brief.cta_goal)
                 body = (text[: cta[0]] + text[cta[1]:]).strip(" -|.,;:") if cta else text
                 closest = _closest(body, bodies)

@@ -1,7 +1,9 @@
 """Diversity check: compares variants with each other and with past copy in memory (MiniLM cosine, distinct-2).
 
-Returns novelty and sibling-similarity scores per variant and sends clashing variants back for a fresh
-angle while the regenerate cap allows; past the cap, a near-duplicate is blocked rather than shipped.
+Returns novelty and sibling-similarity scores per variant and marks clashing variants for a fresh angle while
+the regenerate cap allows; past the cap, a near-duplicate is blocked rather than shipped. It is the last check
+before drafting again: every variant the sense, tone or novelty check marked is redrafted in one model pass.
+Drafts already marked are left out of the comparison (their text is about to change).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def diversity_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     settings = runtime.context.settings
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
-    current = live(variants)
+    current = [v for v in live(variants) if not v.feedback]
     if not current:
         return {"variants": variants, "distinct_2": 0.0}
     vectors = embed([v.body for v in current])
@@ -79,5 +81,5 @@ def fresh_angle(variant: Variant, used: set[str]) -> str:
 
 
 def route_after_diversity(state: CopyState) -> Literal["draft", "cta_insert"]:
-    """Back to drafting while any variant carries feedback."""
+    """Back to drafting while any variant carries feedback from any of the three checks."""
     return "draft" if any(v.feedback for v in live(state["variants"])) else "cta_insert"

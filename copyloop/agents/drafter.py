@@ -32,6 +32,9 @@ from copyloop.tools.text_cleanup import drop_cut_off_sentence, extract_copy, rem
 
 EXEMPLARS_PER_PROMPT = 2
 SIBLING_OVERLAP_WEIGHT = 0.3  # draft quality a candidate gives up per unit of bigram overlap with a sibling
+# A redraft pass decodes only the variants sent back, so sampling more candidates for each costs little wall time
+# (rows decode side by side) and saves whole passes.
+REDRAFT_CANDIDATES = 3
 
 
 def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
@@ -44,12 +47,14 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         return {"variants": variants}
     exemplars = find_exemplars(brief, ctx.copy_memory())
     guidance = state.get("guidance")
+    passes = state.get("drafts", 0)
     k = ctx.settings.candidates or channel_spec(brief.channel).candidates
+    if passes:
+        k = max(k, REDRAFT_CANDIDATES)
     for variant in todo:
         variant.focus = variant.focus or focus_fact(brief, variant.id - 1)
     conversations = [draft_messages(brief, angle_of(v), exemplars, focus=v.focus, feedback=v.feedback or guidance)
                      for v in todo for _ in range(k)]
-    passes = sum((state.get("rounds") or {}).values())
     texts = generate(ctx.chat_model(), conversations, brief.channel,
                      temperature=ctx.settings.temperature + 0.1 * passes, seed=ctx.settings.seed + 1000 * passes)
     for index, variant in enumerate(todo):
@@ -61,7 +66,7 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         variant.note("draft", "redraft" if before else "draft", reason, before=before or "")
         variant.feedback = None
         variant.findings = []  # new text, new findings: the reviewer checks it afresh
-    update: dict = {"variants": variants}
+    update: dict = {"variants": variants, "drafts": passes + 1}
     if "input_warnings" not in state:
         update["input_warnings"] = injection_warnings(brief)
     return update

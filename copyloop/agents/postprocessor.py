@@ -21,8 +21,9 @@ from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.compliance import check_compliance, compliance_penalty, fix_findings
 from copyloop.tools.cta import find_cta
-from copyloop.tools.finishing import copy_sentiment, finish, form_problems
+from copyloop.tools.finishing import copy_sentiment, finish, form_problems, shipping_problems
 from copyloop.tools.grounding import grounding_score
+from copyloop.tools.openings import varied_opening
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sentiment import band_distance
 from copyloop.tools.text_cleanup import length_fit
@@ -32,18 +33,31 @@ def postprocess(state: CopyState) -> dict:
     """Bring every live variant into its final, checked form."""
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
+    earlier: list[str] = []
     for variant in live(variants):
         before = variant.text
         variant.text = finish(variant.text, brief, variant.id - 1)
         variant.note("postprocess", "clean up", "whitespace, channel emoji/punctuation policy, tone, CTA, length",
                      before=before)
+        vary(variant, earlier, brief)
         recheck(variant, brief)
         final_checks(variant, brief)
         span = find_cta(variant.text, brief.cta_goal)
         variant.cta = variant.text[span[0]:span[1]] if span else None
         score_final(variant, brief)
+        if variant.status == "ok":
+            earlier.append(variant.text)
     drop_duplicates(live(variants))
     return {"variants": variants}
+
+
+def vary(variant: Variant, earlier: list[str], brief: Brief) -> None:
+    """Give a variant that opens (or closes on a stock line) like an earlier sibling its own words, where the
+    changed text still ships (tools/openings.py)."""
+    before = variant.text
+    variant.text = varied_opening(before, earlier, brief, lambda text: not shipping_problems(text, brief))
+    if variant.text != before:
+        variant.note("postprocess", "vary opening", "an earlier sibling opens or closes the same way", before=before)
 
 
 def drop_duplicates(variants: list[Variant]) -> None:

@@ -2,13 +2,12 @@
 garbled words, no other product, no offers the brief lacks, no prompt text, every sentence about the brief, and
 short enough to fit its channel without a sentence cut in half.
 
-Returns the variants with their sense findings. A failing draft is dropped for a spare, sent back to the writer
-while the revise cap allows, or blocked with its reason (the composer later fills its place).
+Returns the variants with their sense findings. A failing draft is dropped for a spare, marked for the writer
+while the revise cap allows (the tone and novelty checks run first, so one redraft pass answers them all), or
+blocked with its reason (the composer later fills its place).
 """
 
 from __future__ import annotations
-
-from typing import Literal
 
 from langgraph.runtime import Runtime
 
@@ -24,7 +23,7 @@ from copyloop.tools.words import article_for
 
 
 def sense_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
-    """Judge every live draft; send failing ones back while the cap allows, else block them."""
+    """Judge every live draft; mark failing ones for a redraft while the cap allows, else block them."""
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
     can_revise = under_cap(state, "sense", runtime.context.settings)
@@ -71,9 +70,4 @@ def feedback(findings: list[Finding]) -> str:
     if words:
         parts.append("Do not write: " + ", ".join(f"'{w[:40]}'" for w in words[:5]) + ".")
     return " ".join(parts)
-
-
-def route_after_sense(state: CopyState) -> Literal["draft", "sentiment_critic"]:
-    """Back to drafting while any variant carries feedback."""
-    return "draft" if any(v.feedback for v in live(state["variants"])) else "sentiment_critic"
 

@@ -1,13 +1,12 @@
 """Sentiment critic: scores each variant's tone against the brief's target band and checks it says something.
 
 Returns the variants with sentiment scores. Tone that a small edit can bring into the band is nudged in place;
-drafts that need more go back to drafting with concrete feedback; once the revise cap is reached it nudges what
-it can and blocks copy with nothing usable.
+drafts that need more are marked for the writer with concrete feedback (redrafted after the novelty check, in the
+same pass as the sense check's); once the revise cap is reached it nudges what it can and blocks copy with nothing
+usable. Drafts the sense check already sent back are left for their redraft.
 """
 
 from __future__ import annotations
-
-from typing import Literal
 
 from langgraph.runtime import Runtime
 
@@ -23,12 +22,14 @@ from copyloop.tools.sentiment import band_distance, in_band, nudge_into_band, se
 
 
 def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
-    """Judge every live variant; send failing ones back while the revise cap allows."""
+    """Judge every live variant not already marked for a redraft; mark failing ones while the revise cap allows."""
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
     can_revise = under_cap(state, "revise", runtime.context.settings)
     flagged = False
     for variant in live(variants):
+        if variant.feedback:
+            continue
         problem = critique(variant.text, brief)
         if problem and not substance_problem(variant.text, brief) and repair_tone(variant, brief):
             problem = critique(variant.text, brief)
@@ -98,7 +99,3 @@ def settle(variant: Variant, brief: Brief) -> None:
         variant.note("sentiment_critic", "nudge tone", "still out of the target band after the revision limit",
                      before=before)
 
-
-def route_after_sentiment(state: CopyState) -> Literal["draft", "diversity_check"]:
-    """Back to drafting while any variant carries feedback."""
-    return "draft" if any(v.feedback for v in live(state["variants"])) else "diversity_check"

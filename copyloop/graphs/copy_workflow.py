@@ -1,8 +1,8 @@
 """The copy workflow: a brief becomes ranked, compliant, diverse, CTA-bearing variants that make sense.
 
-draft → sense_check ⇄ draft → sentiment_critic ⇄ draft → diversity_check ⇄ draft → cta_insert → compliance_review
-⇄ fix (or ⇄ draft) → postprocess (⇄ replace_blocked → draft) → compose → rank → approve (optional interrupt)
-→ remember.
+draft → sense_check → sentiment_critic → diversity_check ⇄ draft (one pass for what any of the three sent back)
+→ cta_insert → compliance_review ⇄ fix (or ⇄ draft) → postprocess (⇄ replace_blocked → draft) → compose → rank
+→ approve (optional interrupt) → remember.
 Every arrow back is capped by a counter in the state (see state.LOOP_CAPS and Settings), never by the recursion limit.
 """
 
@@ -21,8 +21,8 @@ from copyloop.agents.drafter import draft
 from copyloop.agents.postprocessor import postprocess, replace_blocked, route_after_postprocess
 from copyloop.agents.ranker import rank
 from copyloop.agents.rememberer import remember
-from copyloop.agents.sense_checker import route_after_sense, sense_check
-from copyloop.agents.sentiment_critic import route_after_sentiment, sentiment_critic
+from copyloop.agents.sense_checker import sense_check
+from copyloop.agents.sentiment_critic import sentiment_critic
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyInput, CopyState
 
@@ -46,8 +46,8 @@ def build() -> StateGraph:
 
     builder.add_edge(START, "draft")
     builder.add_edge("draft", "sense_check")
-    builder.add_conditional_edges("sense_check", route_after_sense)
-    builder.add_conditional_edges("sentiment_critic", route_after_sentiment)
+    builder.add_edge("sense_check", "sentiment_critic")
+    builder.add_edge("sentiment_critic", "diversity_check")
     builder.add_conditional_edges("diversity_check", route_after_diversity)
     builder.add_edge("cta_insert", "compliance_review")
     builder.add_conditional_edges("compliance_review", route_after_compliance)

@@ -27,6 +27,7 @@ class CopyState(TypedDict, total=False):
     guidance: str
     variants: list[Variant]
     rounds: dict[str, int]
+    drafts: int
     distinct_2: float
     approved: list[int]
     stored_ids: list[str]
@@ -46,8 +47,12 @@ def trips(state: CopyState, loop: str) -> int:
 
 
 def drafting_passes(state: CopyState) -> int:
-    """How many times the drafter has run (or is about to, for a flagged loop): every loop but fix redrafts."""
-    return 1 + sum(n for loop, n in (state.get("rounds") or {}).items() if loop != "fix")
+    """How many model passes the drafter has made so far (the first included).
+
+    Counted by the drafter itself, not from the loop counters: one redraft pass answers every check that sent a
+    variant back in the same round (sense, tone and novelty), so several counters can rise for one pass.
+    """
+    return state.get("drafts") or 1
 
 
 def under_cap(state: CopyState, loop: str, settings: Settings) -> bool:

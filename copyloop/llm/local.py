@@ -62,6 +62,7 @@ class LocalChatModel(BaseChatModel):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         from copyloop.llm.prefix_store import PrefixStore
+        from copyloop.llm.row_linear import with_row_linears
         from copyloop.llm.sampling import Batch
         from copyloop.llm.shared_batches import SharedBatches
 
@@ -73,7 +74,7 @@ class LocalChatModel(BaseChatModel):
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
         if self.adapter_path:
             model = _apply_adapter(model, self.adapter_path)
-        model.eval()
+        model = with_row_linears(model.eval())
         ends = model.generation_config.eos_token_id
         ends = ends if isinstance(ends, list) else [ends]
         eos_ids = {e for e in [*ends, tokenizer.eos_token_id] if e is not None}

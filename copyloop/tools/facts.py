@@ -37,6 +37,11 @@ def _word_set(name: str) -> frozenset[str]:
     return frozenset(str(w).lower() for w in composer_rules().get(name) or [])
 
 
+def clause_verbs() -> frozenset[str]:
+    """Verbs that, after a noun, make a feature a whole clause ("brake button stops the basket")."""
+    return _word_set("clause_verbs")
+
+
 @dataclass(frozen=True)
 class Fact:
     """One fact of the brief and the words that carry it."""
@@ -194,7 +199,7 @@ def classify(feature: str) -> Kind:
         return "state"  # "water resistant", "machine washable", "IP67 waterproof and dustproof"
     if _adjectives_only(tokens):
         return "state"  # "soft and breathable", "smooth and low in acidity", "rich in antioxidants"
-    if any(t in _word_set("clause_verbs") for t in tokens[1:4]):
+    if any(t in clause_verbs() for t in tokens[1:4]):
         return "clause"
     return "thing"
 

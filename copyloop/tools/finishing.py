@@ -12,8 +12,8 @@ from copyloop.brief import Brief
 from copyloop.tools.channels import channel_spec, length_ok
 from copyloop.tools.compliance import check_compliance
 from copyloop.tools.cta import cta_as_channel_wants, cta_room, find_cta, place_cta, takes_cta, without_cta
-from copyloop.tools.facts import benefit_sentences
-from copyloop.tools.grounding import phrase_regex
+from copyloop.tools.facts import benefit_sentences, brief_facts, is_plural_name
+from copyloop.tools.grounding import content_tokens, phrase_regex
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.context import name_forms
 from copyloop.tools.sentiment import band_distance, nudge_into_band, sentiment_score
@@ -28,7 +28,7 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     if span and span[1] >= len(text.rstrip(" .!")) - 1:
         text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
     if spec.sentences > 1:  # a one-line headline takes no added sentence or word: out of band, it goes back
-        text = nudge_into_band(text, brief.sentiment_band, benefits=benefit_sentences(brief))
+        text = nudge_into_band(lengthened(text, brief), brief.sentiment_band, benefits=benefit_sentences(brief))
     placement = place_cta(text, brief, rotation=rotation)
     suffix = placement.cta if placement.cta and placement.text.rstrip().endswith(placement.cta) else None
     fitted = fit_length(placement.text, spec.max_chars, keep_suffix=suffix)
@@ -36,6 +36,21 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
         again = place_cta(fitted, brief, rotation=rotation)
         fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
     return fitted.rstrip(" .;,:-–—|") if spec.sentences == 1 and not takes_cta(brief) else fitted
+
+
+def lengthened(text: str, brief: Brief) -> str:
+    """Copy too short for its channel with facts it does not say yet added as plain sentences ("It is smooth and
+    low in acidity."), until it is long enough: a sentence the brief states is a surer fix than another draft."""
+    need = channel_spec(brief.channel).min_chars - cta_room(brief)
+    said = content_tokens(text)
+    subject, plural = ("They", True) if is_plural_name(brief.product_name) else ("It", False)
+    for fact in brief_facts(brief):
+        if len(text) >= need:
+            break
+        if not content_tokens(fact.text) <= said:
+            text = f"{text.rstrip()} {fact.sentence(subject, plural=plural)}".strip()
+            said |= content_tokens(fact.text)
+    return text
 
 
 _FILLER = re.compile(r"(?:^|(?<=[.!?]))\s*Enjoy[.!](?=\s+\S)", re.IGNORECASE)

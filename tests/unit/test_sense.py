@@ -84,6 +84,14 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
      "disfluent"),
     (COFFEE, "Enjoy the Sunrise Cold Brew Coffee Concentrate. It has a single origin Colombian beans. Order now.",
      "disfluent"),
+    # shipped by the bench brief once the drafts went through one merged check: a clause's verb left hanging,
+    # the product said to be its ingredient
+    (COFFEE, "The Sunrise Cold Brew Coffee Concentrate is smooth. It also makes 1 litre bottle makes 8 cups. Buy now.",
+     "disfluent"),
+    (COFFEE, "Discover the Sunrise Cold Brew Coffee Concentrate. It has one litre bottle making 8 cups. Buy now.",
+     "disfluent"),
+    (COFFEE, "Treat yourself to the Sunrise Cold Brew Coffee Concentrate. It is also single origin Colombian beans. "
+             "Buy now.", "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)
@@ -102,6 +110,8 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
              "charms. Shop now."),
     (COFFEE, "Meet the Sunrise Cold Brew Coffee Concentrate. It is smooth and low in acidity. Its 1 litre bottle "
              "makes 8 cups. Buy now."),
+    (COFFEE, "Meet the Sunrise Cold Brew Coffee Concentrate. It has a 1 litre bottle that makes 8 cups and "
+             "single-origin Colombian beans. Buy now."),
     (QUILT.model_copy(update={"features": ["a pair of pillow shams", "100% cotton"]}),
      "Meet the Hearthside Cotton Quilt. It comes with a pair of pillow shams. Shop now."),
 ])

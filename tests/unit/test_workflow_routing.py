@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from copyloop.agents.drafter import REDRAFT_CANDIDATES
 from copyloop.brief import Brief
 from copyloop.generation import ApprovalPending, generate, resume
 from tests.fakes import ScriptedChatModel
@@ -83,7 +84,8 @@ def test_off_topic_variant_goes_back_with_feedback_once(brief, settings, memory)
     model = scripted("A lovely sunny day for a walk in the park", *GOOD[1:4])
     result = generate(brief, settings, llm=model, memory=memory)
     assert result.rounds == {"sense": 1}
-    assert len(model.calls) == 2 and len(model.calls[1]) == 1, "only the failing variant is redrafted"
+    assert len(model.calls) == 2 and len(set(model.calls[1])) == 1, "only the failing variant is redrafted"
+    assert len(model.calls[1]) == REDRAFT_CANDIDATES, "a redraft samples several candidates for it"
     assert "Revise: Write [product] for the product's name" in model.calls[1][0]
     fixed = next(v for v in result.variants if v.id == 1)
     assert any(step.action == "send back" for step in fixed.trace)
@@ -118,6 +120,17 @@ def test_refusal_with_no_passes_left_is_replaced_by_composed_copy(brief, setting
     composed = [v for v in result.variants if v.origin == "composer"]
     assert len(composed) == 1 and composed[0].trace[0].node == "compose"
     assert "Trail Bottle" in composed[0].text and composed[0].cta
+
+
+def test_every_check_that_sends_drafts_back_is_answered_by_one_redraft_pass(brief, settings, memory) -> None:
+    off_topic, duplicate = "A lovely sunny day for a walk in the park", GOOD[1]
+    model = scripted(GOOD[0], duplicate, duplicate, off_topic)
+    result = generate(brief, settings, llm=model, memory=memory)
+    assert result.rounds == {"sense": 1, "regenerate": 1}
+    assert len(model.calls) == 2, "the sense check's and the novelty check's send-backs share one model pass"
+    redrafted = {prompt.split("Revise: ")[-1][:40] for prompt in model.calls[1]}
+    assert len(redrafted) == 2 and any("too close to variant #2" in r for r in redrafted), redrafted
+    assert len(result.shippable) == 4 and all(v.origin == "model" for v in result.shippable)
 
 
 def test_identical_siblings_are_regenerated_then_the_composer_fills_in(brief, settings, memory) -> None:

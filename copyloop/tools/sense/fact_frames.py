@@ -10,18 +10,42 @@ import re
 
 from copyloop.brief import currency_symbols
 from copyloop.result import Finding
-from copyloop.tools.facts import Fact, brief_facts, is_plural_name, with_article
+from copyloop.tools.facts import Fact, brief_facts, clause_verbs, is_plural_name, with_article
+from copyloop.tools.grounding import phrase_regex
 from copyloop.tools.sense.context import BriefContext
 
 _HAVE = r"(?:has|have|had|comes with|come with|includes|include|features|feature|offers|with)"
 _OWN = r"(?:has|have|comes with|come with|includes|include|features|feature)"  # says the product has the thing
 _ARTICLE = r"(?:(?:a|an|the)\s+)?"
 _SINGULAR_VERB = r"(?:has|is|was|does|comes|keeps|makes|gives|holds|lets|works|fits)"
+_QUANTIFIER_WORDS = frozenset({"a", "an", "the", "one", "two", "three", "four", "each", "every"})
+
+
+def _clause_frame(fact: Fact) -> tuple[str, str] | None:
+    """A clause's subject turned into an object with its verb left hanging: "It also makes 1 litre bottle makes 8
+    cups", "It has one litre bottle making 8 cups" (the number may be spelt out)."""
+    words = fact.text.split()
+    verb_at = next((i for i, w in enumerate(words[1:4], 1) if w.lower() in clause_verbs()), None)
+    if verb_at is None:
+        return None
+    head = [w for w in words[:verb_at] if w.lower() not in _QUANTIFIER_WORDS and not w[:1].isdigit()]
+    verb = words[verb_at]
+    if not head or len(verb) < 4:
+        return None
+    stem = verb[:-1] if verb.endswith("s") else verb
+    stem = stem[:-1] if stem.endswith("e") else stem  # "makes", "making"
+    count = r"(?:(?:a|an|the|one|two|three|four|\d+(?:[.,]\d+)?)\s+)?"
+    return (rf"\b(?:{_HAVE}|makes|make|is|are)\s+(?:also\s+)?{count}{phrase_regex(' '.join(head))}\s+"
+            rf"{re.escape(stem)}\w*", f"the {fact.text}")
 
 
 def _frame(fact: Fact) -> tuple[str, str] | None:
     """The wrong frame for this fact as a pattern, and what the copy should say instead."""
     text = re.escape(fact.text)
+    if fact.kind == "clause":
+        return _clause_frame(fact)
+    if fact.kind == "thing" and fact.text.split()[-1].lower().endswith("s"):  # "It is single-origin beans"
+        return rf"\b(?:is|was)\s+(?:also\s+)?{phrase_regex(fact.text)}\b", f"it has {fact.text}"
     if fact.kind == "state":  # "has lined with ...", "comes made from ..."
         return rf"\b(?:{_HAVE}|comes|come)\s+{_ARTICLE}(?:also\s+)?{text}\b", f"it is {fact.text}"
     if fact.is_material:  # "have 100% cotton muslin" for swaddles made of it

@@ -1,0 +1,96 @@
+"""Openings and stock closings that siblings should not share.
+
+Four variants that all start "Meet the Polo Shirt." and end "You'll love the Polo Shirt." read as one template
+to a marketer, and every repeat is words the A/B test cannot learn from. The ways to introduce a product are
+interchangeable (rules/composer.yaml `openings`): a text opening like an earlier sibling takes, of those no
+sibling uses, the one the click model expects to draw the most clicks (the form changes, the facts do not). Stock
+closings (`stock_closings`, "You'll love it.") say nothing of the product: only the first sibling to have one
+keeps it. Either change is kept only where the caller's check accepts the new text, so varying never costs a
+variant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from copyloop.brief import Brief
+from copyloop.tools.click_model import shipped_click_model
+from copyloop.tools.facts import composer_rules
+from copyloop.tools.grounding import phrase_regex
+from copyloop.tools.rulebook import compiled
+from copyloop.tools.sense.context import name_forms
+from copyloop.tools.text_cleanup import split_sentences
+
+NAME_SLOT = "{name}"
+
+
+def opening_forms() -> tuple[str, ...]:
+    """The interchangeable openings, each with the {name} slot."""
+    return compiled("openings", composer_rules().get("openings"),
+                    lambda raw: tuple(str(o) for o in raw or () if NAME_SLOT in str(o)))
+
+
+def _names_regex(brief: Brief) -> str:
+    names = sorted(name_forms(brief), key=len, reverse=True)
+    return "(?P<name>" + "|".join(phrase_regex(n) for n in names) + ")"
+
+
+def _opening_pattern(form: str, brief: Brief) -> re.Pattern[str]:
+    before, after = form.split(NAME_SLOT, 1)
+    return re.compile(re.escape(before) + _names_regex(brief) + re.escape(after) + r"(?=[.,:;!?]|\s+-|\s*$)",
+                      re.IGNORECASE)
+
+
+def opening_of(text: str, brief: Brief) -> tuple[str, re.Match[str]] | None:
+    """Which interchangeable opening the text starts with, and where it ends."""
+    for form in opening_forms():
+        if match := _opening_pattern(form, brief).match(text):
+            return form, match
+    return None
+
+
+def _stock_closing_pattern(brief: Brief) -> re.Pattern[str] | None:
+    names = _names_regex(brief).replace("?P<name>", "")
+    closings = composer_rules().get("stock_closings") or ()
+    forms = [re.escape(str(c)).replace(re.escape(NAME_SLOT), names) for c in closings]
+    return re.compile(r"(?:" + "|".join(forms) + r")[.!]?", re.IGNORECASE) if forms else None
+
+
+def varied_opening(text: str, earlier: Sequence[str], brief: Brief, acceptable: Callable[[str], bool]) -> str:
+    """The text with the likeliest-clicked opening no earlier sibling has, and without stock closings when an
+    earlier sibling has one, where `acceptable` takes the changed text; otherwise the text as it was."""
+    text = _fresh_opening(text, earlier, brief, acceptable)
+    return _without_shared_closings(text, earlier, brief, acceptable)
+
+
+def _fresh_opening(text: str, earlier: Sequence[str], brief: Brief, acceptable: Callable[[str], bool]) -> str:
+    found = opening_of(text, brief)
+    if found is None:
+        return text
+    used = {o[0] for o in (opening_of(t, brief) for t in earlier) if o}
+    form, match = found
+    if form not in used:
+        return text
+    rest = text[match.end():]
+    options = [other.replace(NAME_SLOT, match.group("name")) + rest for other in opening_forms() if other not in used]
+    clicks = shipped_click_model().scores(options) if options else []
+    for index in sorted(range(len(options)), key=lambda i: -clicks[i]):
+        if acceptable(options[index]):
+            return options[index]
+    return text
+
+
+def _without_shared_closings(text: str, earlier: Sequence[str], brief: Brief,
+                             acceptable: Callable[[str], bool]) -> str:
+    pattern = _stock_closing_pattern(brief)
+    if pattern is None:
+        return text
+    if not any(pattern.fullmatch(s) for t in earlier for s in split_sentences(t)):
+        return text
+    sentences = split_sentences(text)
+    kept = [s for i, s in enumerate(sentences) if not (i and pattern.fullmatch(s))]
+    if len(kept) == len(sentences):
+        return text
+    candidate = " ".join(kept)
+    return candidate if acceptable(candidate) else text
