@@ -1,6 +1,8 @@
 """Benchmark: one real draft call through copyloop's sampler vs transformers' `generate`, and briefs side by side.
 
 Run: `.venv/bin/python bench/sampling_bench.py [--repeats 3]`.
+First, decode steps per second at 1, 4 and 8 rows with the model's linear layers as plain nn.Linear and as
+copyloop's RowLinear (llm/row_linear.py), interleaved so both see the same machine load.
 The draft call is what the drafting node sends for an eval brief (every variant and spare, each candidate); both
 paths get the same prompts, sampling settings and token budget. Then 8 briefs' draft calls are made one after
 another and from 8 threads at once (they share one batch through `SharedBatches`). Every timed run starts
@@ -28,6 +30,7 @@ from copyloop.brief import brief_from_dict
 from copyloop.config import Settings
 from copyloop.evaluation.past_copy import eval_memory
 from copyloop.llm.local import LocalChatModel, as_chat
+from copyloop.llm.row_linear import RowLinear
 from copyloop.llm.smollm2 import converted_model_dir
 from copyloop.tools.channels import channel_spec
 
@@ -67,6 +70,38 @@ def with_sampler(model: LocalChatModel, conversations: list, budget: int, seed: 
     return time.perf_counter() - started, sum(model.count_tokens(t) for t in texts)
 
 
+def steps_per_second(net, rows: int, steps: int = 30) -> float:
+    """Decode steps per second for `rows` rows after a 60-token prompt (greedy: the sampling cost is not timed)."""
+    ids = torch.randint(100, 1000, (rows, 60))
+    with torch.inference_mode():
+        out = net(ids, use_cache=True, logits_to_keep=1)
+        cache, token = out.past_key_values, out.logits[:, -1:].argmax(-1)
+        started = time.perf_counter()
+        for _ in range(steps):
+            out = net(token, past_key_values=cache, use_cache=True, logits_to_keep=1)
+            cache, token = out.past_key_values, out.logits[:, -1:].argmax(-1)
+    return steps / (time.perf_counter() - started)
+
+
+def linear_layers(net, kind: type) -> None:
+    """Make every linear layer compute as `kind` (nn.Linear or RowLinear): same weights, same results."""
+    for module in net.modules():
+        if isinstance(module, torch.nn.Linear):
+            module.__class__ = kind
+
+
+def compare_linear_layers(net, repeats: int) -> None:
+    for rows in (1, 4, 8):
+        rates: dict[str, list[float]] = {"nn.Linear": [], "RowLinear": []}
+        for _ in range(repeats):
+            for name, kind in (("nn.Linear", torch.nn.Linear), ("RowLinear", RowLinear)):
+                linear_layers(net, kind)
+                rates[name].append(steps_per_second(net, rows))
+        plain, row = (statistics.median(rates[n]) for n in ("nn.Linear", "RowLinear"))
+        print(f"decode steps/s at {rows} rows: nn.Linear {plain:.1f}, RowLinear {row:.1f} ({row / plain:.2f}x)")
+    linear_layers(net, RowLinear)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
@@ -74,6 +109,7 @@ def main() -> None:
     settings = Settings.from_env()
     model = LocalChatModel(model_path=str(converted_model_dir(settings.model_cache)), seed=settings.seed)
     model.load()
+    compare_linear_layers(model._model, args.repeats)
     briefs = [brief_from_dict(json.loads(line)) for line in BRIEFS.read_text().splitlines()[:8]]
     with eval_memory([]) as (_, memory):
         calls = [(draft_call(b, settings, memory), channel_spec(b.channel).max_new_tokens) for b in briefs]
