@@ -42,15 +42,24 @@ def lengthened(text: str, brief: Brief) -> str:
     """Copy too short for its channel with facts it does not say yet added as plain sentences ("It is smooth and
     low in acidity."), until it is long enough: a sentence the brief states is a surer fix than another draft."""
     need = channel_spec(brief.channel).min_chars - cta_room(brief)
-    said = content_tokens(text)
-    subject, plural = ("They", True) if is_plural_name(brief.product_name) else ("It", False)
-    for fact in brief_facts(brief):
+    for sentence in unsaid_fact_sentences(text, brief):
         if len(text) >= need:
             break
-        if not content_tokens(fact.text) <= said:
-            text = f"{text.rstrip()} {fact.sentence(subject, plural=plural)}".strip()
-            said |= content_tokens(fact.text)
+        text = f"{text.rstrip()} {sentence}".strip()
     return text
+
+
+def unsaid_fact_sentences(text: str, brief: Brief) -> list[str]:
+    """A plain sentence for each fact of the brief the text does not say yet, in the brief's order."""
+    said = content_tokens(text)
+    subject, plural = ("They", True) if is_plural_name(brief.product_name) else ("It", False)
+    sentences = []
+    for fact in brief_facts(brief):
+        words = content_tokens(fact.value or fact.text)  # an attribute is said by its value ("S, M, L")
+        if not words <= said:
+            sentences.append(fact.sentence(subject, plural=plural))
+            said |= words
+    return sentences
 
 
 _FILLER = re.compile(r"(?:^|(?<=[.!?]))\s*Enjoy[.!](?=\s+\S)", re.IGNORECASE)

@@ -3,10 +3,10 @@
 Four variants that all start "Meet the Polo Shirt." and end "You'll love the Polo Shirt." read as one template
 to a marketer, and every repeat is words the A/B test cannot learn from. The ways to introduce a product are
 interchangeable (rules/composer.yaml `openings`): a text opening like an earlier sibling takes, of those no
-sibling uses, the one the click model expects to draw the most clicks (the form changes, the facts do not). Stock
-closings (`stock_closings`, "You'll love it.") say nothing of the product: only the first sibling to have one
-keeps it. Either change is kept only where the caller's check accepts the new text, so varying never costs a
-variant.
+sibling uses, the one the click model expects to draw the most clicks (the form changes, the facts do not).
+Stock closings (`stock_closings`, "You'll love it.") say nothing of the product: only the first sibling to have
+one keeps it; a later one says a fact of the brief it does not say yet in its place, or drops it. Either change
+is kept only where the caller's check accepts the new text, so varying never costs a variant.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from copyloop.brief import Brief
 from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.facts import composer_rules
+from copyloop.tools.finishing import unsaid_fact_sentences
 from copyloop.tools.grounding import phrase_regex
 from copyloop.tools.rulebook import compiled
 from copyloop.tools.sense.context import name_forms
@@ -89,8 +90,13 @@ def _without_shared_closings(text: str, earlier: Sequence[str], brief: Brief,
     if not any(pattern.fullmatch(s) for t in earlier for s in split_sentences(t)):
         return text
     sentences = split_sentences(text)
-    kept = [s for i, s in enumerate(sentences) if not (i and pattern.fullmatch(s))]
-    if len(kept) == len(sentences):
+    stock = [i for i, s in enumerate(sentences) if i and pattern.fullmatch(s)]
+    if not stock:
         return text
-    candidate = " ".join(kept)
-    return candidate if acceptable(candidate) else text
+    kept = [s for i, s in enumerate(sentences) if i not in stock]
+    instead = unsaid_fact_sentences(" ".join(kept), brief)[:1]
+    at = stock[0]  # the sentences before the first stock closing are all kept
+    for candidate in (" ".join([*kept[:at], *instead, *kept[at:]]), " ".join(kept)):
+        if acceptable(candidate):
+            return candidate
+    return text

@@ -43,11 +43,14 @@ def test_the_first_of_its_kind_and_other_openings_stay_as_written() -> None:
     assert varied_opening(other, ["Meet the Polo Shirt. Buy now."], POLO, always) == other
 
 
-def test_a_stock_closing_is_kept_by_the_first_sibling_only() -> None:
+def test_a_stock_closing_is_kept_by_the_first_sibling_only_the_next_says_a_fact_instead() -> None:
     earlier = ["Meet the Polo Shirt. It is made of cotton. You'll love it. Buy now."]
     text = "The Polo Shirt comes in S, M, L. You'll love the Polo Shirt. Shop now."
-    assert varied_opening(text, earlier, POLO, always) == "The Polo Shirt comes in S, M, L. Shop now."
+    instead = "The Polo Shirt comes in S, M, L. It is made of cotton. Shop now."
+    assert varied_opening(text, earlier, POLO, always) == instead
     assert varied_opening(text, [], POLO, always) == text
+    said_all = "The Polo Shirt is made of cotton in S, M, L. You'll love it. Shop now."
+    assert varied_opening(said_all, earlier, POLO, always) == "The Polo Shirt is made of cotton in S, M, L. Shop now."
 
 
 def test_a_change_the_check_refuses_is_not_made() -> None:

@@ -26,7 +26,8 @@ def test_copy_without_a_cta_is_blocked_not_shipped() -> None:
 def test_a_description_too_short_is_lengthened_with_facts_it_does_not_say_yet() -> None:
     brief = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunrise Roasters",
                   category="Groceries > Coffee", audience="busy coffee lovers", channel="product_description",
-                  features=["1 litre bottle makes 8 cups", "single-origin Colombian beans", "smooth and low in acidity"])
+                  features=["1 litre bottle makes 8 cups", "single-origin Colombian beans",
+                            "smooth and low in acidity"])
     short = "Enjoy the Sunrise Cold Brew Coffee Concentrate. It is made for busy coffee lovers."
     finished = finish(short, brief, 0)
     assert finished.startswith(short + " The 1 litre bottle makes 8 cups.")

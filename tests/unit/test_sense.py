@@ -26,6 +26,8 @@ JACKET = Brief(product_name="Barbour Women's Beadnell Wax Jacket", brand="Barbou
                category="Clothing > Women > Coats & Jackets", channel="push_notification",
                features=["waxed cotton outer", "lined with Barbour tartan", "IP67 waterproof and dustproof",
                          "one-touch cleaning system", "holds Barbour charms", "double-wall vacuum insulation"])
+HOODIE = Brief(product_name="Blue Hoodie", category="Clothing > Hoodies",
+               attributes={"Material": "Cotton", "Size": "M, XXL, XL, S, L"}, price=5, channel="social_post")
 COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunrise Roasters",
                category="Groceries > Coffee", channel="product_description", price=14.5,
                features=["1 litre bottle makes 8 cups", "single-origin Colombian beans", "smooth and low in acidity"])
@@ -92,6 +94,18 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
      "disfluent"),
     (COFFEE, "Treat yourself to the Sunrise Cold Brew Coffee Concentrate. It is also single origin Colombian beans. "
              "Buy now.", "disfluent"),
+    # shipped on the catalog's eval briefs (run eval32m): attributes in frames they do not fit, a colon before a
+    # verb, good news for a product, a CTA verb in the wrong form
+    (HOODIE, "Enjoy the Blue Hoodie. It has cotton. Size: M, XXL, XL, S, L. Shop now.", "disfluent"),
+    (HOODIE, "Discover the Blue Hoodie. It comes made of cotton. Shop now.", "disfluent"),
+    (HOODIE, "The Blue Hoodie is made of cotton. It also comes in Cotton. Shop now.", "disfluent"),
+    (HOODIE, "Good news: the Blue Hoodie is made of cotton. It also has a S, M, L. Get yours today.", "disfluent"),
+    (HOODIE, "Meet the Blue Hoodie. It has a size M, XXL, XL, S, L. Shop now.", "disfluent"),
+    (HOODIE, "Good news for the Blue Hoodie: made of cotton. Shop now.", "disfluent"),
+    (Brief(product_name="The Comet Book", category="Books", features=["is a 16th-century treatise on comets"],
+           channel="product_title"), "The Comet Book: is a 16th-century treatise on comets", "disfluent"),
+    (Brief(product_name="Tank Top", category="Clothing > Tops", channel="search_ad_headline"),
+     "Tank Top, Shops Now - Shop Now", "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)
@@ -117,6 +131,15 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
 ])
 def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:
     assert sense_findings(text, brief) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Meet the Blue Hoodie. It is made of cotton. Size: M, XXL, XL, S, L. Shop now.",
+    "The Blue Hoodie comes in sizes M, XXL, XL, S, L. It is made of cotton. Shop now.",
+    "Good news for hoodie fans: the Blue Hoodie is made of cotton. Shop now.",
+])
+def test_attributes_in_their_own_frames_pass(text: str) -> None:
+    assert sense_findings(text, HOODIE.model_copy(update={"audience": "hoodie fans"})) == []
 
 
 def _catalog_copy_naming_its_product(limit: int) -> list[tuple[Brief, str]]:

@@ -44,6 +44,9 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
     text = re.escape(fact.text)
     if fact.kind == "clause":
         return _clause_frame(fact)
+    if fact.kind == "spec" and fact.value and fact.text.lower().startswith("made of"):  # material: cotton
+        value = phrase_regex(fact.value)
+        return rf"\b(?:{_HAVE}|comes in|come in)\s+(?:a\s+|an\s+)?{value}\b", f"it is made of {fact.value.lower()}"
     if fact.kind == "thing" and fact.text.split()[-1].lower().endswith("s"):  # "It is single-origin beans"
         return rf"\b(?:is|was)\s+(?:also\s+)?{phrase_regex(fact.text)}\b", f"it has {fact.text}"
     if fact.kind == "state":  # "has lined with ...", "comes made from ..."
