@@ -24,7 +24,7 @@ from copyloop.tools.facts import (
     with_article,
 )
 from copyloop.tools.grounding import content_tokens
-from copyloop.tools.sense.context import base_name, name_forms, required_names
+from copyloop.tools.sense.context import base_name, model_only_names, name_forms, required_names
 from copyloop.tools.text_cleanup import tidy
 
 _SLOT = re.compile(r"\{([a-z_]+)(?:(\d)\.([a-z_]+))?\}")
@@ -52,14 +52,21 @@ def name_choices(brief: Brief, brand_alone: bool = False) -> list[str]:
         return list(dict.fromkeys([*whole, base_name(brief) or brief.product_name]))
     allowed = required_names(brief) or tuple(sorted(name_forms(brief), key=len)[:1])
     budget = (spec.max_chars - cta_room(brief)) * 0.6
-    if spec.sentences == 1:  # a headline: the most specific names that fit; the brand alone only if none does
-        specific = sorted((f for f in allowed if f != brief.brand), key=len, reverse=True)
+    if spec.sentences == 1:  # a headline: the most specific names that fit, those naming the model first
+        specific = sorted((f for f in allowed if f != brief.brand), key=lambda f: (not _names_model(f, brief), -len(f)))
         if spec.name == "any":  # a subject line: a name that leaves room to say something beside it, the short
             roomy = sorted((f for f in specific if len(f) <= budget), key=lambda f: f != brief.short_name)  # name
             specific = roomy + [f for f in reversed(specific) if len(f) > budget]                        # first
         return specific + [f for f in allowed if f not in specific and (brand_alone or not specific)]
     roomy = [f for f in sorted(allowed, key=len, reverse=True) if len(f) <= budget and "," not in f and "(" not in f]
     return roomy + [f for f in sorted(allowed, key=len) if f not in roomy]
+
+
+def _names_model(name: str, brief: Brief) -> bool:
+    """Whether a name carries the product's model ("Spot 400 Headlamp", "Forerunner 55"; readers cut "Black Diamond
+    - Order Now" as naming no product). A lone coined word ("Wave+") is no better than the brand with the type."""
+    model = (model_only_names(brief) or [""])[-1]
+    return bool(model) and model in name and (name != model or " " in model)
 
 
 def _fact_form(fact: Fact, form: str, short: str, plural: bool) -> str | None:

@@ -107,12 +107,17 @@ def test_composed_variants_fill_what_is_missing_unlike_siblings_and_memory(tmp_p
     tool = Brief(product_name="Leatherman Wave+ Multi-Tool", brand="Leatherman", features=["18 tools"],
                  channel="search_ad_headline")
     named = composed_variants(tool, 4, [], memory, Settings(home=tmp_path), first_id=1)
-    assert all(v.text.startswith("Leatherman Wave+ ") for v in named), "the model name before the brand alone"
+    assert all("Wave+" in v.text for v in named), "the model's name before the brand alone"
+    assert named[0].text.startswith("Leatherman Wave+ "), "the brand with the model first"
     # a learn-more goal has few short CTAs: every one is tried with every name before the brand stands alone
     learn = Brief(product_name="Garmin Forerunner 55 GPS Running Smartwatch", brand="Garmin", price=199.99,
                   features=["built-in GPS"], channel="search_ad_headline", cta_goal="learn_more")
     texts = [v.text for v in composed_variants(learn, 4, [], memory, Settings(home=tmp_path), first_id=1)]
-    assert len(set(texts)) == 4 and texts[0] == "Garmin Smartwatch - Learn More", texts
+    assert len(set(texts)) == 4 and texts[0] == "Forerunner 55 - Learn More", texts  # not "Garmin Smartwatch"
+    lamp = Brief(product_name="Black Diamond Spot 400 Headlamp", brand="Black Diamond", price=49.95,
+                 features=["400 lumens"], channel="search_ad_headline")
+    lamps = [v.text for v in composed_variants(lamp, 4, [], memory, Settings(home=tmp_path), first_id=1)]
+    assert all("Spot 400" in t for t in lamps), lamps  # readers cut "Black Diamond - Order Now" as naming no product
 
 
 def test_training_targets_are_clean_bodies_with_the_name_as_the_slot() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from copyloop.brief import Brief, Channel
 from copyloop.tools.sense.checks import check_of, passes_sense, sense_failures, sense_findings, sense_reward
-from copyloop.tools.sense.context import brief_context, derived_short_names, name_forms
+from copyloop.tools.sense.context import brief_context, derived_short_names, model_only_names, name_forms
 from copyloop.training.catalog import CATALOG_DIR, record_to_brief
 
 TRAIL = Brief(product_name="TrailCool Insulated Steel Bottle", brand="TrailCool", category="Home & Kitchen > Drinkware",
@@ -106,6 +106,15 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
            channel="product_title"), "The Comet Book: is a 16th-century treatise on comets", "disfluent"),
     (Brief(product_name="Tank Top", category="Clothing > Tops", channel="search_ad_headline"),
      "Tank Top, Shops Now - Shop Now", "disfluent"),
+    # held-out products, reading round 7: a colour read as an audience; the product said to come with what it is
+    (Brief(product_name="YETI Rambler 20 oz Tumbler", brand="YETI", category="Kitchen > Drinkware",
+           features=["double-wall vacuum insulation"], attributes={"color": "Navy"}, channel="social_post"),
+     "Enjoy the YETI Rambler 20 oz Tumbler. It has double-wall vacuum insulation. It is also made for the Navy. "
+     "Shop now.", "disfluent"),
+    (Brief(product_name="Olaplex No. 3 Hair Perfector", brand="Olaplex", category="Beauty > Hair Care > Treatments",
+           features=["at-home pre-shampoo treatment"], channel="social_post"),
+     "Say hello to the Olaplex No. 3 Hair Perfector. It comes with an at-home pre-shampoo treatment. Learn more.",
+     "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)
@@ -177,6 +186,11 @@ def test_names_the_product_may_go_by() -> None:
     drill = Brief(product_name="DEWALT 20V MAX Cordless Drill/Driver Kit (DCD771C2)", brand="DEWALT",
                   category="Tools > Drills", channel="email_subject")
     assert derived_short_names(drill) == []  # "DEWALT Kit" says how it is sold, not what it is (a reader's edit)
+    # the model without its brand, for headlines too tight for the brand with it: a word and its number is a model
+    lamp = Brief(product_name="Black Diamond Spot 400 Headlamp", brand="Black Diamond", channel="search_ad_headline")
+    assert model_only_names(lamp) == ["Spot 400 Headlamp", "Spot 400"]
+    assert "Spot 400 Headlamp" in brief_context(lamp).required_names
+    assert model_only_names(TRAIL) == []  # no brand the name opens with: no model to name alone
 
 
 def test_offers_the_brief_states_are_allowed() -> None:

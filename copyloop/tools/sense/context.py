@@ -78,19 +78,34 @@ def model_name(brief: Brief) -> str | None:
     if not base.lower().startswith(brief.brand.lower() + " "):
         return None
     model, *rest = base[len(brief.brand) + 1:].split(" ")
-    looks_like_model = is_camel_case(model) or model.isupper() or not model.isalpha() or zipf(model) < 3.0
+    sized = len(rest) > 1 and rest[1].lower().strip(",.") in _SIZE_UNITS  # "Rambler 20 oz": 20 is a size
+    numbered = bool(rest) and rest[0][:1].isdigit() and not sized  # "Spot 400", "Flip 6": a word and its number
+    looks_like_model = is_camel_case(model) or model.isupper() or not model.isalpha() or zipf(model) < 3.0 \
+        or numbered
     if not model or model[0].isdigit() or model.lower() in _NOT_MODEL or model.endswith("ing") or not looks_like_model:
         return None
-    sized = len(rest) > 1 and rest[1].lower().strip(",.") in _SIZE_UNITS  # "Rambler 20 oz": 20 is a size
     if rest and (rest[0].lower() in _MODEL_SUFFIXES or (rest[0][:1].isdigit() and not sized)):
         model = f"{model} {rest[0]}"  # "Bambino Plus", "Forerunner 55": without it, the name is another model
     return f"{brief.brand} {model}"
 
 
+def model_only_names(brief: Brief) -> list[str]:
+    """The model without its brand, with the product's type and alone: "Spot 400 Headlamp", "Bambino Plus" — what a
+    30-character headline can still hold when the brand with its model cannot (the brand alone names no product)."""
+    named = model_name(brief)
+    if named is None:
+        return []
+    model = named[len(brief.brand or "") + 1:]
+    base = base_name(brief) or brief.product_name
+    typed = [m.group(0) for m in product_types().scan.finditer(base) if m.end() == len(base.rstrip())]
+    return [f"{model} {t}" for t in typed if t.lower() not in model.lower()] + [model]
+
+
 def name_forms(brief: Brief) -> tuple[str, ...]:
     """Every exact form the product may be called, longest first: its name, the name without appended specs, its
-    short name (declared), the brand with the product's type, and the brand with its model word."""
-    forms = [brief.product_name, base_name(brief), brief.short_name, *derived_short_names(brief), model_name(brief)]
+    short name (declared), the brand with the product's type, the brand with its model word, and the model."""
+    forms = [brief.product_name, base_name(brief), brief.short_name, *derived_short_names(brief), model_name(brief),
+             *model_only_names(brief)]
     return tuple(sorted(dict.fromkeys(f for f in forms if f), key=len, reverse=True))
 
 

@@ -44,6 +44,9 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
     text = re.escape(fact.text)
     if fact.kind == "clause":
         return _clause_frame(fact)
+    if fact.kind == "spec" and fact.value and fact.text.startswith("in "):  # colour: Navy ("made for the Navy")
+        value = phrase_regex(fact.value)
+        return rf"\b(?:made|designed|perfect|great|ideal)\s+for\s+(?:the\s+)?{value}\b", f"it comes in {fact.value}"
     if fact.kind == "spec" and fact.value and fact.text.lower().startswith("made of"):  # material: cotton
         value = phrase_regex(fact.value)
         return rf"\b(?:{_HAVE}|comes in|come in)\s+(?:a\s+|an\s+)?{value}\b", f"it is made of {fact.value.lower()}"
