@@ -115,6 +115,21 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
            features=["at-home pre-shampoo treatment"], channel="social_post"),
      "Say hello to the Olaplex No. 3 Hair Perfector. It comes with an at-home pre-shampoo treatment. Learn more.",
      "disfluent"),
+    # reading round 8: "a" before a word that takes none, a fragment glued on in lower case, a thing said as what
+    # the product is
+    (Brief(product_name="JBL Flip 6 Portable Bluetooth Speaker", brand="JBL", category="Electronics > Speakers",
+           features=["bluetooth connectivity", "up to 12 hours of playtime"], channel="social_post"),
+     "Meet the JBL Flip 6 Portable Bluetooth Speaker. It comes with a bluetooth connectivity. Buy now.", "disfluent"),
+    (Brief(product_name="Dyson V8 Cordless Vacuum", brand="Dyson", category="Home > Vacuums",
+           features=["cordless stick type", "whole-machine filtration"], channel="social_post"),
+     "Enjoy the Dyson V8 Cordless Vacuum. It has a cordless stick type. Add it to your cart today.", "disfluent"),
+    (Brief(product_name="IKEA KALLAX Shelf Unit, White, 77x147 cm", brand="IKEA", category="Furniture > Shelves",
+           features=["eight open compartments"], channel="product_title"),
+     "IKEA KALLAX Shelf Unit, White, 77x147 cm, Eight Open. you'll love the KALLAX", "disfluent"),
+    (Brief(product_name="Le Creuset Signature Round Dutch Oven", brand="Le Creuset", category="Cookware",
+           features=["enameled cast iron construction"], channel="social_post"),
+     "Enjoy the Le Creuset Signature Round Dutch Oven. It is also enameled cast iron construction. Buy now.",
+     "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)

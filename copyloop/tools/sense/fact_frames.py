@@ -50,7 +50,8 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
     if fact.kind == "spec" and fact.value and fact.text.lower().startswith("made of"):  # material: cotton
         value = phrase_regex(fact.value)
         return rf"\b(?:{_HAVE}|comes in|come in)\s+(?:a\s+|an\s+)?{value}\b", f"it is made of {fact.value.lower()}"
-    if fact.kind == "thing" and fact.text.split()[-1].lower().endswith("s"):  # "It is single-origin beans"
+    uncounted = with_article(fact.text) == fact.text and not fact.is_material  # "enameled cast iron construction"
+    if fact.kind == "thing" and (fact.text.split()[-1].lower().endswith("s") or uncounted):  # "It is ... beans"
         return rf"\b(?:is|was)\s+(?:also\s+)?{phrase_regex(fact.text)}\b", f"it has {fact.text}"
     if fact.kind == "state":  # "has lined with ...", "comes made from ..."
         return rf"\b(?:{_HAVE}|comes|come)\s+{_ARTICLE}(?:also\s+)?{text}\b", f"it is {fact.text}"
