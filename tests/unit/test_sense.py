@@ -130,6 +130,10 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
            features=["enameled cast iron construction"], channel="social_post"),
      "Enjoy the Le Creuset Signature Round Dutch Oven. It is also enameled cast iron construction. Buy now.",
      "disfluent"),
+    (Brief(product_name="Olaplex No. 3 Hair Perfector", brand="Olaplex", category="Beauty > Hair Care",
+           features=["leave on for at least 10 minutes before shampooing"], channel="social_post"),
+     "Enjoy the Olaplex No. 3 Hair Perfector. It comes with leave on for at least 10 minutes before shampooing. "
+     "Learn more.", "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)

@@ -44,6 +44,9 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
     text = re.escape(fact.text)
     if fact.kind == "clause":
         return _clause_frame(fact)
+    if fact.kind == "imperative":  # "It comes with leave on for at least 10 minutes"
+        instruction = phrase_regex(fact.text)
+        return rf"\b(?:{_HAVE}|comes|is|are)\s+(?:also\s+)?{instruction}\b", f"\"{fact.text}\" as an instruction"
     if fact.kind == "spec" and fact.value and fact.text.startswith("in "):  # colour: Navy ("made for the Navy")
         value = phrase_regex(fact.value)
         return rf"\b(?:made|designed|perfect|great|ideal)\s+for\s+(?:the\s+)?{value}\b", f"it comes in {fact.value}"
