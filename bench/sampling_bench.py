@@ -75,11 +75,11 @@ def steps_per_second(net, rows: int, steps: int = 30) -> float:
     ids = torch.randint(100, 1000, (rows, 60))
     with torch.inference_mode():
         out = net(ids, use_cache=True, logits_to_keep=1)
-        cache, token = out.past_key_values, out.logits[:, -1:].argmax(-1)
+        cache, token = out.cache, out.logits[:, -1:].argmax(-1)
         started = time.perf_counter()
         for _ in range(steps):
-            out = net(token, past_key_values=cache, use_cache=True, logits_to_keep=1)
-            cache, token = out.past_key_values, out.logits[:, -1:].argmax(-1)
+            out = net(token, cache=cache, use_cache=True, logits_to_keep=1)
+            cache, token = out.cache, out.logits[:, -1:].argmax(-1)
     return steps / (time.perf_counter() - started)
 
 
