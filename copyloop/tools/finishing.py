@@ -23,7 +23,7 @@ from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, split_
 def finish(text: str, brief: Brief, rotation: int) -> str:
     """Tidy, apply channel policy, keep the tone in band, ensure one CTA, fit the length exactly."""
     spec = channel_spec(brief.channel)
-    text = drop_filler(apply_channel_policy(tidy(text), brief.channel))
+    text = drop_filler(apply_channel_policy(without_title_article(tidy(text), brief), brief.channel))
     span = find_cta(text, brief.cta_goal)
     if span and span[1] >= len(text.rstrip(" .!")) - 1:
         text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
@@ -36,6 +36,21 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
         again = place_cta(fitted, brief, rotation=rotation)
         fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
     return fitted.rstrip(" .;,:-–—|") if spec.sentences == 1 and not takes_cta(brief) else fitted
+
+
+def is_titled_work(brief: Brief) -> bool:
+    """Whether the product is a titled work (a book), whose name takes no article: "Meet Atomic Habits", not
+    "Meet the Atomic Habits" (both readers edited it)."""
+    return bool(brief.category) and "book" in brief.category.lower()
+
+
+def without_title_article(text: str, brief: Brief) -> str:
+    """The text without "the" before a titled work's name."""
+    if not is_titled_work(brief):
+        return text
+    for name in name_forms(brief):
+        text = re.sub(rf"\b[Tt]he\s+(?={phrase_regex(name)}(?!\w))", "", text)
+    return text[:1].upper() + text[1:]
 
 
 def lengthened(text: str, brief: Brief) -> str:

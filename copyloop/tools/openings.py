@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from copyloop.brief import Brief
 from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.facts import composer_rules
-from copyloop.tools.finishing import unsaid_fact_sentences
+from copyloop.tools.finishing import unsaid_fact_sentences, without_title_article
 from copyloop.tools.grounding import phrase_regex
 from copyloop.tools.rulebook import compiled
 from copyloop.tools.sense.context import name_forms
@@ -39,8 +39,8 @@ def _names_regex(brief: Brief) -> str:
 
 def _opening_pattern(form: str, brief: Brief) -> re.Pattern[str]:
     before, after = form.split(NAME_SLOT, 1)
-    return re.compile(re.escape(before) + _names_regex(brief) + re.escape(after) + r"(?=[.,:;!?]|\s+-|\s*$)",
-                      re.IGNORECASE)
+    lead = re.escape(before).replace(re.escape("the "), "(?:the )?")  # a book's title goes without it
+    return re.compile(lead + _names_regex(brief) + re.escape(after) + r"(?=[.,:;!?]|\s+-|\s*$)", re.IGNORECASE)
 
 
 def opening_of(text: str, brief: Brief) -> tuple[str, re.Match[str]] | None:
@@ -74,7 +74,8 @@ def _fresh_opening(text: str, earlier: Sequence[str], brief: Brief, acceptable: 
     if form not in used:
         return text
     rest = text[match.end():]
-    options = [other.replace(NAME_SLOT, match.group("name")) + rest for other in opening_forms() if other not in used]
+    options = [without_title_article(other.replace(NAME_SLOT, match.group("name")), brief) + rest
+               for other in opening_forms() if other not in used]
     clicks = shipped_click_model().scores(options) if options else []
     for index in sorted(range(len(options)), key=lambda i: -clicks[i]):
         if acceptable(options[index]):

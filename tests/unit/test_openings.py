@@ -7,7 +7,7 @@ from copyloop.brief import Brief
 from copyloop.config import Settings
 from copyloop.memory import CopyMemory
 from copyloop.tools.click_model import shipped_click_model
-from copyloop.tools.finishing import shipping_problems
+from copyloop.tools.finishing import finish, shipping_problems
 from copyloop.tools.openings import opening_of, varied_opening
 
 POLO = Brief(product_name="Polo Shirt", brand="Acme", category="Clothing > Shirts", attributes={"material": "cotton",
@@ -70,3 +70,16 @@ def test_composed_siblings_of_a_thin_brief_open_differently_and_all_ship(tmp_pat
     assert all(not shipping_problems(t, POLO) for t in texts)
     richer = composed_variants(BREW, 4, [], CopyMemory(tmp_path / "memory2"), settings, first_id=1)
     assert all(not shipping_problems(v.text, BREW) for v in richer)
+
+
+def test_a_books_title_takes_no_article_in_any_opening() -> None:
+    book = Brief(product_name="Atomic Habits by James Clear (Hardcover)", short_name="Atomic Habits", brand="Avery",
+                 category="Books > Self-Help", features=["written by James Clear", "hardcover edition"],
+                 audience="readers", channel="social_post")
+    finished = finish("Say hello to the Atomic Habits by James Clear. It is written by James Clear.", book, 0)
+    assert finished.startswith("Say hello to Atomic Habits by James Clear. "), finished
+    varied = varied_opening(finished, ["Say hello to Atomic Habits by James Clear. Shop now."], book, always)
+    assert " the Atomic" not in varied and varied.endswith("It is written by James Clear. " + finished.split(". ")[-1])
+    assert opening_of(varied, book)[0] != "Say hello to the {name}"
+    assert finish("Meet the Polo Shirt. It is made of cotton.", POLO, 0).startswith("Meet the Polo Shirt."), \
+        "other products keep their article"
