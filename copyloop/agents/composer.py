@@ -70,8 +70,8 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
             if len(chosen) == count:
                 return chosen
             variant_id = first_id + len(chosen)
+            earlier = [v.text for v in [*siblings, *chosen]]
             for raw, cta_seed in product(compose_texts(brief, slot, step.brand_alone), range(step.ctas)):
-                earlier = [v.text for v in [*siblings, *chosen]]
                 text = finish(raw, brief, variant_id - 1 + cta_seed)
                 if text in earlier or shipping_problems(text, brief):
                     continue

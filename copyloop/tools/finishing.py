@@ -40,8 +40,8 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
 
 def is_titled_work(brief: Brief) -> bool:
     """Whether the product is a titled work (a book), whose name takes no article: "Meet Atomic Habits", not
-    "Meet the Atomic Habits" (both readers edited it)."""
-    return bool(brief.category) and "book" in brief.category.lower()
+    "Meet the Atomic Habits" (both readers edited it). "Books" as a word of the category: "Notebooks" is no title."""
+    return bool(brief.category) and re.search(r"\bbooks?\b", brief.category, re.IGNORECASE) is not None
 
 
 def without_title_article(text: str, brief: Brief) -> str:

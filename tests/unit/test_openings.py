@@ -83,3 +83,7 @@ def test_a_books_title_takes_no_article_in_any_opening() -> None:
     assert opening_of(varied, book)[0] != "Say hello to the {name}"
     assert finish("Meet the Polo Shirt. It is made of cotton.", POLO, 0).startswith("Meet the Polo Shirt."), \
         "other products keep their article"
+    notebook = Brief(product_name="Moleskine Classic Notebook", brand="Moleskine", features=["240 ruled pages"],
+                     category="Office & Stationery > Notebooks & Journals", channel="social_post")
+    assert finish("Meet the Moleskine Classic Notebook. It has 240 ruled pages.", notebook, 0).startswith(
+        "Meet the Moleskine Classic Notebook."), "a notebook is no titled work"
