@@ -48,7 +48,8 @@ class Settings:
         "help": "drafts sampled per variant, the best kept (default: the channel's `candidates`)"})
     spares: int | None = field(default=None, metadata={
         "help": "extra variants drafted so failing ones can be dropped (default: the channel's `spares`)"})
-    max_drafts: int = field(default=4, metadata={"help": "drafting passes per brief, first included"})
+    max_drafts: int | None = field(default=None, metadata={
+        "help": "drafting passes per brief, first included (default: the channel's `passes`)"})
     max_revisions: int = field(default=2, metadata={"help": "sentiment revise rounds per brief"})
     max_regenerations: int = field(default=2, metadata={"help": "diversity regenerate rounds per brief"})
     max_fix_rounds: int = field(default=2, metadata={"help": "compliance fix rounds per brief"})

@@ -7,6 +7,7 @@ from typing import NotRequired, TypedDict
 from copyloop.brief import Brief
 from copyloop.config import Settings
 from copyloop.result import Variant
+from copyloop.tools.channels import channel_spec
 
 # Each arrow back in the graph counts its trips in `rounds`; this names the Settings field that caps each one.
 LOOP_CAPS = {"revise": "max_revisions", "sense": "max_revisions", "regenerate": "max_regenerations",
@@ -59,11 +60,13 @@ def under_cap(state: CopyState, loop: str, settings: Settings) -> bool:
     """Whether `loop` may go round once more.
 
     Each loop has its own cap per pass (a replacement pass earns a fresh set), and every loop that redrafts
-    also counts against `max_drafts`, the bound on model calls per brief that keeps latency predictable.
+    also counts against the bound on model passes per brief that keeps latency predictable (`max_drafts`, by
+    default the channel's `passes`).
     """
     cap = getattr(settings, LOOP_CAPS[loop])
     per_pass = trips(state, loop) < cap * (1 + (trips(state, "replace") if loop != "replace" else 0))
-    return per_pass and (loop == "fix" or drafting_passes(state) < settings.max_drafts)
+    passes = settings.max_drafts or channel_spec(state["brief"].channel).passes
+    return per_pass and (loop == "fix" or drafting_passes(state) < passes)
 
 
 def live(variants: list[Variant]) -> list[Variant]:

@@ -19,6 +19,7 @@ class ChannelSpec:
     max_new_tokens: int
     candidates: int
     spares: int
+    passes: int
     emoji_max: int
     exclamation_max: int
     sentences: int

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from copyloop.agents.drafter import REDRAFT_CANDIDATES
-from copyloop.brief import Brief
+from copyloop.brief import Brief, Channel
 from copyloop.generation import ApprovalPending, generate, resume
+from copyloop.tools.channels import channel_spec
 from tests.fakes import ScriptedChatModel
 
 # Copy that passes every check for the brief below: its words are the brief's or the house vocabulary's.
@@ -139,12 +140,27 @@ def test_identical_siblings_are_regenerated_then_the_composer_fills_in(brief, se
     result = generate(brief, settings, llm=model, memory=memory,
                       on_progress=lambda node, update: seen.append(update.get("variants") or []))
     assert result.rounds == {"regenerate": settings.max_regenerations, "replace": settings.max_replacements}
-    assert len(model.calls) == settings.max_drafts, "every drafting pass counts against max_drafts"
+    assert len(model.calls) == channel_spec(brief.channel).passes, "every drafting pass counts against the cap"
     blocked = [v for update in seen for v in update if v.status == "blocked"]
     assert blocked and all("near-duplicate" in v.blocked_reason for v in blocked)
     shipped = result.shippable
     assert len(shipped) == 4 and len({v.text for v in shipped}) == 4
     assert [v.origin for v in shipped].count("model") == 1
+
+
+def test_a_long_channel_stops_drafting_after_its_passes_and_composes_the_rest(settings, memory) -> None:
+    brief = Brief(product_name="Trail Bottle", features=["keeps drinks cold for 24 hours", "holds 750 ml"],
+                  audience="hikers", channel="product_description")
+    same = "Meet the Trail Bottle, made for hikers. It keeps drinks cold for 24 hours on the trail. It holds 750 ml."
+    model = ScriptedChatModel(script=lambda _req, _i: same)
+    result = generate(brief, settings, llm=model, memory=memory)
+    assert channel_spec(brief.channel).passes < channel_spec(Channel.EMAIL_SUBJECT).passes
+    assert len(model.calls) == channel_spec(brief.channel).passes == 2
+    assert len(result.shippable) == 4 and len({v.text for v in result.shippable}) == 4
+    assert [v.origin for v in result.shippable].count("model") == 1
+    again = ScriptedChatModel(script=lambda _req, _i: same)
+    generate(brief, settings.with_(max_drafts=3), llm=again, memory=memory)
+    assert len(again.calls) == 3, "an explicit max_drafts overrides the channel's passes"
 
 
 def test_claims_banned_words_and_invented_facts_never_ship(brief, settings, memory) -> None:

@@ -37,13 +37,15 @@ class BriefContext:
 def derived_short_names(brief: Brief) -> list[str]:
     """The brand plus the product type the name ends on, and plus its last word: "Fiskars Steel Bypass Pruning
     Shears" -> "Fiskars Pruning Shears", "Fiskars Shears" (not "Breville Machine": too common a word to name a
-    product). Only for names that open with their brand; a brief without one lends its name's first word when
-    that is a coined name ("Marco Lightweight Active Hoodie" -> "Marco Hoodie")."""
+    product). Only for names that open with their brand; a name that opens with a coined word lends it when the
+    brief has no brand or the brand opens with it too ("Marco Lightweight Active Hoodie" -> "Marco Hoodie"; brand
+    "Pulse Audio", "Pulse Wireless Earbuds" -> "Pulse Earbuds")."""
     base = base_name(brief) or brief.product_name
     lead = brief.brand if brief.brand and base.lower().startswith(brief.brand.lower() + " ") else None
     first = base.split()[0]
-    if lead is None and not brief.brand and len(base.split()) >= 3 and first[:1].isupper() and first.isalpha() \
-            and first.lower() not in _NOT_MODEL and zipf(first) < 4.2:
+    coined = first[:1].isupper() and first.isalpha() and first.lower() not in _NOT_MODEL and zipf(first) < 4.2
+    lends = not brief.brand or brief.brand.split()[0].lower() == first.lower()  # brand "Pulse Audio": "Pulse ..."
+    if lead is None and lends and len(base.split()) >= 3 and coined:
         lead = first
     if lead is None:
         return []
