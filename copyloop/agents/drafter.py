@@ -22,7 +22,6 @@ from copyloop.tools.channels import channel_spec
 from copyloop.tools.composer import fitting_name
 from copyloop.tools.diversity import ngram_overlap
 from copyloop.tools.finishing import needs_mid_sentence_cut
-from copyloop.tools.injection import injection_warnings
 from copyloop.tools.placeholders import delexicalise, described_as, fill_slots
 from copyloop.tools.quality import draft_quality
 from copyloop.tools.sense.checks import sense_findings
@@ -66,10 +65,7 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         variant.note("draft", "redraft" if before else "draft", reason, before=before or "")
         variant.feedback = None
         variant.findings = []  # new text, new findings: the reviewer checks it afresh
-    update: dict = {"variants": variants, "drafts": passes + 1}
-    if "input_warnings" not in state:
-        update["input_warnings"] = injection_warnings(brief)
-    return update
+    return {"variants": variants, "drafts": passes + 1}
 
 
 def new_variants(brief: Brief, settings: Settings) -> list[Variant]:

@@ -1,6 +1,6 @@
 """The copy workflow: a brief becomes ranked, compliant, diverse, CTA-bearing variants that make sense.
 
-draft → sense_check → sentiment_critic → diversity_check ⇄ draft (one pass for what any of the three sent back)
+intake → draft → sense_check → sentiment_critic → diversity_check ⇄ draft (one pass for what any of the three sent back)
 → cta_insert → compliance_review ⇄ fix (or ⇄ draft) → postprocess (⇄ replace_blocked → draft) → compose → rank
 → approve (optional interrupt) → remember.
 Every arrow back is capped by a counter in the state (see state.LOOP_CAPS and Settings), never by the recursion limit.
@@ -18,6 +18,7 @@ from copyloop.agents.composer import compose
 from copyloop.agents.cta_inserter import cta_insert
 from copyloop.agents.diversity_checker import diversity_check, route_after_diversity
 from copyloop.agents.drafter import draft
+from copyloop.agents.intake import intake
 from copyloop.agents.postprocessor import postprocess, replace_blocked, route_after_postprocess
 from copyloop.agents.ranker import rank
 from copyloop.agents.rememberer import remember
@@ -30,6 +31,7 @@ from copyloop.graphs.state import CopyInput, CopyState
 def build() -> StateGraph:
     """The uncompiled graph, for users who compose it into their own LangGraph apps."""
     builder = StateGraph(CopyState, context_schema=CopyContext, input_schema=CopyInput)
+    builder.add_node(intake)
     builder.add_node(draft)
     builder.add_node(sense_check)
     builder.add_node(sentiment_critic)
@@ -44,7 +46,8 @@ def build() -> StateGraph:
     builder.add_node(approve)
     builder.add_node(remember)
 
-    builder.add_edge(START, "draft")
+    builder.add_edge(START, "intake")
+    builder.add_edge("intake", "draft")
     builder.add_edge("draft", "sense_check")
     builder.add_edge("sense_check", "sentiment_critic")
     builder.add_edge("sentiment_critic", "diversity_check")

@@ -117,12 +117,10 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
 
 
 def ordered_facts(brief: Brief, slot: int) -> list[Fact]:
-    """The brief's facts, features first, rotated so variant `slot` leads with its own fact; in one-line copy,
-    facts the product's name already says ("Cast Iron" for a cast iron skillet) are left out."""
-    facts = brief_facts(brief)
-    if channel_spec(brief.channel).sentences == 1:
-        named = content_tokens(brief.product_name)
-        facts = [f for f in facts if not content_tokens(f.value or f.text) <= named]
+    """The brief's facts, features first, rotated so variant `slot` leads with its own fact; facts the product's
+    name already says ("Cast Iron" for a cast iron skillet) are left out while others remain."""
+    named = content_tokens(brief.product_name)
+    facts = [f for f in brief_facts(brief) if not content_tokens(f.value or f.text) <= named] or brief_facts(brief)
     features = [f for f in facts if f.kind != "spec"]
     specs = [f for f in facts if f.kind == "spec"]
     if features:

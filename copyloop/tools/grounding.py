@@ -298,6 +298,12 @@ def content_tokens(text: str) -> set[str]:
     return {_stem(t) for t in _TOKEN.findall(text.lower().replace(",", "")) if t not in _STOPWORDS}
 
 
+def stemmed_words(text: str) -> list[str]:
+    """The text's words in order, lower-cased and stemmed: for phrases that may differ in number ("every hiker",
+    "hikers")."""
+    return [_stem(t) for t in _TOKEN.findall(text.lower().replace(",", ""))]
+
+
 def key_facts(brief: Brief) -> list[str]:
     """The facts copy is expected to use: the product name, each feature, each attribute value."""
     return [brief.product_name, *brief.features, *brief.attributes.values()]

@@ -50,7 +50,7 @@ def test_happy_path_is_one_batched_call_and_ships_everything(brief, settings, me
     assert [v.rank for v in result.variants] == [1, 2, 3, 4]
     assert all(v.cta and v.text.endswith(v.cta) and len(v.text) <= 60 for v in result.variants)
     assert all(v.scores.sentiment_in_band and v.scores.length_ok for v in result.variants)
-    assert seen[0] == "draft" and seen[-1] == "remember" and "compliance_review" in seen
+    assert seen[:2] == ["intake", "draft"] and seen[-1] == "remember" and "compliance_review" in seen
     assert len(result.stored_ids) == 4 and memory.count() == 4
     assert [s.node for s in result.variants[0].trace][:2] == ["draft", "cta_insert"]
 
@@ -142,7 +142,7 @@ def test_identical_siblings_are_regenerated_then_the_composer_fills_in(brief, se
     assert result.rounds == {"regenerate": settings.max_regenerations, "replace": settings.max_replacements}
     assert len(model.calls) == channel_spec(brief.channel).passes, "every drafting pass counts against the cap"
     blocked = [v for update in seen for v in update if v.status == "blocked"]
-    assert blocked and all("near-duplicate" in v.blocked_reason for v in blocked)
+    assert blocked and all("near-duplicate" in v.blocked_reason for v in blocked), [v.blocked_reason[-90:] for v in blocked if "near-duplicate" not in v.blocked_reason]
     shipped = result.shippable
     assert len(shipped) == 4 and len({v.text for v in shipped}) == 4
     assert [v.origin for v in shipped].count("model") == 1
@@ -232,8 +232,24 @@ def test_graph_is_importable_and_named_in_langgraph_json() -> None:
     module, attr = config["graphs"]["copyloop"].split(":")
     assert module.endswith("copyloop/graphs/copy_workflow.py") and attr == "graph"
     assert copyloop.graph is graph
-    assert {"draft", "sentiment_critic", "diversity_check", "cta_insert", "compliance_review", "fix",
+    assert {"intake", "draft", "sentiment_critic", "diversity_check", "cta_insert", "compliance_review", "fix",
             "postprocess", "rank", "approve", "remember"} <= set(graph.get_graph().nodes)
+
+
+def test_a_brief_sent_as_json_runs_like_a_brief_and_a_bad_one_names_its_field(brief, settings, memory) -> None:
+    """The LangGraph API and Studio send the state as JSON: the brief arrives as a plain dict."""
+    from pydantic import ValidationError
+
+    from copyloop.graphs.context import CopyContext
+    from copyloop.graphs.copy_workflow import graph
+
+    context = CopyContext(settings=settings, llm=scripted(), memory=memory)
+    state = graph.invoke({"brief": brief.model_dump(mode="json")}, context=context)
+    assert state["brief"] == brief
+    assert len([v for v in state["variants"] if v.status == "ok"]) == 4
+    bad = {**brief.model_dump(mode="json"), "channel": "billboard"}
+    with pytest.raises(ValidationError, match="channel"):
+        graph.invoke({"brief": bad}, context=CopyContext(settings=settings, llm=scripted(), memory=memory))
 
 
 def test_final_cleanup_blocks_converged_siblings() -> None:

@@ -27,8 +27,10 @@ from copyloop.tools.sense.context import BriefContext, brief_context
 from copyloop.tools.sense.entities import entity_findings
 from copyloop.tools.sense.fact_frames import (
     agreement_findings,
+    audience_findings,
     currency_findings,
     fact_frame_findings,
+    is_list,
     repeated_fact_findings,
     self_reference_findings,
 )
@@ -96,6 +98,36 @@ def ungrounded_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return findings
 
 
+# Words that only tie a fact to the product: a sentence made of these and words already said says nothing new
+_FRAME_WORDS = content_tokens("also made make written write comes come has have includes include features feature "
+                              "offers offer built designed crafted")
+
+
+def restated_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """A sentence that says only what the copy already said ("Atomic Habits by James Clear. It is written by James
+    Clear.", "… made from 100% natural rubber. It is also made of natural rubber."): readers cut it every time.
+
+    The first sentence, sentences that carry the product's name, calls to action and stock lines are not judged,
+    nor one-line copy (a title's "| Books" suffix is a shop convention; repeated_phrase_findings judges those).
+    """
+    if channel_spec(ctx.brief.channel).sentences == 1 or is_list(text):  # a list restates by design
+        return []
+    findings = []
+    ctas = cta_spans(text)
+    stock = stock_sentences()
+    lowered = text.lower()
+    for start, end in _pieces(text)[1:]:
+        piece = text[start:end]
+        if any(s < end and start < e for s, e in ctas) or _normal(piece) in stock or \
+                any(name.lower() in piece.lower() for name in ctx.names):
+            continue
+        said = content_tokens(piece) - _FRAME_WORDS
+        if said and said <= content_tokens(lowered[:start]):
+            findings.append(Finding(rule_id="sense.disfluent_restated", severity="block", span=(start, end),
+                                    matched=piece, message=f"{piece.strip()!r} only says again what the copy said."))
+    return findings
+
+
 def repeated_phrase_findings(text: str, brief: Brief) -> list[Finding]:
     """A two-word phrase said twice in one line ("…, Medium Roast, 2.2 lb, Medium Roast", "Suede Leather Sandal,
     Suede Leather Uppers"): a title or headline has no room to waste, and readers cut the second one every time."""
@@ -131,8 +163,8 @@ def sense_findings(text: str, brief: Brief) -> list[Finding]:
             findings += rule_findings(rule, text, brief, ctx.fact_text)
     findings += invented_word_findings(text, ctx, judged=[f.span for f in findings])  # what no other check named
     findings += ungrounded_findings(text, ctx) + fact_frame_findings(text, ctx) + agreement_findings(text, ctx)
-    findings += currency_findings(text, ctx) + repeated_phrase_findings(text, brief)
-    findings += self_reference_findings(text, ctx) + repeated_fact_findings(text, ctx)
+    findings += currency_findings(text, ctx) + repeated_phrase_findings(text, brief) + audience_findings(text, ctx)
+    findings += self_reference_findings(text, ctx) + repeated_fact_findings(text, ctx) + restated_findings(text, ctx)
     return sorted(_dedupe(findings), key=lambda f: (f.span, f.rule_id))
 
 

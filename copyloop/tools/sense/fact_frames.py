@@ -11,7 +11,7 @@ import re
 from copyloop.brief import currency_symbols
 from copyloop.result import Finding
 from copyloop.tools.facts import Fact, brief_facts, clause_verbs, is_plural_name, with_article
-from copyloop.tools.grounding import phrase_regex
+from copyloop.tools.grounding import phrase_regex, stemmed_words
 from copyloop.tools.sense.context import BriefContext
 
 _HAVE = r"(?:has|have|had|comes with|come with|includes|include|features|feature|offers|with)"
@@ -108,10 +108,43 @@ def self_reference_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return findings
 
 
+def is_list(text: str) -> bool:
+    """Whether the copy is laid out as lines or bullets (which restate by design)."""
+    return bool(re.search(r"[\n•·▪●]", text))
+
+
+_ANY_ONE = frozenset({"every", "any", "each", "your"})  # "a great pick for every hiker" is the brief's "hikers"
+_FOR_WHOM = re.compile(r"\b(?:great pick|made) for (?:the |all )?([^.!?,:;]+)", re.IGNORECASE)
+
+
+def audience_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """Who the product is "a great pick for" or "made for", said in words the brief does not use: "a great pick
+    for backyard grills" (the brief says grillers), "for hair type" (all hair types), "for those who love cold
+    brew". The model's two frames for a reader; what follows them must be the brief's own phrase (in either number)."""
+    said = [stemmed_words(line) for line in ctx.fact_text.splitlines()]
+    findings = []
+    for match in _FOR_WHOM.finditer(text):
+        whom = re.split(r"\s+[-–—|]\s+", match.group(1))[0].strip()  # a headline's CTA follows a dash
+        words = stemmed_words(whom)
+        while words and words[0] in _ANY_ONE:
+            words = words[1:]
+        if words and not any(_holds(line, words) for line in said):
+            start = match.start(1)
+            findings.append(Finding(rule_id="sense.ungrounded_audience", severity="block",
+                                    span=(start, start + len(whom)), matched=whom,
+                                    message=f"{whom!r} is not who the brief says the product is for."))
+    return findings
+
+
+def _holds(words: list[str], phrase: list[str]) -> bool:
+    """Whether `phrase` occurs in `words` as a run."""
+    return any(words[i:i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1))
+
+
 def repeated_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """One fact said twice in one text ("Size: 39, 40, 41. It also has a shoe size of 39, 40, 41"): the second
     time tells the reader nothing and reads as filler. Not in a list (lines or bullets), which restates by design."""
-    if re.search(r"[\n•·▪●]", text):
+    if is_list(text):
         return []
     findings = []
     named = _names_at(text, ctx)

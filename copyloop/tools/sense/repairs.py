@@ -5,7 +5,8 @@ Only slips with one certain fix are repaired, and only where the fix leaves the 
 "It has a single origin Colombian beans" loses its article; "It also has a smooth and low in acidity" says the
 state as a state ("It is also smooth and low in acidity"), and "It also has a teal two-tone hoodie" what the
 product is ("It is also a teal two-tone hoodie"); a countable thing gets the article it lacks ("It has
-non-slip base" -> "It has a non-slip base"). Anything else still goes back to the writer.
+non-slip base" -> "It has a non-slip base"); a sentence that only says again what the draft said goes. Anything
+else still goes back to the writer.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def filler_sentences() -> frozenset[str]:
 
 def _fix(text: str, finding: Finding, brief: Brief) -> str | None:
     start, end = finding.span
+    if finding.rule_id == "sense.disfluent_restated":  # a sentence that says nothing new goes
+        return (text[:start].rstrip() + " " + text[end:].lstrip(" .!")).strip()
     if finding.rule_id == "sense.disfluent_article_plural":
         return text[:start] + _ARTICLE.sub("", text[start:end], count=1) + text[end:]
     if finding.rule_id == "sense.disfluent_fact":
