@@ -128,6 +128,17 @@ def train_grpo(model_dir: Path, rows: Sequence[Mapping[str, Any]], rewards: Mapp
     return _run(trainer, work_dir, adapter_dir)
 
 
+def without_machine_path(adapter_dir: Path) -> None:
+    """Name the base model in the adapter's config by its folder, not by this machine's path: a shipped adapter
+    must not carry the trainer's home directory (copyloop applies it to the base model it loads in any case)."""
+    path = adapter_dir / "adapter_config.json"
+    config = json.loads(path.read_text())
+    base = str(config.get("base_model_name_or_path") or "")
+    if Path(base).is_absolute():
+        config["base_model_name_or_path"] = Path(base).name
+        path.write_text(json.dumps(config, indent=2) + "\n")
+
+
 def _run(trainer: Any, work_dir: Path, adapter_dir: Path) -> TrainStats:
     """Train (from the latest checkpoint when there is one), save the adapter, record what it cost."""
     from transformers.trainer_utils import get_last_checkpoint
@@ -137,6 +148,7 @@ def _run(trainer: Any, work_dir: Path, adapter_dir: Path) -> TrainStats:
     trainer.train(resume_from_checkpoint=last)
     seconds = time.perf_counter() - started
     trainer.model.save_pretrained(str(adapter_dir))
+    without_machine_path(adapter_dir)
     logged = [entry["num_tokens"] for entry in trainer.state.log_history if "num_tokens" in entry]
     stats = TrainStats(seconds=round(seconds, 2), steps=int(trainer.state.global_step),
                        tokens=int(max(logged, default=0)), resumed_from=last)

@@ -172,3 +172,17 @@ def test_adapter_strength_scales_lora_alpha_and_shows_in_the_card(tmp_path: Path
     text = (tmp_path / "README.md").read_text()
     assert "adapter strength (lora_alpha × strength, applied to the trained weights) = 0.4" in text
     assert "| 0.4 | 0.700 | 0.700 | 0.880 | 0.600 | 20.000 | 0.020 |" in text
+
+
+def test_a_saved_adapter_names_its_base_model_without_this_machines_path(tmp_path: Path) -> None:
+    import json
+
+    from copyloop.training.trainers import without_machine_path
+
+    (tmp_path / "adapter_config.json").write_text(json.dumps(
+        {"base_model_name_or_path": "/home/ci/.cache/copyloop/models/SmolLM2-135M-Instruct", "r": 16}))
+    without_machine_path(tmp_path)
+    assert json.loads((tmp_path / "adapter_config.json").read_text()) == \
+        {"base_model_name_or_path": "SmolLM2-135M-Instruct", "r": 16}
+    shipped = json.loads((Path(SHIPPED_ADAPTER) / "adapter_config.json").read_text())
+    assert not Path(shipped["base_model_name_or_path"]).is_absolute()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -142,7 +143,7 @@ def test_identical_siblings_are_regenerated_then_the_composer_fills_in(brief, se
     assert result.rounds == {"regenerate": settings.max_regenerations, "replace": settings.max_replacements}
     assert len(model.calls) == channel_spec(brief.channel).passes, "every drafting pass counts against the cap"
     blocked = [v for update in seen for v in update if v.status == "blocked"]
-    assert blocked and all("near-duplicate" in v.blocked_reason for v in blocked), [v.blocked_reason[-90:] for v in blocked if "near-duplicate" not in v.blocked_reason]
+    assert blocked and all("near-duplicate" in v.blocked_reason for v in blocked), [v.blocked_reason for v in blocked]
     shipped = result.shippable
     assert len(shipped) == 4 and len({v.text for v in shipped}) == 4
     assert [v.origin for v in shipped].count("model") == 1
@@ -175,7 +176,7 @@ def test_claims_banned_words_and_invented_facts_never_ship(brief, settings, memo
     result = generate(brief, settings, llm=model, memory=memory, on_progress=watch)
     assert len(result.shippable) == 4
     for variant in result.variants:
-        assert not {"cures", "guaranteed", "cheap"} & set(variant.text.lower().split())
+        assert not {"cures", "guaranteed", "cheap"} & set(re.findall(r"[a-z]+", variant.text.lower()))
         assert "2 litres" not in variant.text and "pain" not in variant.text
         assert not [f for f in variant.findings if f.severity == "block" and not f.fixed]
     for touched in (1, 2, 3):
@@ -302,21 +303,22 @@ def test_ranker_puts_the_click_models_prediction_on_every_variant(brief, setting
     from copyloop.tools.click_model import shipped_click_model
 
     result = generate(brief, settings, llm=scripted(), memory=memory)
-    model = shipped_click_model()
-    scores = model.scores([v.text for v in result.variants])
-    for variant, score in zip(result.variants, scores, strict=True):
-        assert variant.scores.win_probability == pytest.approx(float(model.win_probability(score, scores.mean())),
-                                                               abs=1e-3)
-        assert variant.scores.predicted_ctr == pytest.approx(float(model.ctr_multiple(score, scores.mean())),
-                                                             abs=1e-3)
-    assert len({v.scores.predicted_ctr for v in result.variants}) > 1
+    scores = dict(zip([v.id for v in result.variants],
+                      shipped_click_model().scores([v.text for v in result.variants]), strict=True))
+    by_model = sorted(result.variants, key=lambda v: scores[v.id])
+    assert by_model == sorted(result.variants, key=lambda v: v.scores.predicted_ctr), "more clicks, higher CTR"
+    for variant in result.variants:  # relative to the siblings' mean: a better-than-average text wins over half
+        assert (variant.scores.predicted_ctr > 1.0) == (variant.scores.win_probability > 0.5)
+        assert 0.0 < variant.scores.win_probability < 1.0
+    assert by_model[0].scores.predicted_ctr < 1.0 < by_model[-1].scores.predicted_ctr
     assert "predicted_ctr" in json.loads(result.model_dump_json())["variants"][0]["scores"]
+    # against the shop's own copy: a variant beats it exactly when the click model rates it above the shop's line
     human = "Trail Bottle keeps drinks cold."
     against = generate(brief.model_copy(update={"reference_copy": human}), settings, llm=scripted(), memory=memory)
-    base = float(model.scores([human])[0])
-    top = against.variants[0]
-    assert top.scores.predicted_ctr == pytest.approx(float(model.ctr_multiple(model.scores([top.text])[0], base)),
-                                                     abs=1e-3)
+    model = shipped_click_model()
+    base = model.scores([human])[0]
+    rated = model.scores([v.text for v in against.variants])
+    assert [v.scores.predicted_ctr > 1.0 for v in against.variants] == [bool(r > base) for r in rated]
 
 
 def test_the_ranker_ships_different_texts_before_a_rewording_of_the_best() -> None:
