@@ -223,6 +223,8 @@ def test_a_sentence_that_only_says_again_what_was_said_is_caught_and_cut() -> No
         [("sense.disfluent_restated", "It is written by James Clear.")]
     assert repaired(text + " Shop now.", book) == \
         "Your new favorite: Atomic Habits by James Clear. A great pick for readers. Shop now."
+    assert not passes_sense("Atomic Habits by James Clear is written by James Clear. A great pick for readers. "
+                            "Order now.", book)  # what the name in the sentence says already
     named = JACKET.model_copy(update={"product_name": "Barbour Jacket with One-Touch Cleaning System"})
     assert not passes_sense("Meet the Barbour Jacket with One-Touch Cleaning System. It has a one-touch cleaning "
                             "system. Shop now.", named)

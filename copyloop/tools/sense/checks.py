@@ -105,10 +105,11 @@ _FRAME_WORDS = content_tokens("also made make written write comes come has have 
 
 def restated_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """A sentence that says only what the copy already said ("Atomic Habits by James Clear. It is written by James
-    Clear.", "… made from 100% natural rubber. It is also made of natural rubber."): readers cut it every time.
+    Clear.", "… made from 100% natural rubber. It is also made of natural rubber."), or only what the product's
+    name in it says ("Atomic Habits by James Clear is written by James Clear"): readers cut it every time.
 
-    The first sentence, sentences that carry the product's name, calls to action and stock lines are not judged,
-    nor one-line copy (a title's "| Books" suffix is a shop convention; repeated_phrase_findings judges those).
+    Calls to action and stock lines are not judged, nor one-line copy (a title's "| Books" suffix is a shop
+    convention; repeated_phrase_findings judges those).
     """
     if channel_spec(ctx.brief.channel).sentences == 1 or is_list(text):  # a list restates by design
         return []
@@ -116,13 +117,17 @@ def restated_findings(text: str, ctx: BriefContext) -> list[Finding]:
     ctas = cta_spans(text)
     stock = stock_sentences()
     lowered = text.lower()
-    for start, end in _pieces(text)[1:]:
+    names = [re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE) for name in ctx.names]
+    for start, end in _pieces(text):
         piece = text[start:end]
-        if any(s < end and start < e for s, e in ctas) or _normal(piece) in stock or \
-                any(name.lower() in piece.lower() for name in ctx.names):
+        if any(s < end and start < e for s, e in ctas) or _normal(piece) in stock:
             continue
-        said = content_tokens(piece) - _FRAME_WORDS
-        if said and said <= content_tokens(lowered[:start]):
+        rest, named = piece, set()
+        for pattern in names:
+            named |= {token for match in pattern.finditer(rest) for token in content_tokens(match.group(0))}
+            rest = pattern.sub(" ", rest)
+        said = content_tokens(rest) - _FRAME_WORDS
+        if said and said <= content_tokens(lowered[:start]) | named:
             findings.append(Finding(rule_id="sense.disfluent_restated", severity="block", span=(start, end),
                                     matched=piece, message=f"{piece.strip()!r} only says again what the copy said."))
     return findings
