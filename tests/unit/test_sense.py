@@ -209,6 +209,8 @@ def test_names_the_product_may_go_by() -> None:
     assert model_only_names(lamp) == ["Spot 400 Headlamp", "Spot 400"]
     assert "Spot 400 Headlamp" in brief_context(lamp).required_names
     assert model_only_names(TRAIL) == []  # no brand the name opens with: no model to name alone
+    teether = Brief(product_name="Sophie la girafe Teether", brand="Sophie la girafe", channel="product_description")
+    assert model_only_names(teether) == []  # the word after the brand is the type ("You'll love the Teether")
     # a name that opens with the brand's coined first word lends it ("Pulse Audio" sells "Pulse ... Earbuds")
     earbuds = Brief(product_name="Pulse Wireless Earbuds", brand="Pulse Audio", channel="search_ad_headline")
     assert derived_short_names(earbuds) == ["Pulse Earbuds"]

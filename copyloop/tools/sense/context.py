@@ -86,6 +86,8 @@ def model_name(brief: Brief) -> str | None:
         or numbered
     if not model or model[0].isdigit() or model.lower() in _NOT_MODEL or model.endswith("ing") or not looks_like_model:
         return None
+    if not rest and product_types().scan.search(model):  # "Sophie la girafe Teether": the type, not a model
+        return None
     if rest and (rest[0].lower() in _MODEL_SUFFIXES or (rest[0][:1].isdigit() and not sized)):
         model = f"{model} {rest[0]}"  # "Bambino Plus", "Forerunner 55": without it, the name is another model
     return f"{brief.brand} {model}"
