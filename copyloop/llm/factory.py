@@ -1,6 +1,6 @@
 """Picks the chat model a run uses: built-in SmolLM2, a local checkpoint, or an OpenAI-compatible URL.
 
-Models are cached per configuration so a long-lived process (CLI chat, HTTP server) loads weights once.
+Weights are cached per model and adapter, so a long-lived process (CLI chat, HTTP server) loads them once.
 """
 
 from __future__ import annotations
@@ -43,22 +43,26 @@ def model_label(settings: Settings) -> str:
 
 
 def chat_model(settings: Settings) -> BaseChatModel:
-    """The chat model for these settings, loaded once per process."""
+    """The chat model for these settings. Weights load once per process whatever the seed and temperature: each
+    pair gets a copy that shares the loaded model and its batch (callers with different seeds decode together)."""
     with _lock:
-        return _cached_model(
-            settings.backend, settings.model_path, adapter_for(settings), str(settings.model_cache),
-            settings.openai_base_url, settings.openai_model, settings.openai_api_key, settings.seed,
-            settings.temperature,
-        )
+        return _configured(settings.backend, settings.model_path, adapter_for(settings), str(settings.model_cache),
+                           settings.openai_base_url, settings.openai_model, settings.openai_api_key, settings.seed,
+                           settings.temperature)
 
 
 @cache
-def _cached_model(
-    backend: str, model_path: str | None, adapter_path: str | None, cache_dir: str,
-    base_url: str | None, openai_model: str | None, api_key: str | None, seed: int, temperature: float,
-) -> BaseChatModel:
+def _configured(backend: str, model_path: str | None, adapter_path: str | None, cache_dir: str, base_url: str | None,
+                openai_model: str | None, api_key: str | None, seed: int, temperature: float) -> BaseChatModel:
+    shared = _loaded_model(backend, model_path, adapter_path, cache_dir, base_url, openai_model, api_key)
+    return shared.model_copy(update={"seed": seed, "temperature": temperature})
+
+
+@cache
+def _loaded_model(backend: str, model_path: str | None, adapter_path: str | None, cache_dir: str,
+                  base_url: str | None, openai_model: str | None, api_key: str | None) -> BaseChatModel:
     if backend == "openai":
-        return _openai_model(base_url, openai_model, api_key, seed, temperature)
+        return _openai_model(base_url, openai_model, api_key)
     if backend == "smollm2":
         model_path = str(converted_model_dir(Path(cache_dir)))
     elif backend != "transformers":
@@ -66,19 +70,16 @@ def _cached_model(
     if not model_path:
         raise ModelError("backend 'transformers' needs model_path (COPYLOOP_MODEL_PATH) naming a checkpoint folder")
     label = MODEL_NAME if backend == "smollm2" else model_path
-    model = LocalChatModel(model_path=model_path, adapter_path=adapter_path, label=label, seed=seed,
-                           temperature=temperature)
+    model = LocalChatModel(model_path=model_path, adapter_path=adapter_path, label=label)
     model.load()
     return model
 
 
-def _openai_model(base_url: str | None, name: str | None, api_key: str | None, seed: int,
-                  temperature: float) -> BaseChatModel:
+def _openai_model(base_url: str | None, name: str | None, api_key: str | None) -> BaseChatModel:
     """Any OpenAI-compatible server (vLLM, Ray Serve LLM, Ollama, llama.cpp server)."""
     from langchain_openai import ChatOpenAI
 
     if not base_url or not name:
         raise ModelError("backend 'openai' needs openai_base_url and openai_model (COPYLOOP_OPENAI_BASE_URL, "
                          "COPYLOOP_OPENAI_MODEL)")
-    return ChatOpenAI(base_url=base_url, model=name, api_key=api_key or "not-needed", seed=seed,
-                      temperature=temperature, max_retries=2, timeout=120)
+    return ChatOpenAI(base_url=base_url, model=name, api_key=api_key or "not-needed", max_retries=2, timeout=120)

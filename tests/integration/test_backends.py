@@ -42,6 +42,15 @@ def test_local_checkpoint_with_a_lora_adapter(tmp_path: Path) -> None:
     assert adapted.bind(**options).batch(PROMPT)[0].content == plain.bind(**options).batch(PROMPT)[0].content
 
 
+def test_another_seed_or_temperature_shares_the_loaded_weights_and_the_batch() -> None:
+    first, other = chat_model(Settings()), chat_model(Settings(seed=8, temperature=0.9))
+    assert (first.seed, first.temperature) == (7, 0.7) and (other.seed, other.temperature) == (8, 0.9)
+    assert other._model is first._model and other._batches is first._batches, "one copy of the weights, one batch"
+    assert chat_model(Settings()) is first
+    # each copy samples with its own seed: the rows differ, as two seeds do on one model
+    assert first.batch(PROMPT)[0].content != other.batch(PROMPT)[0].content
+
+
 def test_missing_checkpoint_and_adapter_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="not a transformers checkpoint folder"):
         chat_model(Settings(backend="transformers", model_path=str(tmp_path)))
