@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from copyloop.brief import SENTIMENT_BANDS, TEMPLATE_TURN, Brief, Channel, CtaGoal, clean_text, clip_text
 from copyloop.errors import CopyloopError
+from copyloop.tools.injection import INSTRUCTION
 from copyloop.tools.rulebook import load_rules
 
 # Limits mirror copyloop/brief.py so parsed fields always validate (tests check the two agree).
@@ -264,17 +265,6 @@ def _lexicon() -> _Lexicon:
 # Small text helpers
 
 _WORD = re.compile(r"[\w'’+#&-]+")
-_INJECTION = re.compile(
-    r"(?:\b(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|your|my|of|these)\s+)*"
-    r"(?:(?:previous|prior|above|earlier|preceding|system|original)\s+(?:instructions?|prompts?|rules?|messages?"
-    r"|context|directions?)|instructions?|prompts?)"
-    r"|\bsystem\s+prompt|\byou\s+are\s+now\b|\bpretend\s+(?:to\s+be|you)|\bjailbreak|\bdeveloper\s+mode"
-    r"|\bact\s+as\s+(?:if\b|(?:an?\s+)?(?:ai|assistant|chatbot|system|developer|admin|unrestricted|evil|dan)\b)"
-    r"|\bnew\s+instructions?\b|\breveal\s+your|\bdo\s+anything\s+now\b|\bprompt\s+injection|\brole\s*play\b"
-    r"|\b(?:execute|run)\s+(?:this|the\s+following)\s+(?:code|commands?|script))"
-    r"[^\n.;!?]*",
-    re.IGNORECASE,
-)
 _ROLE_TURN = re.compile(
     r"(?:<\|[^|>\n]{0,40}\|>|\[/?INST\]|<</?SYS>>|</?s>)\s*(?:(?:system|assistant|developer)\b[^\n<\[]*)?"
     r"|^[ \t]*(?:system|assistant|developer)[ \t]*:[^\n]*",
@@ -411,7 +401,7 @@ def _drop_injections(text: str, draft: _Draft) -> str:
     def handler(_m: re.Match[str]) -> bool:
         draft.notes.append(_INJECTION_NOTE)
         return True
-    return _sub(_INJECTION, text, handler)
+    return _sub(INSTRUCTION, text, handler)
 
 
 _PRICE = re.compile(
@@ -1424,7 +1414,7 @@ def parse_followups(text: str) -> list[Followup]:
     if whole := _whole_intent(body) or _whole_intent(_POLITE_TAIL.sub("", body)):
         return [whole]
     body = _POLITE_TAIL.sub("", body).strip()
-    if not body or len(body) > MAX_FOLLOWUP_CHARS or _INJECTION.search(body):
+    if not body or len(body) > MAX_FOLLOWUP_CHARS or INSTRUCTION.search(body):
         return []
     parsed: list[Followup] = []
     leftover: list[str] = []

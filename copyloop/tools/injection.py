@@ -6,31 +6,36 @@ import re
 
 from copyloop.brief import Brief
 
-_PATTERNS = [
-    r"\b(ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(instruction|prompt|rule|direction|guideline)s?\b",
-    r"\byou are (now|no longer)\b",
-    r"\b(system|developer) (prompt|message|instruction)s?\b",
-    r"\b(act|behave|pretend|roleplay) as\b",
-    r"\b(instead|rather),? (write|say|output|print|reply|respond)\b",
-    r"\b(reveal|print|show|repeat) (your|the) (prompt|instructions|system)\b",
-    r"\bnew instructions?\b",
-    r"\bdo not follow\b",
-    r"\bjailbreak\b",
-]
-_INJECTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
+# Instruction-like text, wherever it comes from (a brief's fields, a chat message). Each match runs on to the
+# end of its clause, so a parser that cuts it out takes the whole instruction with it.
+INSTRUCTION = re.compile(
+    r"(?:\b(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|your|my|of|these)\s+)*"
+    r"(?:(?:previous|prior|above|earlier|preceding|system|original)\s+(?:instructions?|prompts?|rules?|messages?"
+    r"|context|directions?|guidelines?)|instructions?|prompts?|guidelines?|(?:rules?|directions?)\b(?!\s+of\b))"
+    r"|\b(?:system|developer)\s+(?:prompts?|messages?|instructions?)|\byou\s+are\s+(?:now|no\s+longer)\b"
+    r"|\bpretend\s+(?:to\s+be|you)|\bjailbreak|\bdeveloper\s+mode"
+    r"|\b(?:act|behave)\s+as\s+(?:if\b|(?:an?\s+)?(?:ai|assistant|chatbot|system|developer|admin|unrestricted|evil"
+    r"|dan)\b)"
+    r"|\bnew\s+instructions?\b|\breveal\s+your|\b(?:print|show|repeat)\s+(?:your|the)\s+(?:prompt|instructions"
+    r"|system)\b|\bdo\s+anything\s+now\b|\bdo\s+not\s+follow\b|\bprompt\s+injection|\brole\s*play\b"
+    r"|\b(?:instead|rather),?\s+(?:write|say|output|print|reply|respond)\b"
+    r"|\b(?:execute|run)\s+(?:this|the\s+following)\s+(?:code|commands?|script))"
+    r"[^\n.;!?]*",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"[^.!?\n]*[.!?\n]?")
 
 
 def looks_like_instruction(text: str) -> bool:
     """Whether a field's text reads like an instruction to the model rather than a product fact."""
-    return bool(_INJECTION.search(text))
+    return bool(INSTRUCTION.search(text))
 
 
 def neutralize(text: str) -> str:
     """Drop every sentence of the text that reads like an instruction; keep the rest as data, as written."""
-    if not _INJECTION.search(text):
+    if not INSTRUCTION.search(text):
         return text.strip()
-    kept = [s for s in _SENTENCE.findall(text) if s.strip() and not _INJECTION.search(s)]
+    kept = [s for s in _SENTENCE.findall(text) if s.strip() and not INSTRUCTION.search(s)]
     return " ".join(s.strip() for s in kept).strip()
 
 

@@ -60,3 +60,12 @@ def test_balance_moves_weight_between_creativity_and_conversion() -> None:
     assert combined_score(creative, balance=0.5) == combined_score(converting, balance=0.5) == 0.5
     with pytest.raises(ValueError, match="balance"):
         combined_score(creative, balance=1.5)
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_the_chat_parser_drops_the_same_attacks(attack: str) -> None:
+    from copyloop.tools.brief_parser import parse_product_message
+
+    parsed = parse_product_message(f"a steel bottle for hikers, {attack}")
+    kept = " ".join(str(v) for v in parsed.fields.values()).lower()
+    assert parsed.notes and "pirate" not in kept and "reveal" not in kept and "free money" not in kept, parsed
