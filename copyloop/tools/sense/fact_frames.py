@@ -119,8 +119,9 @@ _FOR_WHOM = re.compile(r"\b(?:great pick|made) for (?:the |all )?([^.!?,:;]+)", 
 
 def audience_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """Who the product is "a great pick for" or "made for", said in words the brief does not use: "a great pick
-    for backyard grills" (the brief says grillers), "for hair type" (all hair types), "for those who love cold
-    brew". The model's two frames for a reader; what follows them must be the brief's own phrase (in either number)."""
+    for backyard grills" (the brief says grillers), "for those who love cold brew". The model's two frames for a
+    reader; what follows them must be the brief's own phrase in either number, so "for hair type" passes where the
+    brief says "all hair types" (a slip this check does not catch)."""
     said = [stemmed_words(line) for line in ctx.fact_text.splitlines()]
     findings = []
     for match in _FOR_WHOM.finditer(text):
