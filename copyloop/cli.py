@@ -261,6 +261,9 @@ def finetune(
                                                       "join the training targets.")] = None,
     sweep: Annotated[bool, typer.Option("--sweep", help="Run the recipe's λ sweep (one small adapter per λ) and "
                                                         "add its trade-off plot to the model card.")] = False,
+    offload: Annotated[Path | None, typer.Option(help="Hand sampling and training to a GPU machine through this "
+                                                      "folder (python -m copyloop.training.gpu_worker); the run "
+                                                      "stops until the worker's answer is there.")] = None,
     home: HomeOption = None,
 ) -> None:
     """Fine-tune a LoRA adapter on the multi-objective reward; rerun the same command to resume."""
@@ -268,6 +271,7 @@ def finetune(
 
     from copyloop.training.config import load_config
     from copyloop.training.finetune import finetune as run
+    from copyloop.training.offload import Handoff
 
     overrides: dict[str, Any] = {}
     for item in set_ or []:
@@ -292,7 +296,10 @@ def finetune(
             lambda_sweep(recipe, settings_from(home), say=say)
             console.print(f"[bold green]done[/]: {recipe.output_dir / 'sweep' / 'lambda_sweep.png'}")
             return
-        summary = run(recipe, settings_from(home), say=say)
+        summary = run(recipe, settings_from(home), say=say, offload=offload)
+    except Handoff as waiting:
+        console.print(f"[bold yellow]waiting for the GPU worker[/]: {waiting}", highlight=False)
+        return
     except CopyloopError as exc:
         fail(exc)
         return

@@ -63,7 +63,7 @@ class LocalChatModel(BaseChatModel):
 
         from copyloop.llm.prefix_store import PrefixStore
         from copyloop.llm.row_linear import with_row_linears
-        from copyloop.llm.sampling import Batch
+        from copyloop.llm.sampling import Batch, end_tokens
         from copyloop.llm.shared_batches import SharedBatches
 
         path = Path(self.model_path)
@@ -75,9 +75,7 @@ class LocalChatModel(BaseChatModel):
         if self.adapter_path:
             model = _apply_adapter(model, self.adapter_path)
         model = with_row_linears(model.eval())
-        ends = model.generation_config.eos_token_id
-        ends = ends if isinstance(ends, list) else [ends]
-        eos_ids = {e for e in [*ends, tokenizer.eos_token_id] if e is not None}
+        eos_ids = end_tokens(model, tokenizer)
         self._prefixes = prefixes = PrefixStore()
         self._batches = SharedBatches(lambda: Batch(model, eos_ids, prefixes))
         self._tokenizer, self._model = tokenizer, model

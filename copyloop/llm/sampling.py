@@ -25,6 +25,13 @@ from copyloop.llm.prefix_store import PrefixStore, common_length
 SHORTLISTS = (256, 4096)  # top-p is exact from the first of these candidate lists that holds the nucleus, else all
 
 
+
+def end_tokens(model: Any, tokenizer: Any) -> set[int]:
+    """Every token that ends a reply: the generation config's end tokens and the tokenizer's."""
+    ends = model.generation_config.eos_token_id
+    ends = ends if isinstance(ends, list) else [ends]
+    return {e for e in [*ends, tokenizer.eos_token_id] if e is not None}
+
 @dataclass(frozen=True)
 class Row:
     """One completion to sample: its prompt tokens and sampling settings.

@@ -40,11 +40,11 @@ def converted_model_dir(cache_dir: Path) -> Path:
     with _convert_lock:
         if (target / "config.json").is_file() and any(target.glob("*.safetensors")):
             return target
-        _convert(gguf_file(), target)
+        convert(gguf_file(), target)
     return target
 
 
-def _convert(source: Path, target: Path) -> None:
+def convert(source: Path, target: Path) -> None:
     """Dequantize the GGUF into fp32 safetensors, writing to a temp folder then renaming (crash-safe)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 

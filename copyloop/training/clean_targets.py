@@ -46,6 +46,13 @@ def _about(text: str, focus: str | None) -> bool:
     return not wanted or len(wanted & content_tokens(text)) >= 0.5 * len(wanted)
 
 
+def _teaches(target: str, focus: str | None) -> bool:
+    """Whether a model's own passing draft is worth learning: about the fact it was asked about, the name once, and
+    more than the name (a bare name, or the name said twice, passes every check and teaches nothing)."""
+    return (target.count(PRODUCT_SLOT) == 1 and bool(content_tokens(target.replace(PRODUCT_SLOT, " ")))
+            and _about(target, focus))
+
+
 def composed_targets(briefs: Sequence[Brief], per_brief: int, seed: int) -> list[dict[str, Any]]:
     """Up to `per_brief` targets per brief, one per prompt slot: composed copy about the slot's focus fact.
 
@@ -68,14 +75,17 @@ def composed_targets(briefs: Sequence[Brief], per_brief: int, seed: int) -> list
 
 
 def passing_samples(candidates: Sequence[Candidate], briefs: Sequence[Brief]) -> list[dict[str, Any]]:
-    """Sampled drafts that pass every check once finished, as targets for their own prompts."""
+    """Sampled drafts that pass every check once finished and teach something (`_teaches`), as targets for their
+    own prompts (with the finished text, which the rewards score)."""
     rows = []
     for candidate in candidates:
         if candidate.source != "sample" or not candidate.text.strip():
             continue
-        target = clean_body(candidate.text, briefs[candidate.brief_index], candidate.slot)
-        if target:
-            rows.append(_row(candidate.prompt, target, "sample", candidate.brief_index))
+        brief = briefs[candidate.brief_index]
+        target = clean_body(candidate.text, brief, candidate.slot)
+        if target and _teaches(target, candidate.focus):
+            row = _row(candidate.prompt, target, "sample", candidate.brief_index)
+            rows.append({**row, "text": finish(candidate.text, brief, candidate.slot)})  # as a user would see it
     return rows
 
 

@@ -63,6 +63,9 @@ class SftConfig(_Section):
     human_copy: bool = Field(default=True, description="the shop's own descriptions that pass every check")
     candidates: int = Field(default=0, ge=0, le=32, description="samples per training brief and round; only those "
                                                                 "that pass every check become targets")
+    sample_adapter: Path | None = Field(default=None, description="the adapter that samples round 1 (e.g. the "
+                                                                  "shipped one); later rounds sample with the last "
+                                                                  "round's adapter; unset: the base model")
     temperature: float = Field(default=0.9, gt=0.0, le=2.0)
     generation_batch: int = Field(default=24, ge=1, le=512, description="conversations per generate call")
     polish: bool = Field(default=True, description="also score each sample after the workflow's post-processing")

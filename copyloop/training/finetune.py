@@ -22,17 +22,16 @@ from copyloop.evaluation.outputs import raw_drafts, workflow_outputs
 from copyloop.evaluation.past_copy import eval_memory, past_copy
 from copyloop.llm.local import LocalChatModel
 from copyloop.llm.smollm2 import MODEL_NAME, converted_model_dir
-from copyloop.tools.rewards import (
-    NoveltyReward,
-    reward_functions,
-)
+from copyloop.tools.rewards import NoveltyReward, RewardFunc, reward_functions
 from copyloop.tools.scoring import effective_weights
 from copyloop.training.catalog import split_briefs, training_briefs
 from copyloop.training.clean_targets import composed_targets, human_targets, passing_samples
 from copyloop.training.config import FinetuneConfig
 from copyloop.training.model_card import write_model_card
+from copyloop.training.offload import offloaded_candidates, offloaded_training
 from copyloop.training.outcomes import measured_winners
 from copyloop.training.sampling import Candidate, prompt_for, sample_candidates
+from copyloop.training.selection import best_samples
 from copyloop.training.trainers import (
     TrainStats,
     halve_adapter,
@@ -45,8 +44,12 @@ from copyloop.training.trainers import (
 Say = Callable[[str], None]
 
 
-def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = print) -> dict[str, Any]:
-    """Run the recipe end to end; returns the summary that is also written to `output_dir/summary.json`."""
+def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = print,
+             offload: Path | None = None) -> dict[str, Any]:
+    """Run the recipe end to end; returns the summary that is also written to `output_dir/summary.json`.
+
+    With `offload`, sampling and training are handed to the GPU worker through that folder (training/offload.py):
+    the run stops with `Handoff` until the worker's answer is there, and a rerun goes on from it."""
     settings = settings or Settings.from_env()
     if cfg.outcomes_url and cfg.method != "sft":
         raise CopyloopError("outcomes_url (measured experiment winners) is a training target: it needs method 'sft'")
@@ -60,7 +63,7 @@ def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = p
     rewards = reward_functions(NoveltyReward(references))
     say(f"{len(train)} training briefs; {len(references)} texts of past copy to be novel against")
     if cfg.method == "sft":
-        adapter, stats, data = _clean_target_sft(cfg, model_dir, train, say)
+        adapter, stats, data = _clean_target_sft(cfg, model_dir, train, say, rewards, offload)
     else:
         rows = [{"prompt": prompt_for(b, cfg.seed + i), "brief": b.model_dump_json()} for i, b in enumerate(train)]
         stats = train_grpo(model_dir, rows, rewards, cfg, out / "grpo" / "trainer", out / "grpo" / "adapter")
@@ -74,7 +77,8 @@ def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = p
     summary: dict[str, Any] = {"method": cfg.method, "base_model": MODEL_NAME, "train_briefs": len(train),
                                "data": data, "training": {**asdict(stats), "tokens_per_second":
                                                           round(stats.tokens_per_second, 1)},
-                               "weights": effective_weights(cfg.weights, cfg.balance), "balance": cfg.balance}
+                               "weights": effective_weights(cfg.weights, cfg.balance), "balance": cfg.balance,
+                               "offloaded": offload is not None}
     summary["minutes"] = {"training_total": round((time.perf_counter() - started) / 60, 1)}
     if cfg.evaluate:
         summary["evaluation"] = evaluate(cfg, model_dir, final, references, settings, say)
@@ -85,10 +89,12 @@ def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = p
     return summary
 
 
-def _clean_target_sft(cfg: FinetuneConfig, model_dir: Path, train: list[Brief], say: Say
+def _clean_target_sft(cfg: FinetuneConfig, model_dir: Path, train: list[Brief], say: Say,
+                      rewards: dict[str, RewardFunc], offload: Path | None
                       ) -> tuple[Path, TrainStats, dict[str, Any]]:
     """SFT on clean targets only: composed copy for the drafting prompts, the shop's copy where it passes, and (with
-    `sft.candidates`) sampled drafts that pass every check; each round samples with the adapter trained so far."""
+    `sft.candidates`) the best sampled drafts that pass every check — by the combined reward, click model included,
+    under the diversity caps of training/selection.py; each round samples with the adapter trained so far."""
     s = cfg.sft
     rows: list[dict[str, Any]] = measured_winners(cfg.outcomes_url) if cfg.outcomes_url else []
     data: dict[str, Any] = {"rounds": [], "measured_winners": len(rows)}
@@ -107,17 +113,26 @@ def _clean_target_sft(cfg: FinetuneConfig, model_dir: Path, train: list[Brief], 
         if s.candidates:
             say(f"round {number}: sampling {s.candidates} drafts for each of {len(train)} briefs")
             started = time.perf_counter()
-            candidates = sample_round(cfg, model_dir, train, number, adapter, say)
+            sampler = adapter or cfg.sft.sample_adapter
+            candidates = (offloaded_candidates(cfg, train, number, sampler, offload) if offload
+                          else sample_round(cfg, model_dir, train, number, sampler, say))
             passing = passing_samples(candidates, train)
-            rows += passing
-            data["rounds"].append({"candidates": len(candidates), "passing": len(passing),
+            kept = best_samples(passing, train, rewards, cfg)
+            rows += kept
+            data["rounds"].append({"candidates": len(candidates), "passing": len(passing), "kept": len(kept),
                                    "sampling_seconds": round(time.perf_counter() - started, 1)})
-            say(f"round {number}: {len(passing)} of {len(candidates)} sampled drafts pass every check")
+            say(f"round {number}: {len(passing)} of {len(candidates)} sampled drafts pass every check; "
+                f"the best {len(kept)} become targets")
         (folder / "targets.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         say(f"round {number}: training on {len(rows)} targets")
         adapter = folder / "adapter"
         done = (adapter / "adapter_config.json").is_file() and (adapter / "train_stats.json").is_file()
-        stats = saved_stats(adapter) if done else train_sft(model_dir, rows, cfg, folder / "trainer", adapter)
+        if done:
+            stats = saved_stats(adapter)
+        elif offload:
+            stats = offloaded_training(cfg, rows, offload, adapter)
+        else:
+            stats = train_sft(model_dir, rows, cfg, folder / "trainer", adapter)
     assert adapter is not None
     return adapter, stats, data
 

@@ -99,8 +99,9 @@ def write_model_card(path: Path, cfg: FinetuneConfig, summary: dict[str, Any]) -
         "their id: one in five is validation and never trained on; the held-out briefs in `examples/unseen` are in "
         "neither. Targets are clean: copy that passes every check once finished (sense, compliance, tone, length, "
         "CTA) — the composer's structures for the drafting node's own prompts, the shops' descriptions where they "
-        "pass against the brief's facts, and sampled drafts that pass — without the CTA and with the name as the "
-        "slot.",
+        "pass against the brief's facts, and the best sampled drafts that pass and keep to their prompt's fact "
+        "(by the combined reward, predicted CTR included, at most two per brief, no opening or ending in more than "
+        "5 % of them) — without the CTA and with the name as the slot.",
         f"```json\n{json.dumps(summary['data'], indent=2)}\n```",
         "## Recipe",
         f"λ (creativity 0 … conversion 1) = {cfg.balance}; adapter strength (lora_alpha × strength, applied to "
@@ -111,6 +112,9 @@ def write_model_card(path: Path, cfg: FinetuneConfig, summary: dict[str, Any]) -
         f"Training: {training['steps']} steps, {training['seconds']:.0f} s, {training['tokens']} tokens, "
         f"{training['tokens_per_second']} tokens/s on the machine that trained it.",
     ]
+    if summary.get("offloaded"):
+        parts.append("Sampling and training ran on a GPU machine through `copyloop finetune --offload` "
+                     "(`copyloop/training/gpu_worker.py`); every check, and the choice of targets, ran here.")
     evaluation = summary.get("evaluation")
     if evaluation:
         checks = acceptance(evaluation)

@@ -32,6 +32,7 @@ class Candidate:
     text: str
     source: str  # "sample" | "polished"
     slot: int = 0  # which of the brief's samples (a polished candidate shares its sample's slot)
+    focus: str | None = None  # the fact its prompt asked about
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -69,20 +70,27 @@ def sample_candidates(llm: LocalChatModel, briefs: Sequence[Brief], path: Path, 
     for chunk in _same_channel_chunks(todo, briefs, per_call):
         channel = briefs[chunk[0]].channel
         jobs = [(i, slot) for i in chunk for slot in range(per_brief)]
-        prompts = [prompt_for(briefs[i], seed + i + slot) for i, slot in jobs]  # every angle gets trained
+        asked = [prompt_messages(briefs[i], seed + i + slot) for i, slot in jobs]  # every angle gets trained
+        prompts = [as_chat(a.messages) for a in asked]
         texts = generate(llm, prompts, channel, temperature=temperature, seed=seed + 7919 * chunk[0])
-        found = []
-        for (i, slot), prompt, raw in zip(jobs, prompts, texts, strict=True):
-            text = clean_draft(raw, briefs[i])
-            found.append(Candidate(i, prompt, text, "sample", slot))
-            if polish and text:  # polished with the CTA its prompt asked for, so targets follow their prompts
-                found.append(Candidate(i, prompt, finish(text, briefs[i], seed + i + slot), "polished", slot))
+        found = [c for (i, slot), prompt, a, raw in zip(jobs, prompts, asked, texts, strict=True)
+                 for c in candidates_of(raw, briefs[i], i, slot, prompt, a.focus, polish=polish, seed=seed)]
         with path.open("a", encoding="utf-8") as out:
             out.writelines(c.to_json() + "\n" for c in found)
         finished += len(chunk)
         if progress:
             progress(finished, len(briefs))
     return read_candidates(path, len(briefs))
+
+
+def candidates_of(raw: str, brief: Brief, index: int, slot: int, prompt: list[dict[str, str]], focus: str | None,
+                  *, polish: bool, seed: int) -> list[Candidate]:
+    """One raw sample as candidates: cleaned as the drafting node cleans it, and polished when asked."""
+    text = clean_draft(raw, brief)
+    found = [Candidate(index, prompt, text, "sample", slot, focus)]
+    if polish and text:  # polished with the CTA its prompt asked for, so targets follow their prompts
+        found.append(Candidate(index, prompt, finish(text, brief, seed + index + slot), "polished", slot, focus))
+    return found
 
 
 def _same_channel_chunks(todo: list[int], briefs: Sequence[Brief], size: int) -> list[list[int]]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
+from copyloop.brief import Brief
 from copyloop.memory.embeddings import embed
-from copyloop.training.config import SftConfig
+from copyloop.tools.rewards import RewardFunc, combined_rewards, reward_table
+from copyloop.training.config import FinetuneConfig, SftConfig
 
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -55,3 +58,18 @@ def select_targets(texts: Sequence[str], groups: Sequence[int], rewards: Sequenc
         shapes.update(["^" + opening(text), ending(text) + "$"])
         seen.add(text)
     return kept
+
+
+def best_samples(rows: Sequence[Mapping[str, Any]], briefs: Sequence[Brief], rewards: Mapping[str, RewardFunc],
+                 cfg: FinetuneConfig) -> list[Mapping[str, Any]]:
+    """The passing samples worth training on: best by the recipe's combined reward on the finished text (the click
+    model's predicted CTR among its components), at most `keep_per_brief` per brief, under the diversity caps above
+    on the target (the name as the slot, so "Enjoy the [product]." is one opening for every product)."""
+    if not rows:
+        return []
+    table = reward_table([str(r["brief_index"]) for r in rows], [str(r["text"]) for r in rows],
+                         [briefs[r["brief_index"]] for r in rows], rewards)
+    targets = [str(r["completion"][0]["content"]) for r in rows]  # with the slot: one opening, whatever the name
+    chosen = select_targets(targets, [int(r["brief_index"]) for r in rows],
+                            combined_rewards(table, cfg.weights, cfg.balance), cfg.sft)
+    return [rows[i] for i in chosen]

@@ -11,11 +11,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from copyloop.tools.rewards import RewardFunc
 from copyloop.tools.scoring import effective_weights
 from copyloop.training.config import FinetuneConfig
+
+if TYPE_CHECKING:  # the rewards pull in every check; the GPU worker trains SFT without them
+    from copyloop.tools.rewards import RewardFunc
 
 
 @dataclass(frozen=True)

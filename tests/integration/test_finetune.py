@@ -12,6 +12,7 @@ import pytest
 
 from copyloop.config import Settings
 from copyloop.llm.factory import SHIPPED_ADAPTER, chat_model
+from copyloop.llm.smollm2 import gguf_file
 from copyloop.tools.composer import fitting_name
 from copyloop.tools.cta import find_cta
 from copyloop.tools.finishing import finish, shipping_problems
@@ -69,7 +70,8 @@ def test_quick_sft_preset_through_the_cli_then_resume(tmp_path: Path) -> None:
     card = (adapter / "README.md").read_text()
     assert "## Before and after" in card and "raw-draft sense pass rate" in card and "λ" in card
     rows = [json.loads(line) for line in (out / "round-1" / "targets.jsonl").read_text().splitlines()]
-    assert len(rows) == data["measured_winners"] + data["composed"] + data["human"] + data["rounds"][0]["passing"]
+    assert len(rows) == data["measured_winners"] + data["composed"] + data["human"] + data["rounds"][0]["kept"]
+    assert data["rounds"][0]["kept"] <= data["rounds"][0]["passing"]
     train = training_briefs()
     for row in rows[1:]:  # clean targets (after the measured winner): the slot, no CTA, every check passed
         brief = train[row["brief_index"]]
@@ -87,6 +89,30 @@ def test_quick_sft_preset_through_the_cli_then_resume(tmp_path: Path) -> None:
     assert (out / "round-1" / "candidates.jsonl").read_text() == sampled  # nothing sampled twice
     stats = json.loads((out / "round-1" / "adapter" / "train_stats.json").read_text())
     assert stats["resumed_from"] and "checkpoint-" in stats["resumed_from"]
+
+
+def test_offloaded_run_hands_sampling_and_training_to_the_gpu_worker(tmp_path: Path) -> None:
+    """`--offload`: the run stops for the worker twice, and the worker (here on the CPU) answers on the real model."""
+    out, folder = tmp_path / "run", tmp_path / "handoff"
+    command = [sys.executable, "-m", "copyloop", "finetune", "--quick", "--no-eval", "--output", str(out),
+               "--offload", str(folder), "--set", "data.train_briefs=2", "--set", "sft.candidates=2",
+               "--set", "sft.sample_adapter=" + str(SHIPPED_ADAPTER)]
+    worker = [sys.executable, "-m", "copyloop.training.gpu_worker"]
+    for step in ("sample", "train"):
+        waiting = subprocess.run(command, capture_output=True, text=True, timeout=1200)
+        assert waiting.returncode == 0 and "waiting for the GPU worker" in waiting.stdout, waiting.stderr[-3000:]
+        assert not (out / "adapter").exists()
+        answered = subprocess.run([*worker, step, str(folder), "--gguf", str(gguf_file()), "--batch", "4"],
+                                  capture_output=True, text=True, timeout=1200)
+        assert answered.returncode == 0, answered.stderr[-3000:]
+    samples = [json.loads(line) for line in (folder / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 1 + 2 * 2 and sum(bool(s["text"]) for s in samples[1:]) >= 3
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0 and "done" in done.stdout, done.stderr[-3000:]
+    candidates = [json.loads(line) for line in (out / "round-1" / "candidates.jsonl").read_text().splitlines()]
+    assert len(candidates) == 4 and all(PRODUCT_SLOT not in c["text"] for c in candidates)  # cleaned here
+    assert (out / "adapter" / "adapter_model.safetensors").is_file()
+    assert json.loads((out / "summary.json").read_text())["training"]["steps"] >= 1
 
 
 def test_grpo_quick_preset_trains_an_adapter_with_the_same_rewards(tmp_path: Path) -> None:
