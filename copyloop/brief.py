@@ -301,11 +301,14 @@ def currency_symbols() -> dict[str, str]:
     return dict(_SYMBOLS)
 
 
-def format_price(price: Decimal, currency: str) -> str:
-    """Format a price the way shoppers read it: $29, $29.50, 29 SEK."""
+def format_price(price: Decimal, currency: str, *, with_code: bool = False) -> str:
+    """Format a price the way shoppers read it: $29, $29.50, 29 SEK; `with_code` adds the currency code after a
+    symbol ($29 USD), for a confirmation where "$" alone could be another dollar."""
     amount = f"{price:.2f}".removesuffix(".00")
     symbol = _SYMBOLS.get(currency)
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+    if not symbol:
+        return f"{amount} {currency}"
+    return f"{symbol}{amount} {currency}" if with_code else f"{symbol}{amount}"
 
 
 def brief_from_dict(data: Any) -> Brief:

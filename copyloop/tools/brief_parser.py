@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Literal
 
-from copyloop.brief import SENTIMENT_BANDS, TEMPLATE_TURN, Brief, Channel, CtaGoal, clean_text, clip_text
+from copyloop.brief import SENTIMENT_BANDS, TEMPLATE_TURN, Brief, Channel, CtaGoal, clean_text, clip_text, format_price
 from copyloop.errors import CopyloopError
 from copyloop.tools.injection import INSTRUCTION
 from copyloop.tools.rulebook import load_rules
@@ -419,9 +419,6 @@ _BARE_PRICE = re.compile(r"^\s*(?P<a>\d{1,3}(?:,\d{3})+|\d{1,7})(?:[.,](?P<d>\d{
 _SYMBOL_CODES = {"US$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CA$": "CAD",
                  "C$": "CAD", "A$": "AUD", "AU$": "AUD", "NZ$": "NZD", "HK$": "HKD", "S$": "SGD", "R$": "BRL"}
 _WORD_CODES = {"dollar": "USD", "dollars": "USD", "bucks": "USD", "euro": "EUR", "euros": "EUR"}
-_DISPLAY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
-
-
 def _price_of(m: re.Match[str]) -> tuple[Decimal, str] | None:
     """The amount and currency code of a price match."""
     amount = m.group("a1") or m.group("a2") or m.group("a3")
@@ -1042,12 +1039,11 @@ def _channel_label(channel: Any) -> str:
         return str(getattr(channel, "value", channel)).replace("_", " ")
 
 
-def _format_price(price: Any, currency: str) -> str:
+def _price_line(price: Any, currency: str) -> str:
     try:
-        amount = f"{Decimal(str(price)):.2f}"
+        return format_price(Decimal(str(price)), currency, with_code=True)
     except InvalidOperation:
         return str(price)
-    return f"{_DISPLAY_SYMBOLS.get(currency, '')}{amount} {currency}"
 
 
 def describe_fields(fields: dict[str, Any]) -> list[str]:
@@ -1058,7 +1054,7 @@ def describe_fields(fields: dict[str, Any]) -> list[str]:
     if fields.get("channel"):
         lines.append(f"channel: {_channel_label(fields['channel'])}")
     if fields.get("price") is not None:
-        lines.append(f"price: {_format_price(fields['price'], str(fields.get('currency') or 'USD'))}")
+        lines.append(f"price: {_price_line(fields['price'], str(fields.get('currency') or 'USD'))}")
     lines += [f"{label}: {fields[k]}" for k, label in [("audience", "audience"), ("tone", "tone")] if fields.get(k)]
     if fields.get("cta_goal"):
         goal = str(getattr(fields["cta_goal"], "value", fields["cta_goal"]))

@@ -53,7 +53,7 @@ def test_bottle_example_fills_every_field_it_mentions():
 def test_bottle_example_understood_lines_are_readable():
     understood = parse_product_message(BOTTLE).understood
     assert "channel: email subject line" in understood
-    assert "price: $29.00 USD" in understood
+    assert "price: $29 USD" in understood
     assert "audience: hikers" in understood
     assert "tone: playful" in understood
     assert any(line.startswith("features:") and "keeps drinks cold 24h" in line for line in understood)
