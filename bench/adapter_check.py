@@ -23,11 +23,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from copyloop.brief import Brief, load_briefs
+from copyloop.catalog import split_briefs
 from copyloop.config import Settings
 from copyloop.evaluation.past_copy import past_copy
 from copyloop.llm.factory import SHIPPED_ADAPTER
 from copyloop.llm.smollm2 import converted_model_dir
-from copyloop.training.catalog import split_briefs
 from copyloop.training.config import FinetuneConfig, load_config
 from copyloop.training.finetune import evaluate
 from copyloop.training.model_card import acceptance, write_model_card

@@ -17,8 +17,8 @@ import time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from copyloop.catalog import split_briefs
 from copyloop.tools.click_model import shipped_click_model
-from copyloop.training.catalog import split_briefs
 from copyloop.training.click_data import headline_pairs, load_arms, split_by_time
 
 

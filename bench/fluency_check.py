@@ -23,12 +23,12 @@ import torch
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from copyloop.brief import load_briefs
+from copyloop.catalog import CATALOG_DIR
 from copyloop.config import Settings
 from copyloop.llm.factory import chat_model
 from copyloop.llm.local import LocalChatModel, as_chat
 from copyloop.tools.composer import compose_texts
 from copyloop.tools.placeholders import delexicalise
-from copyloop.training.catalog import CATALOG_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTEXT = [SystemMessage("You are an e-commerce copywriter."),

@@ -24,10 +24,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import torch
 
-from copyloop.agents.drafter import angle_of, find_exemplars, new_variants
-from copyloop.agents.prompts import draft_messages, focus_fact
 from copyloop.brief import brief_from_dict
 from copyloop.config import Settings
+from copyloop.drafting.drafts import angle_of, find_exemplars, new_variants
+from copyloop.drafting.prompts import draft_messages, focus_fact
 from copyloop.evaluation.past_copy import eval_memory
 from copyloop.llm.local import LocalChatModel, as_chat
 from copyloop.llm.row_linear import RowLinear

@@ -18,10 +18,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from copyloop.catalog import split_briefs
 from copyloop.config import Settings
 from copyloop.llm.smollm2 import converted_model_dir
 from copyloop.tools.rewards import reward_functions
-from copyloop.training.catalog import split_briefs
 from copyloop.training.config import CONFIG_DIR, load_config
 from copyloop.training.sampling import prompt_for
 from copyloop.training.trainers import train_grpo, train_sft

@@ -11,7 +11,6 @@ import re
 import reprlib
 import unicodedata
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,29 +28,8 @@ from pydantic_core import PydanticCustomError
 
 from copyloop.errors import BriefError
 from copyloop.safe_load import MAX_DEPTH, UnsafeInput, load_json, load_yaml, value_depth
-
-
-class Channel(StrEnum):
-    """Where the copy will run; each has its own length and style limits (rules/channels.yaml)."""
-
-    PRODUCT_DESCRIPTION = "product_description"
-    PRODUCT_TITLE = "product_title"
-    EMAIL_SUBJECT = "email_subject"
-    PUSH_NOTIFICATION = "push_notification"
-    SEARCH_AD_HEADLINE = "search_ad_headline"
-    SOCIAL_POST = "social_post"
-
-
-class CtaGoal(StrEnum):
-    """What the call to action asks the reader to do (rules/ctas.yaml)."""
-
-    BUY = "buy"
-    PRE_ORDER = "pre_order"
-    SIGN_UP = "sign_up"
-    LEARN_MORE = "learn_more"
-    SUBSCRIBE = "subscribe"
-    VISIT_STORE = "visit_store"
-
+from copyloop.tools.channels import channel_spec
+from copyloop.vocabulary import Channel, CtaGoal
 
 SENTIMENT_BANDS: dict[str, tuple[float, float]] = {
     "calm": (0.0, 0.6),
@@ -267,8 +245,6 @@ class Brief(BaseModel):
         """The target band: the brief's own, else the channel's default (titles run cooler than posts)."""
         if self.target_sentiment is not None:
             return self.target_sentiment
-        from copyloop.tools.channels import channel_spec
-
         return channel_spec(self.channel).sentiment
 
     def facts(self) -> list[str]:

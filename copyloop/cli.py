@@ -269,6 +269,7 @@ def finetune(
     """Fine-tune a LoRA adapter on the multi-objective reward; rerun the same command to resume."""
     import yaml
 
+    from copyloop.service.experiment_results import significant_winners
     from copyloop.training.config import load_config
     from copyloop.training.finetune import finetune as run
     from copyloop.training.offload import Handoff
@@ -283,8 +284,7 @@ def finetune(
         overrides["output_dir"] = str(output)
     if no_eval:
         overrides["evaluate"] = False
-    if outcomes:
-        overrides["outcomes_url"] = outcomes
+
     def say(line: str) -> None:
         console.print(line, markup=False, highlight=False)
 
@@ -296,7 +296,8 @@ def finetune(
             lambda_sweep(recipe, settings_from(home), say=say)
             console.print(f"[bold green]done[/]: {recipe.output_dir / 'sweep' / 'lambda_sweep.png'}")
             return
-        summary = run(recipe, settings_from(home), say=say, offload=offload)
+        winners = significant_winners(outcomes) if outcomes else []
+        summary = run(recipe, settings_from(home), say=say, offload=offload, outcomes=winners)
     except Handoff as waiting:
         console.print(f"[bold yellow]waiting for the GPU worker[/]: {waiting}", highlight=False)
         return

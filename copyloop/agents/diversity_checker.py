@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 from langgraph.runtime import Runtime
 
-from copyloop.agents.prompts import angles, next_focus
+from copyloop.drafting.prompts import angles, next_focus
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
 from copyloop.memory.embeddings import embed

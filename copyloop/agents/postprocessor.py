@@ -13,8 +13,8 @@ from typing import Literal
 from langgraph.runtime import Runtime
 
 from copyloop.agents.diversity_checker import DUPLICATE_SIMILARITY, fresh_angle
-from copyloop.agents.prompts import next_focus
 from copyloop.brief import Brief
+from copyloop.drafting.prompts import next_focus
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, is_spare_drop, live, under_cap
 from copyloop.memory.embeddings import embed

@@ -15,7 +15,7 @@ from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
-from copyloop.tools.facts import benefit_sentences
+from copyloop.tools.composer import benefit_sentences
 from copyloop.tools.grounding import mentions_product, missing_required_words
 from copyloop.tools.quality import fits_with_cta, is_refusal
 from copyloop.tools.sentiment import band_distance, in_band, nudge_into_band, sentiment_feedback, sentiment_score

@@ -17,17 +17,15 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
-from copyloop.agents.drafter import draft
-from copyloop.agents.drafter import generate as generate_batch
 from copyloop.brief import Brief
 from copyloop.config import Settings
+from copyloop.drafting.drafts import draft_pass, new_variants
+from copyloop.drafting.drafts import generate as generate_batch
 from copyloop.generation import generate
-from copyloop.graphs.context import CopyContext
 from copyloop.memory import CopyMemory
 from copyloop.tools.channels import channel_spec
 
@@ -72,12 +70,11 @@ def baseline(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings,
 def raw_drafts(llm: BaseChatModel, briefs: Sequence[Brief], settings: Settings, memory: CopyMemory,
                progress: Progress | None = None) -> list[BriefOutput]:
     """The drafting node's first pass for each brief (every variant and spare), before any critic."""
-    runtime = SimpleNamespace(context=CopyContext(settings=settings, llm=llm, memory=memory))
-
     def run(brief: Brief) -> BriefOutput:
         started = time.perf_counter()
-        update = draft({"brief": brief}, runtime)  # type: ignore[arg-type]
-        texts = [v.text for v in update["variants"]]
+        variants = new_variants(brief, settings)
+        draft_pass(brief, variants, llm, memory, settings)
+        texts = [v.text for v in variants]
         return BriefOutput(brief, texts, time.perf_counter() - started, raw=tuple(texts),
                            origins=("model",) * len(texts))
     return _per_brief(briefs, run, progress)

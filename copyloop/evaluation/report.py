@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from copyloop.brief import Brief
+from copyloop.catalog import split_briefs
 from copyloop.config import Settings
 from copyloop.errors import CopyloopError
 from copyloop.evaluation.ab_simulator import POLICIES, simulate
@@ -29,7 +30,6 @@ from copyloop.llm.factory import chat_model, model_label
 from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.rewards import NoveltyReward, reward_functions
 from copyloop.tools.scoring import DEFAULT_WEIGHTS
-from copyloop.training.catalog import split_briefs
 
 CONFIGS = ("baseline", "workflow", "finetuned", "human")
 EVAL_BRIEFS = Path(__file__).resolve().parent.parent / "data" / "eval" / "briefs.jsonl"

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from copyloop.memory import CopyMemory, MemoryRecord
 from copyloop.service import served_copy
-from copyloop.service.db import writing
+from copyloop.service.db import connect, experiments, writing
 from copyloop.service.experiments import (
     SRM_ALPHA,
     Arm,
@@ -48,6 +49,29 @@ def results(engine: Engine, brand: str, experiment_id: str) -> dict[str, Any]:
                      for segment, counts in by_segment.items() if segment_count > 1 or segment},
         "segments_total": segment_count,
     }
+
+
+def significant_winners(database_url: str) -> list[dict[str, Any]]:
+    """Every concluded experiment with a brief whose winner was significant under the always-valid test, as plain
+    records (experiment id, brief, winning variant) that fine-tuning takes without touching this database.
+
+    A marketer who concluded early on a hunch should not teach the model noise: other winners are left out."""
+    engine = connect(database_url)
+    try:
+        with engine.connect() as conn:
+            done = conn.execute(sa.select(experiments.c.id, experiments.c.brand, experiments.c.brief).where(
+                experiments.c.status == "concluded", experiments.c.brief.is_not(None))
+                .order_by(experiments.c.concluded_at)).all()
+        found = []
+        for experiment_id, brand, brief in done:
+            report = results(engine, brand, experiment_id)
+            if not report["recommendation"]["significant"] or report["recommendation"]["winner"] != report["winner"]:
+                continue
+            winner = next(v for v in report["variants"] if v["key"] == report["winner"])
+            found.append({"experiment_id": experiment_id, "brief": brief, "winner": winner})
+        return found
+    finally:
+        engine.dispose()
 
 
 def conclude(engine: Engine, memory: CopyMemory, brand: str, experiment_id: str,

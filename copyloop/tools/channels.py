@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from copyloop.brief import Channel
 from copyloop.tools.rulebook import load_rules
+from copyloop.vocabulary import Channel
 
 
 @dataclass(frozen=True)

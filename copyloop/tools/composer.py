@@ -150,3 +150,12 @@ def compose_texts(brief: Brief, slot: int, brand_alone: bool = False) -> list[st
                 if text and text not in texts:
                     texts.append(text)
     return texts
+
+
+def benefit_sentences(brief: Brief) -> list[str]:
+    """Warm sentences that say only what the brief says, for copy whose tone reads too cold."""
+    name = fitting_name(brief)
+    found = [tidy(f"You'll love the {name}.")]
+    if brief.audience:
+        found.append(f"A great pick for {lower_first(brief.audience)}.")
+    return [*found, "You'll love it."]

@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from copyloop.brief import Brief, format_price
 from copyloop.tools.rulebook import load_rules
-from copyloop.tools.text_cleanup import tidy
 from copyloop.tools.words import article_for, can_be_adjective, can_be_verb, lemmas, words, zipf
 
 COMPOSER_FILE = "composer.yaml"
@@ -337,17 +336,6 @@ def _as_identity(feature: str, brief: Brief) -> str:
     if any(t.lower().endswith("s") and can_be_verb(t) for t in tokens[1:at]):
         return feature  # "modular board changes every game" is a clause, not a name for the product
     return f"is {articled}"
-
-
-def benefit_sentences(brief: Brief) -> list[str]:
-    """Warm sentences that say only what the brief says, for copy whose tone reads too cold."""
-    from copyloop.tools.composer import fitting_name
-
-    name = fitting_name(brief)
-    found = [tidy(f"You'll love the {name}.")]
-    if brief.audience:
-        found.append(f"A great pick for {lower_first(brief.audience)}.")
-    return [*found, "You'll love it."]
 
 
 def _readable_key(key: str, value: str) -> bool:

@@ -11,8 +11,9 @@ import re
 from copyloop.brief import Brief
 from copyloop.tools.channels import channel_spec, length_ok
 from copyloop.tools.compliance import check_compliance
+from copyloop.tools.composer import benefit_sentences
 from copyloop.tools.cta import cta_as_channel_wants, cta_room, find_cta, place_cta, takes_cta, without_cta
-from copyloop.tools.facts import benefit_sentences, brief_facts, is_plural_name
+from copyloop.tools.facts import brief_facts, is_plural_name
 from copyloop.tools.grounding import content_tokens, phrase_regex
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.context import name_forms

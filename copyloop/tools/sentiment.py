@@ -29,7 +29,7 @@ _MAX_STEPS = 25
 _EPS = 1e-9
 
 # Short, grammatical, neutral-to-positive sentences nudge_into_band may add to copy that reads too cold.
-# Copy with a brief gets the brief's own (facts.benefit_sentences); readers cut "Made to enjoy" as filler.
+# Copy with a brief gets the brief's own (composer.benefit_sentences); readers cut "Made to enjoy" as filler.
 BENEFIT_CLAUSES: tuple[str, ...] = (
     "Easy to love.",
     "A simple, smart choice.",

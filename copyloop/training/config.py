@@ -111,8 +111,6 @@ class FinetuneConfig(_Section):
     balance: float = Field(default=0.5, ge=0.0, le=1.0, description="λ: 0 creativity … 1 conversion")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     memory_dir: Path | None = Field(default=None, description="past copy to be novel against, besides the catalog")
-    outcomes_url: str | None = Field(default=None, description="service database whose significant experiment "
-                                                               "winners join the training targets")
     evaluate: bool = True
     data: DataConfig = DataConfig()
     lora: LoraSettings = LoraSettings()

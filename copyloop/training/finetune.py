@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from copyloop.brief import Brief
+from copyloop.catalog import split_briefs, training_briefs
 from copyloop.config import Settings
 from copyloop.errors import CopyloopError
 from copyloop.evaluation.metrics import brief_metrics, compare, summarize
@@ -24,12 +25,11 @@ from copyloop.llm.local import LocalChatModel
 from copyloop.llm.smollm2 import MODEL_NAME, converted_model_dir
 from copyloop.tools.rewards import NoveltyReward, RewardFunc, reward_functions
 from copyloop.tools.scoring import effective_weights
-from copyloop.training.catalog import split_briefs, training_briefs
 from copyloop.training.clean_targets import composed_targets, human_targets, passing_samples
 from copyloop.training.config import FinetuneConfig
 from copyloop.training.model_card import write_model_card
 from copyloop.training.offload import offloaded_candidates, offloaded_training
-from copyloop.training.outcomes import measured_winners
+from copyloop.training.outcomes import winner_targets
 from copyloop.training.sampling import Candidate, prompt_for, sample_candidates
 from copyloop.training.selection import best_samples
 from copyloop.training.trainers import (
@@ -45,14 +45,16 @@ Say = Callable[[str], None]
 
 
 def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = print,
-             offload: Path | None = None) -> dict[str, Any]:
+             offload: Path | None = None, outcomes: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """Run the recipe end to end; returns the summary that is also written to `output_dir/summary.json`.
 
-    With `offload`, sampling and training are handed to the GPU worker through that folder (training/offload.py):
-    the run stops with `Handoff` until the worker's answer is there, and a rerun goes on from it."""
+    `outcomes`: significant winners of live experiments (`service.experiment_results.significant_winners`), which
+    join the training targets. With `offload`, sampling and training are handed to the GPU worker through that
+    folder (training/offload.py): the run stops with `Handoff` until the worker's answer is there, and a rerun goes
+    on from it."""
     settings = settings or Settings.from_env()
-    if cfg.outcomes_url and cfg.method != "sft":
-        raise CopyloopError("outcomes_url (measured experiment winners) is a training target: it needs method 'sft'")
+    if outcomes and cfg.method != "sft":
+        raise CopyloopError("measured experiment winners are training targets: they need method 'sft'")
     started = time.perf_counter()
     out = cfg.output_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -63,7 +65,7 @@ def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = p
     rewards = reward_functions(NoveltyReward(references))
     say(f"{len(train)} training briefs; {len(references)} texts of past copy to be novel against")
     if cfg.method == "sft":
-        adapter, stats, data = _clean_target_sft(cfg, model_dir, train, say, rewards, offload)
+        adapter, stats, data = _clean_target_sft(cfg, model_dir, train, say, rewards, offload, outcomes)
     else:
         rows = [{"prompt": prompt_for(b, cfg.seed + i), "brief": b.model_dump_json()} for i, b in enumerate(train)]
         stats = train_grpo(model_dir, rows, rewards, cfg, out / "grpo" / "trainer", out / "grpo" / "adapter")
@@ -90,13 +92,13 @@ def finetune(cfg: FinetuneConfig, settings: Settings | None = None, say: Say = p
 
 
 def _clean_target_sft(cfg: FinetuneConfig, model_dir: Path, train: list[Brief], say: Say,
-                      rewards: dict[str, RewardFunc], offload: Path | None
-                      ) -> tuple[Path, TrainStats, dict[str, Any]]:
+                      rewards: dict[str, RewardFunc], offload: Path | None,
+                      outcomes: Sequence[Mapping[str, Any]]) -> tuple[Path, TrainStats, dict[str, Any]]:
     """SFT on clean targets only: composed copy for the drafting prompts, the shop's copy where it passes, and (with
     `sft.candidates`) the best sampled drafts that pass every check — by the combined reward, click model included,
     under the diversity caps of training/selection.py; each round samples with the adapter trained so far."""
     s = cfg.sft
-    rows: list[dict[str, Any]] = measured_winners(cfg.outcomes_url) if cfg.outcomes_url else []
+    rows: list[dict[str, Any]] = winner_targets(outcomes)
     data: dict[str, Any] = {"rounds": [], "measured_winners": len(rows)}
     if rows:
         say(f"{len(rows)} significant winners of live experiments join the training targets")

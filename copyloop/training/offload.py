@@ -14,8 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from copyloop.agents.prompts import focus_fact
 from copyloop.brief import Brief
+from copyloop.drafting.prompts import focus_fact
 from copyloop.errors import CopyloopError
 from copyloop.llm.local import LocalChatModel
 from copyloop.tools.channels import channel_spec

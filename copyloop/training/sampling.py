@@ -14,9 +14,9 @@ from pathlib import Path
 
 from langchain_core.messages import BaseMessage
 
-from copyloop.agents.drafter import clean_draft, generate
-from copyloop.agents.prompts import angles, draft_messages, focus_fact
 from copyloop.brief import Brief
+from copyloop.drafting.drafts import clean_draft, generate
+from copyloop.drafting.prompts import angles, draft_messages, focus_fact
 from copyloop.llm.local import LocalChatModel, as_chat
 from copyloop.tools.finishing import finish
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from copyloop.brief import Brief
+from copyloop.catalog import split_briefs
 from copyloop.config import Settings
 from copyloop.evaluation.metrics import brief_metrics
 from copyloop.evaluation.outputs import raw_drafts
@@ -32,7 +33,6 @@ from copyloop.tools.rewards import (
     sibling_diversity_reward,
 )
 from copyloop.tools.scoring import creativity_conversion
-from copyloop.training.catalog import split_briefs
 from copyloop.training.config import FinetuneConfig
 from copyloop.training.finetune import sample_round
 from copyloop.training.model_card import write_model_card

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from copyloop.catalog import training_briefs
 from copyloop.config import Settings
 from copyloop.llm.factory import SHIPPED_ADAPTER, chat_model
 from copyloop.llm.smollm2 import gguf_file
@@ -17,7 +18,6 @@ from copyloop.tools.composer import fitting_name
 from copyloop.tools.cta import find_cta
 from copyloop.tools.finishing import finish, shipping_problems
 from copyloop.tools.placeholders import PRODUCT_SLOT, fill_slots
-from copyloop.training.catalog import training_briefs
 from copyloop.training.config import CONFIG_DIR, load_config
 from copyloop.training.finetune import finetune
 

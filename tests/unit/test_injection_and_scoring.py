@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from copyloop.agents.prompts import Exemplar, draft_messages, fact_lines
-from copyloop.agents.prompts import angles as all_angles
 from copyloop.brief import Brief
+from copyloop.drafting.prompts import Exemplar, draft_messages, fact_lines
+from copyloop.drafting.prompts import angles as all_angles
 from copyloop.tools.injection import injection_warnings, looks_like_instruction, neutralize
 from copyloop.tools.scoring import combined_score
 

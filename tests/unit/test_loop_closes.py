@@ -11,14 +11,15 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from copyloop.agents.drafter import find_exemplars
 from copyloop.api import create_app
 from copyloop.brief import brief_from_dict
 from copyloop.config import Settings
+from copyloop.drafting.drafts import find_exemplars
 from copyloop.memory import CopyMemory
 from copyloop.service.db import default_url
+from copyloop.service.experiment_results import significant_winners
 from copyloop.service.keys import create_key
-from copyloop.training.outcomes import measured_winners
+from copyloop.training.outcomes import winner_targets
 from tests.fakes import ScriptedChatModel
 from tests.unit.test_chat import reply_for
 
@@ -77,7 +78,7 @@ def test_a_concluded_winner_flows_into_memory_drafting_serving_and_training(tmp_
         served = client.get("/v1/variants/SF-1?channel=email_subject", headers=headers).json()
         assert [v["text"] for v in served["variants"]] == [WINNER, LOSER]
 
-    rows = measured_winners(default_url(tmp_path / "home"))
+    rows = winner_targets(significant_winners(default_url(tmp_path / "home")))
     assert len(rows) == 1 and rows[0]["completion"][0]["content"] == WINNER
     assert "(Summit Flask)" in rows[0]["prompt"][-1]["content"]
     assert (rows[0]["impressions"], rows[0]["clicks"]) == (1500, 120)

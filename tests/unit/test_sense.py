@@ -11,10 +11,10 @@ import json
 import pytest
 
 from copyloop.brief import Brief, Channel
+from copyloop.catalog import CATALOG_DIR, record_to_brief
 from copyloop.tools.sense.checks import check_of, passes_sense, sense_failures, sense_findings, sense_reward
 from copyloop.tools.sense.context import brief_context, derived_short_names, model_only_names, name_forms
 from copyloop.tools.sense.repairs import repaired
-from copyloop.training.catalog import CATALOG_DIR, record_to_brief
 
 TRAIL = Brief(product_name="TrailCool Insulated Steel Bottle", brand="TrailCool", category="Home & Kitchen > Drinkware",
               features=["750 ml double-wall stainless steel", "keeps drinks cold for 24 hours"],

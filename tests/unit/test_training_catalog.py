@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from copyloop.brief import Channel
-from copyloop.training.catalog import CATALOG_DIR, catalog_briefs, channel_of, record_to_brief, split_of
+from copyloop.catalog import CATALOG_DIR, catalog_briefs, channel_of, record_to_brief, split_of
 
 
 def test_catalog_ships_with_the_package_and_its_attribution() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from copyloop.agents.drafter import REDRAFT_CANDIDATES
 from copyloop.brief import Brief, Channel
+from copyloop.drafting.drafts import REDRAFT_CANDIDATES
 from copyloop.generation import ApprovalPending, generate, resume
 from copyloop.tools.channels import channel_spec
 from tests.fakes import ScriptedChatModel

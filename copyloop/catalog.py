@@ -1,4 +1,5 @@
-"""Training and validation briefs from the shipped product catalog, split by product.
+"""Training and validation briefs from the shipped product catalog, split by product (read by both training and
+evaluation, so it belongs to neither).
 
 Every product lands in exactly one split (decided by a hash of its id, so the split never changes when records
 are added), and each product's brief is assigned one channel the same way, so both splits cover every channel.
@@ -19,7 +20,7 @@ from typing import Any, Literal
 from copyloop.brief import Brief, Channel, brief_from_dict, clip_text, load_briefs
 from copyloop.errors import BriefError
 
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "data" / "catalog"
+CATALOG_DIR = Path(__file__).resolve().parent / "data" / "catalog"
 CATALOG_FILES = ("products.jsonl", "products_dummyjson.jsonl")
 VALIDATION_SHARE = 5  # one product in five is held out for validation
 Split = Literal["train", "validation"]
