@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from copyloop.errors import BriefError
 from copyloop.safe_load import MAX_DEPTH, UnsafeInput, load_json, load_yaml, value_depth
 from copyloop.tools.channels import channel_spec
+from copyloop.tools.chat_template import TEMPLATE_TOKENS, TEMPLATE_TURN
 from copyloop.vocabulary import Channel, CtaGoal
 
 SENTIMENT_BANDS: dict[str, tuple[float, float]] = {
@@ -41,10 +42,7 @@ SENTIMENT_BANDS: dict[str, tuple[float, float]] = {
 # characters), lone surrogates, private-use, unassigned code points and the non-characters U+FFFE/U+FFFF.
 _NOT_TEXT = frozenset(["Cc", "Cf", "Cs", "Co", "Cn"])
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-TEMPLATE_TURN = re.compile(
-    r"<\|im_start\|>\s*(system|assistant|developer)\b.*?(<\|im_end\|>|$)", re.IGNORECASE | re.DOTALL
-)
-_TEMPLATE_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|<\/?s>|\[/?INST\]|<<\/?SYS>>", re.IGNORECASE)
+
 
 
 def clean_text(value: str) -> str:
@@ -53,7 +51,7 @@ def clean_text(value: str) -> str:
     value = _ANSI.sub(" ", value)
     value = TEMPLATE_TURN.sub(" ", value)
     value = "".join(" " if unicodedata.category(c) in _NOT_TEXT else c for c in value)
-    value = _TEMPLATE_TOKENS.sub(" ", value)
+    value = TEMPLATE_TOKENS.sub(" ", value)
     return re.sub(r"\s+", " ", value).strip()
 
 

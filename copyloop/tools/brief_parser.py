@@ -15,8 +15,10 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Literal
 
-from copyloop.brief import SENTIMENT_BANDS, TEMPLATE_TURN, Brief, Channel, CtaGoal, clean_text, clip_text, format_price
+from copyloop.brief import SENTIMENT_BANDS, Brief, Channel, CtaGoal, clean_text, clip_text, format_price
 from copyloop.errors import CopyloopError
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.chat_template import TEMPLATE_TURN
 from copyloop.tools.injection import INSTRUCTION
 from copyloop.tools.rulebook import load_rules
 
@@ -1032,10 +1034,8 @@ def _resolve_word_clash(merged: dict[str, Any], delta: dict[str, Any]) -> dict[s
 
 def _channel_label(channel: Any) -> str:
     try:
-        from copyloop.tools.channels import channel_spec
-
         return channel_spec(channel).label
-    except (CopyloopError, KeyError, ValueError, TypeError, OSError):
+    except ValueError:  # not a channel's name: say it as written
         return str(getattr(channel, "value", channel)).replace("_", " ")
 
 

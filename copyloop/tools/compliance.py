@@ -28,7 +28,7 @@ from copyloop.tools.reward_inputs import completion_text, reward_briefs
 from copyloop.tools.rulebook import compiled, load_rule_packs, load_rules
 from copyloop.tools.sense import context as sense_context
 from copyloop.tools.text_cleanup import tidy
-from copyloop.tools.words import article_for
+from copyloop.tools.words import SENTENCE_END, article_for
 
 REPLACE = "replace:"
 APPEND = "append:"
@@ -289,7 +289,7 @@ def compliance_reward(prompts: list[Any], completions: list[Any], briefs: list[A
 
 # ---------------------------------------------------------------------------------------------------- fixing
 
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|$)|\n")
+_SENTENCE_END = re.compile(f"{SENTENCE_END.pattern}|\n")  # a line break ends one too
 
 
 @dataclass(frozen=True)

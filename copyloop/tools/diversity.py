@@ -8,21 +8,19 @@ Embedding-based novelty lives elsewhere; these need no model and are exact, so t
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from copyloop.tools.reward_inputs import completion_text
-
-_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*")
+from copyloop.tools.words import words
 
 Ngram = tuple[str, ...]
 
 
 def tokens(text: str) -> list[str]:
     """Lowercase word tokens; punctuation and emoji are not words."""
-    return _TOKEN.findall(text.lower())
+    return [w.lower() for w in words(text)]
 
 
 def ngrams(words: Sequence[str], n: int) -> list[Ngram]:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from copyloop.brief import Brief, format_price
 from copyloop.tools.rulebook import load_rules
-from copyloop.tools.words import article_for, can_be_adjective, can_be_verb, lemmas, words, zipf
+from copyloop.tools.words import article_for, can_be_adjective, can_be_verb, lemmas, split_sentences, words, zipf
 
 COMPOSER_FILE = "composer.yaml"
 Kind = Literal["verb", "clause", "state", "imperative", "thing", "spec"]
@@ -239,7 +239,6 @@ def attribute_fact(key: str, value: str) -> Fact:
 
 
 _BULLET = re.compile(r"\s*[•·▪●]\s*|\n+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _NOT_A_FACT = re.compile(r"\b(?:you|your|yours|we|our|us|i|my|me)\b|[?!:™®]|\b(?:perfect|best|ideal|must|amazing|"
                          r"special|offer|free|new|love|dream|magic)\b", re.IGNORECASE)
 REFERENCE_FACT_WORDS = (2, 8)  # a fact from the shop's copy is a short phrase, not a sentence of prose
@@ -259,7 +258,7 @@ def reference_facts(brief: Brief) -> list[str]:
     bulleted = bool(re.search(r"[•·▪●]", brief.reference_copy))
     found: list[str] = _what_it_is(brief.reference_copy)
     for index, part in enumerate(_BULLET.split(brief.reference_copy)):
-        for sentence in _SENTENCE.split(part):
+        for sentence in split_sentences(part):
             phrase = sentence.strip(" -–—*").rstrip(".;")
             found += [p for p in _said_of_the_product(phrase) if p not in found]
             if not low <= len(phrase.split()) <= high or _NOT_A_FACT.search(phrase) or phrase in found \

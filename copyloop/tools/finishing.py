@@ -18,7 +18,8 @@ from copyloop.tools.grounding import content_tokens, phrase_regex
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.context import name_forms
 from copyloop.tools.sentiment import band_distance, nudge_into_band, sentiment_score
-from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, split_sentences, tidy
+from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, tidy
+from copyloop.tools.words import split_sentences
 
 
 def finish(text: str, brief: Brief, rotation: int) -> str:

@@ -21,7 +21,7 @@ from copyloop.tools.finishing import unsaid_fact_sentences, without_title_articl
 from copyloop.tools.grounding import phrase_regex
 from copyloop.tools.rulebook import compiled
 from copyloop.tools.sense.context import name_forms
-from copyloop.tools.text_cleanup import split_sentences
+from copyloop.tools.words import split_sentences
 
 NAME_SLOT = "{name}"
 

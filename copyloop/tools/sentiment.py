@@ -19,7 +19,7 @@ from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SentimentIntensi
 from copyloop.brief import SENTIMENT_BANDS, Brief
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.reward_inputs import brief_field, completion_text, sample_values
-from copyloop.tools.text_cleanup import split_sentences
+from copyloop.tools.words import split_sentences
 
 Band = tuple[float, float]
 

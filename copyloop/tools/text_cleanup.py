@@ -14,7 +14,9 @@ from typing import Any
 
 from copyloop.brief import Channel
 from copyloop.tools.channels import ChannelSpec, channel_spec
+from copyloop.tools.chat_template import END_OF_TURN, TEMPLATE_TOKENS
 from copyloop.tools.reward_inputs import completion_text, sample_values
+from copyloop.tools.words import SENTENCE_END, TERMINAL_END, split_sentences
 from copyloop.tools.words import WORD as _WORD
 
 # --- shared vocabulary -------------------------------------------------------------------------------------
@@ -39,15 +41,9 @@ _EMOJI_MOD = "[\ufe0f\U0001f3fb-\U0001f3ff]*"
 EMOJI = re.compile(f"(?:[\U0001f1e6-\U0001f1ff]{{2}}|{_EMOJI_BASE}{_EMOJI_MOD}(?:\u200d{_EMOJI_BASE}{_EMOJI_MOD})*)")
 
 _TRAILING_EMOJI = re.compile(f"(?:\\s*(?:{EMOJI.pattern}))+$")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
-_TERMINAL_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 # --- extract_copy: preambles, labels, options, chatter -----------------------------------------------------
 
-_TEMPLATE_TOKENS = re.compile(
-    r"<\|im_start\|>\s*(?:system|user|assistant)?|<\|[^|>]{0,40}\|>|</?s>|\[/?INST\]|<<\/?SYS>>", re.IGNORECASE
-)
-_END_OF_TURN = re.compile(r"<\|im_end\|>|<\|endoftext\|>|</s>", re.IGNORECASE)
 _COPY_NOUNS = (
     r"subject|headline|title|description|post|copy|options?|versions?|notification|tagline|caption|ad|line|"
     r"text|variants?|slogan|message|tweet|ideas?|examples?|blurb|pitch"
@@ -112,7 +108,7 @@ def extract_copy(raw: str, keep_hashtags: bool = False) -> str:
 
 
 def _extract_once(raw: str, keep_hashtags: bool) -> str:
-    text = _TEMPLATE_TOKENS.sub(" ", _first_turn(raw)).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = TEMPLATE_TOKENS.sub(" ", _first_turn(raw)).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = _strip_markdown_emphasis(text)
     text = _strip_preamble(text.strip())
     text = _cut_later_labels(text)
@@ -128,8 +124,8 @@ def _extract_once(raw: str, keep_hashtags: bool) -> str:
 
 def _first_turn(raw: str) -> str:
     """Anything after the model's end-of-turn token is a hallucinated next turn."""
-    for match in _END_OF_TURN.finditer(raw):
-        if _TEMPLATE_TOKENS.sub(" ", raw[: match.start()]).strip():
+    for match in END_OF_TURN.finditer(raw):
+        if TEMPLATE_TOKENS.sub(" ", raw[: match.start()]).strip():
             return raw[: match.start()]
     return raw
 
@@ -293,16 +289,6 @@ def _capitalise_first(text: str) -> str:
 # --- sentences, cut-off endings, loops ---------------------------------------------------------------------
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences with their end punctuation; a price like '$29.99' does not end one."""
-    sentences, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        sentences.append(text[start : match.end()].strip())
-        start = match.end()
-    sentences.append(text[start:].strip())
-    return [s for s in sentences if s]
-
-
 def drop_cut_off_sentence(text: str, one_line: bool = False) -> str:
     """Remove the sentence the model was cut off in, so copy never trails off mid-thought.
 
@@ -313,10 +299,10 @@ def drop_cut_off_sentence(text: str, one_line: bool = False) -> str:
     text = text.rstrip()
     core = _TRAILING_HASHTAGS.sub("", text).rstrip()
     core = _TRAILING_EMOJI.sub("", core).rstrip()
-    if not core or _TERMINAL_END.search(core):
+    if not core or TERMINAL_END.search(core):
         return text
     if not one_line:
-        ends = [m.end() for m in _SENTENCE_END.finditer(core)]
+        ends = [m.end() for m in SENTENCE_END.finditer(core)]
         tail = core[ends[-1] :] if ends else ""
         if ends and not _looks_like_tag(tail):
             return core[: ends[-1]].rstrip()
@@ -466,13 +452,13 @@ def shorten(text: str, limit: int) -> str:
     by_clause = _clause_cut(text, limit)
     if by_clause and len(by_clause) >= limit * _MIN_SENTENCE_SHARE:
         return by_clause
-    prose = bool(_TERMINAL_END.search(text))
+    prose = bool(TERMINAL_END.search(text))
     cut = _word_cut(text, limit - 1 if prose else limit)
     if cut:
         cut = strip_dangling(cut)
         if _WORD.fullmatch(cut.split()[-1]) and cut.split()[-1].lower() in DANGLING_WORDS:
             cut = ""  # nothing but connectives survived
-    if prose and cut and not _TERMINAL_END.search(cut):
+    if prose and cut and not TERMINAL_END.search(cut):
         cut += "."
     return cut or by_sentence
 
@@ -487,7 +473,7 @@ def _clause_cut(text: str, limit: int) -> str:
 
 
 def _sentence_cut(text: str, limit: int) -> str:
-    ends = [m.end() for m in _SENTENCE_END.finditer(text) if m.end() <= limit]
+    ends = [m.end() for m in SENTENCE_END.finditer(text) if m.end() <= limit]
     return text[: ends[-1]].rstrip() if ends else ""
 
 

@@ -1,4 +1,5 @@
-"""Words of copy: the one tokeniser the text tools share, and how common a word is in English.
+"""Words and sentences of copy: the one tokeniser and sentence splitter the text tools share, and how common a
+word is in English.
 
 Word frequencies come from `wordfreq` (installed with its data, no download): a Zipf value of 3 is a word seen
 about once per million words, 0 a string English text never uses. The sense checks use them to tell real words
@@ -17,6 +18,9 @@ from wordfreq import zipf_frequency
 
 # A word: letters and digits in any script ("Kånken", "L'Oréal"), with inner apostrophes ("don't", "Levi's").
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# A sentence's end: its punctuation and any closing quote or bracket, before a space or the end ("$29.99" is none).
+SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
+TERMINAL_END = re.compile(r"[.!?…][\"'”’)\]]*$")  # text that ends as a sentence does
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _CAMEL = re.compile(r"[a-z][A-Z]")
 
@@ -29,6 +33,16 @@ def words(text: str) -> list[str]:
 def word_spans(text: str) -> list[re.Match[str]]:
     """The words of a text with where each sits."""
     return list(WORD.finditer(text))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences with their end punctuation; a price like '$29.99' does not end one."""
+    sentences, start = [], 0
+    for match in SENTENCE_END.finditer(text):
+        sentences.append(text[start : match.end()].strip())
+        start = match.end()
+    sentences.append(text[start:].strip())
+    return [s for s in sentences if s]
 
 
 def bare(word: str) -> str:

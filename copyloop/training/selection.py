@@ -7,7 +7,6 @@ Greedy over all candidates, best first: at most `keep_per_brief` per brief, none
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,20 +15,19 @@ import numpy as np
 
 from copyloop.brief import Brief
 from copyloop.memory.embeddings import embed
+from copyloop.tools.diversity import tokens
 from copyloop.tools.rewards import RewardFunc, combined_rewards, reward_table
 from copyloop.training.config import FinetuneConfig, SftConfig
-
-_WORD = re.compile(r"[a-z0-9']+")
 
 
 def opening(text: str, words: int = 3) -> str:
     """The first words of a text, lower-cased, punctuation ignored."""
-    return " ".join(_WORD.findall(text.lower())[:words])
+    return " ".join(tokens(text)[:words])
 
 
 def ending(text: str, words: int = 3) -> str:
     """The last words of a text (where a call to action sits), lower-cased, punctuation ignored."""
-    return " ".join(_WORD.findall(text.lower())[-words:])
+    return " ".join(tokens(text)[-words:])
 
 
 def select_targets(texts: Sequence[str], groups: Sequence[int], rewards: Sequence[float], cfg: SftConfig) -> list[int]:

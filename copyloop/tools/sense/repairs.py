@@ -19,7 +19,7 @@ from copyloop.tools.facts import Fact, brief_facts, with_article
 from copyloop.tools.rulebook import compiled, load_rules
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.vocabulary import COPY_WORDS_FILE
-from copyloop.tools.text_cleanup import split_sentences
+from copyloop.tools.words import split_sentences
 
 MAX_REPAIRS = 4  # slips mended per draft; a draft with more is not worth mending
 _ARTICLE = re.compile(r"^(?:a|an)\s+")
