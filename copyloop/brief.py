@@ -10,10 +10,12 @@ import math
 import re
 import reprlib
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
+from annotated_types import Le, MaxLen
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -283,6 +285,37 @@ def format_price(price: Decimal, currency: str, *, with_code: bool = False) -> s
     if not symbol:
         return f"{amount} {currency}"
     return f"{symbol}{amount} {currency}" if with_code else f"{symbol}{amount}"
+
+
+@dataclass(frozen=True)
+class FieldLimits:
+    """The bounds a Brief field carries: `items` of a list or mapping, `chars` of its text (a list's items, a
+    mapping's values), `most` of a number."""
+
+    items: int | None = None
+    chars: int | None = None
+    most: Decimal | int | None = None
+
+
+def field_limits(name: str) -> FieldLimits:
+    """Read from the field's own definition, so parsers that fill a Brief (the chat) never copy its limits."""
+    info = Brief.model_fields[name]
+    own = [m.max_length for m in info.metadata if isinstance(m, MaxLen)]
+    most = next((m.le for m in info.metadata if isinstance(m, Le)), None)
+    nested = _inner_max_lengths(info.annotation)
+    if nested:
+        return FieldLimits(items=own[0] if own else None, chars=nested[-1], most=most)
+    return FieldLimits(chars=own[0] if own else None, most=most)
+
+
+def _inner_max_lengths(annotation: Any) -> list[int]:
+    """Max lengths declared inside a type (`list[FactText]`, `ShortText | None`), outermost first."""
+    found = []
+    for arg in get_args(annotation):
+        for meta in getattr(arg, "__metadata__", ()):
+            found += [m.max_length for m in getattr(meta, "metadata", ()) if isinstance(m, MaxLen)]
+        found += _inner_max_lengths(arg)
+    return found
 
 
 def brief_from_dict(data: Any) -> Brief:

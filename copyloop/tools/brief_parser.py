@@ -15,29 +15,38 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Literal
 
-from copyloop.brief import SENTIMENT_BANDS, Brief, Channel, CtaGoal, clean_text, clip_text, format_price
+from copyloop.brief import (
+    SENTIMENT_BANDS,
+    Brief,
+    Channel,
+    CtaGoal,
+    clean_text,
+    clip_text,
+    field_limits,
+    format_price,
+)
 from copyloop.errors import CopyloopError
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.chat_template import TEMPLATE_TURN
 from copyloop.tools.injection import INSTRUCTION
 from copyloop.tools.rulebook import load_rules
 
-# Limits mirror copyloop/brief.py so parsed fields always validate (tests check the two agree).
+# The Brief's own limits (read from its fields), so parsed fields always validate; the parser's own below them.
+NAME_CHARS = field_limits("product_name").chars
+SHORT_CHARS = field_limits("category").chars
+PHRASE_CHARS = field_limits("tone").chars
+FEATURE_CHARS = field_limits("features").chars
+SKU_CHARS = field_limits("sku").chars
+BRAND_VOICE_CHARS = field_limits("brand_voice").chars
+REFERENCE_CHARS = field_limits("reference_copy").chars
+MAX_FEATURES = field_limits("features").items
+MAX_ATTRIBUTES = field_limits("attributes").items
+MAX_REQUIRED = field_limits("required_words").items
+MAX_BANNED = field_limits("banned_words").items
+MAX_VARIANTS = field_limits("n_variants").most
+MAX_PRICE = Decimal(str(field_limits("price").most))
 MAX_MESSAGE_CHARS = 4000
 MAX_FOLLOWUP_CHARS = 300
-NAME_CHARS = 120
-SHORT_CHARS = 120
-PHRASE_CHARS = 60
-FEATURE_CHARS = 200
-SKU_CHARS = 64
-BRAND_VOICE_CHARS = 400
-REFERENCE_CHARS = 2000
-MAX_FEATURES = 12
-MAX_ATTRIBUTES = 20
-MAX_REQUIRED = 10
-MAX_BANNED = 50
-MAX_VARIANTS = 8
-MAX_PRICE = Decimal(1_000_000)
 MAX_VARIANT_REF = 99
 NAME_WORDS = 8
 

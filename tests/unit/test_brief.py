@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from copyloop.brief import Brief, Channel, brief_from_dict, format_price, load_brief
+from copyloop.brief import Brief, Channel, brief_from_dict, field_limits, format_price, load_brief
 from copyloop.errors import BriefError
 
 
@@ -111,3 +111,33 @@ def test_shipped_example_briefs_all_validate() -> None:
     briefs = [load_brief(p) for p in sorted(folder.iterdir())]
     assert len(briefs) >= 6
     assert len({b.channel for b in briefs}) >= 5
+
+
+@pytest.mark.parametrize("field", ["product_name", "short_name", "category", "sku", "tone", "brand_voice",
+                                   "reference_copy", "features", "attributes", "required_words", "banned_words",
+                                   "n_variants", "price"])
+def test_field_limits_are_the_bounds_validation_enforces(field: str) -> None:
+    """What the chat parser reads as a field's limit is exactly where validation starts refusing."""
+    limits = field_limits(field)
+
+    def value(size: int) -> object:
+        if limits.items is not None:  # a list or mapping: `size` entries of legal text
+            if field == "attributes":
+                return {f"k{i}": "v" for i in range(size)}
+            return [f"w{i}" for i in range(size)]
+        if limits.most is not None:
+            return size
+        return "x" * size
+
+    edge = int(limits.items or limits.most or limits.chars or 0)
+    assert edge > 0
+    base = {"product_name": "Trail Bottle"}
+    brief_from_dict({**base, field: value(edge)})
+    with pytest.raises(BriefError):
+        brief_from_dict({**base, field: value(edge + 1)})
+    if limits.items is not None:  # and the text inside: an entry at its limit passes, one char more does not
+        entry = "y" * int(limits.chars or 0)
+        inside = {"k": entry} if field == "attributes" else [entry]
+        brief_from_dict({**base, field: inside})
+        with pytest.raises(BriefError):
+            brief_from_dict({**base, field: {"k": entry + "y"} if field == "attributes" else [entry + "y"]})
