@@ -244,6 +244,13 @@ def test_who_the_product_is_for_is_said_in_the_briefs_words() -> None:
                                                                              "smoke. Order now.", grill)}
     assert passes_sense(f"{lead} A great pick for every backyard griller. Order now.", grill)
     assert passes_sense(f"{lead} It is made for backyard grillers. Order now.", grill)
+    tumbler = Brief(product_name="YETI Rambler Tumbler", features=["double-wall vacuum insulation",
+                                                                   "for hot and cold drinks"],
+                    attributes={"color": "Navy"}, audience="commuters", channel="product_description")
+    lead = "Meet the YETI Rambler Tumbler. It has double-wall vacuum insulation."
+    assert sense_failures(f"{lead} A great pick for Navy. Buy now.", tumbler) == {"ungrounded"}  # a colour
+    assert passes_sense(f"{lead} A great pick for commuters. Buy now.", tumbler)
+    assert passes_sense(f"{lead} It is made for hot and cold drinks. Buy now.", tumbler)  # what a fact says it is for
 
 
 def test_offers_the_brief_states_are_allowed() -> None:

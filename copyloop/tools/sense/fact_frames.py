@@ -120,9 +120,12 @@ _FOR_WHOM = re.compile(r"\b(?:great pick|made) for (?:the |all )?([^.!?,:;]+)", 
 def audience_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """Who the product is "a great pick for" or "made for", said in words the brief does not use: "a great pick
     for backyard grills" (the brief says grillers), "for those who love cold brew". The model's two frames for a
-    reader; what follows them must be the brief's own phrase in either number, so "for hair type" passes where the
-    brief says "all hair types" (a slip this check does not catch)."""
-    said = [stemmed_words(line) for line in ctx.fact_text.splitlines()]
+    reader; what follows them must be the brief's audience, or what a fact says the product is for, in either
+    number — never another fact ("a great pick for Navy" from a colour). "For hair type" still passes where a fact
+    says "for all hair types" (a slip this check does not catch)."""
+    said = [stemmed_words(ctx.brief.audience or "")]  # the brief's audience, or whom a fact says it is for:
+    said += [stemmed_words(after) for line in ctx.fact_text.splitlines()  # "for all hair types", never the
+             for after in re.split(r"\bfor\b", line, flags=re.IGNORECASE)[1:]]  # colour ("a great pick for Navy")
     findings = []
     for match in _FOR_WHOM.finditer(text):
         whom = re.split(r"\s+[-–—|]\s+", match.group(1))[0].strip()  # a headline's CTA follows a dash
