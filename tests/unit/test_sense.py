@@ -401,3 +401,20 @@ def test_a_fact_bent_into_other_word_forms_is_caught_and_agreement_is_not() -> N
     assert "invented_word" not in sense_failures(fine, grill)
     plural = grill.model_copy(update={"product_name": "Weber Kettle Grills"})
     assert "invented_word" not in sense_failures("The Weber Kettle Grills keep heat in for hours.", plural)
+
+
+def test_a_piece_of_the_name_is_no_name_and_a_material_is_no_model() -> None:
+    balm = Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", short_name="Burt's Bees Lip Balm",
+                 brand="Burt's Bees", features=["made with beeswax, peppermint oil and vitamin E"],
+                 channel="product_description")
+    assert "Beeswax" not in name_forms(balm)  # the facts use it as a word: a material, not a model name
+    lead = "Meet the Burt's Bees Beeswax Lip Balm. It is made with beeswax, peppermint oil and vitamin E."
+    found = sense_findings(f"{lead} You'll love the Beeswax. Buy now.", balm)
+    assert [(f.rule_id, f.matched) for f in found] == [("sense.name_fragment", "Beeswax")]
+    assert passes_sense(f"{lead} You'll love the Burt's Bees Lip Balm. Buy now.", balm)
+    assert passes_sense(f"{lead} You'll love the Burt's Bees. Buy now.", balm)  # the brand is a name
+    espresso = Brief(product_name="Breville Bambino Plus Espresso Machine", brand="Breville",
+                     features=["automatic milk frothing"], channel="product_description")
+    assert "Breville Bambino Plus" in name_forms(espresso)  # a model word the facts never use stays a name
+    assert passes_sense("Meet the Breville Bambino Plus Espresso Machine. It has automatic milk frothing. You'll "
+                        "love the Breville Bambino Plus. Buy now.", espresso)

@@ -88,6 +88,9 @@ def model_name(brief: Brief) -> str | None:
         return None
     if not rest and product_types().scan.search(model):  # "Sophie la girafe Teether": the type, not a model
         return None
+    facts = " ".join([*brief.features, *brief.attributes.values()])
+    if re.search(rf"(?<!\w){re.escape(model.lower())}(?!\w)", facts):  # "made with beeswax": a material, not a model
+        return None
     if rest and (rest[0].lower() in _MODEL_SUFFIXES or (rest[0][:1].isdigit() and not sized)):
         model = f"{model} {rest[0]}"  # "Bambino Plus", "Forerunner 55": without it, the name is another model
     return f"{brief.brand} {model}"

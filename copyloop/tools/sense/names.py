@@ -18,6 +18,9 @@ from copyloop.tools.words import bare, is_camel_case, word_spans, zipf
 COMMON_WORD_ZIPF = 3.0  # a word at least this common is an ordinary word, not a misspelt name
 COINED_ZIPF = 1.5  # a name word this rare is coined ("Trailcool" for "TrailCool" is a misspelling, "crewneck" is not)
 _PREFIX = 4  # a rare word opening with the same 4 letters as a coined name is a near miss ("Trailswarm")
+# Where copy calls the product by name: "You'll love the X.", "Meet the X." — X a run of capitalised words.
+_CALLED = re.compile(r"\b(?:love|meet|enjoy|hello to|favorite:) the ((?:[A-Z][\w'’+/-]*(?: |(?=[.!?,:;]|$))){1,4})"
+                     r"(?=[.!?,:;]|$)")
 
 
 def distinctive_words(ctx: BriefContext) -> set[str]:
@@ -57,8 +60,22 @@ def _name_spans(text: str, ctx: BriefContext) -> list[tuple[int, int]]:
     return spans
 
 
+def fragment_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """The product called by a piece of its name that is none of its names ("You'll love the Beeswax." for Burt's
+    Bees Beeswax Lip Balm): a reader meets a product nobody named. The brand alone is a name."""
+    names = {n.lower() for n in (*ctx.names, ctx.brief.brand or "") if n}
+    findings = []
+    for match in _CALLED.finditer(text):
+        called = match.group(1).strip()
+        if called.lower() not in names and phrase_in(called, ctx.brief.product_name, case_sensitive=True):
+            findings.append(Finding(rule_id="sense.name_fragment", severity="block", span=match.span(1),
+                                    matched=called, message=f"{called!r} is a piece of the product's name, not a "
+                                                            f"name for it."))
+    return findings
+
+
 def name_findings(text: str, ctx: BriefContext) -> list[Finding]:
-    """Missing required name, near-miss spellings, split or re-cased name words."""
+    """Missing required name, near-miss spellings, split or re-cased name words, pieces of the name."""
     findings: list[Finding] = []
     if ctx.required_names and not any(phrase_in(n, text, case_sensitive=True) for n in ctx.required_names):
         wanted = " or ".join(f"'{n}'" for n in ctx.required_names)
@@ -83,4 +100,4 @@ def name_findings(text: str, ctx: BriefContext) -> list[Finding]:
                                         message=f"{text[match.start():end]!r} is not how the product is spelt "
                                                 f"({name_word!r})."))
                 break
-    return findings
+    return findings + fragment_findings(text, ctx)
