@@ -33,7 +33,7 @@ RewardFunc = Callable[..., list[float]]
 class NoveltyReward:
     """trl reward: 1 - the highest cosine similarity to any reference text (stored copy, examples, kept targets).
 
-    A blank completion earns 0, not a free 1. With no references every completion is fully novel.
+    With no references every completion is fully novel.
     """
 
     __name__ = "novelty_reward"
@@ -55,9 +55,9 @@ class NoveltyReward:
     def __call__(self, prompts: Sequence[Any] | None, completions: Sequence[Any], **_: Any) -> list[float]:
         texts = [completion_text(c) for c in completions]
         if not len(self._vectors):
-            return [1.0 if t.strip() else 0.0 for t in texts]
+            return [1.0] * len(texts)
         nearest = (embed(texts) @ self._vectors.T).max(axis=1)
-        return [0.0 if not t.strip() else float(1.0 - max(0.0, s)) for t, s in zip(texts, nearest, strict=True)]
+        return [float(1.0 - max(0.0, s)) for s in nearest]
 
 
 def prompt_key(prompt: Any) -> str:
@@ -81,7 +81,7 @@ def sibling_diversity_reward(prompts: Sequence[Any] | None, completions: Sequenc
         np.fill_diagonal(similarity, -1.0)
         for row, index in enumerate(members):
             rewards[index] = float(1.0 - max(0.0, similarity[row].max()))
-    return [0.0 if not t.strip() else r for t, r in zip(texts, rewards, strict=True)]
+    return rewards
 
 
 def click_reward(prompts: Sequence[Any] | None, completions: Sequence[Any], **kw: Any) -> list[float]:
@@ -96,7 +96,7 @@ def click_reward(prompts: Sequence[Any] | None, completions: Sequence[Any], **kw
     for members in _sibling_groups(prompts, len(texts), kw.get("group")):
         for index, value in zip(members, model.win_probability(scores[members], scores[members].mean()), strict=True):
             rewards[index] = float(value)
-    return [0.0 if not t.strip() else r for t, r in zip(texts, rewards, strict=True)]
+    return rewards
 
 
 def _sibling_groups(prompts: Sequence[Any] | None, n: int, group: Sequence[Any] | None) -> list[list[int]]:
@@ -108,8 +108,23 @@ def _sibling_groups(prompts: Sequence[Any] | None, n: int, group: Sequence[Any] 
     return list(groups.values())
 
 
+def zero_when_blank(function: RewardFunc) -> RewardFunc:
+    """The reward, with 0 for a blank completion: one rule for every component (blank copy is never calm, fluent or
+    the right length; left to each function, some paid it 1)."""
+    def reward(prompts: Sequence[Any] | None, completions: Sequence[Any], **kw: Any) -> list[float]:
+        scores = function(prompts=prompts, completions=completions, **kw)
+        return [0.0 if not completion_text(c).strip() else float(r) for c, r in zip(completions, scores, strict=True)]
+    reward.__name__ = getattr(function, "__name__", type(function).__name__)  # trl logs rewards by name
+    return reward
+
+
 def reward_functions(novelty: NoveltyReward | None = None) -> dict[str, RewardFunc]:
-    """One trl reward function per component of scoring.DEFAULT_WEIGHTS, keyed by component name."""
+    """One trl reward function per component of scoring.DEFAULT_WEIGHTS, keyed by component name; a blank
+    completion earns 0 from each (`zero_when_blank`)."""
+    return {name: zero_when_blank(f) for name, f in _components(novelty).items()}
+
+
+def _components(novelty: NoveltyReward | None) -> dict[str, RewardFunc]:
     return {
         "sentiment_fit": sentiment_reward,
         "novelty": novelty if novelty is not None else NoveltyReward(),

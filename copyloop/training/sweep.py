@@ -31,6 +31,7 @@ from copyloop.tools.rewards import (
     reward_functions,
     reward_table,
     sibling_diversity_reward,
+    zero_when_blank,
 )
 from copyloop.tools.scoring import creativity_conversion
 from copyloop.training.config import FinetuneConfig
@@ -98,8 +99,8 @@ def sibling_scores(candidates: list[Candidate]) -> list[float]:
     Comparing a polished draft with the sample it came from would call every candidate a near-duplicate.
     """
     samples = [i for i, c in enumerate(candidates) if c.source == "sample"]
-    scores = sibling_diversity_reward(None, [candidates[i].text for i in samples],
-                                      group=[candidates[i].brief_index for i in samples])
+    scores = zero_when_blank(sibling_diversity_reward)(None, [candidates[i].text for i in samples],
+                                                       group=[candidates[i].brief_index for i in samples])
     by_slot = {(candidates[i].brief_index, candidates[i].slot): score for i, score in zip(samples, scores, strict=True)}
     return [by_slot.get((c.brief_index, c.slot), 1.0) for c in candidates]
 

@@ -27,20 +27,30 @@ def test_one_reward_function_per_scored_component() -> None:
     assert set(reward_functions()) == set(DEFAULT_WEIGHTS)
 
 
-def test_novelty_is_one_minus_the_nearest_reference_and_blank_earns_nothing() -> None:
+def test_every_component_pays_nothing_for_blank_copy() -> None:
+    brief = Brief(product_name="Trail Bottle", channel="email_subject")
+    texts = ["", "   ", "Trail Bottle keeps drinks cold - Shop now"]
+    for name, reward in reward_functions().items():
+        blank, spaces, _ = reward(prompts=["p"] * 3, completions=texts, briefs=[brief] * 3)
+        assert (blank, spaces) == (0.0, 0.0), name
+        assert reward.__name__ != "reward", name  # trl logs each reward under its own name
+    table = reward_table(["p"] * 3, texts, [brief] * 3, reward_functions())
+    assert table["sentiment_fit"][2] > 0 and table["fluency"][2] > 0  # real copy still earns
+
+
+def test_novelty_is_one_minus_the_nearest_reference() -> None:
     novelty = NoveltyReward(["Keep your water ice cold on every trail with the Trail Bottle."])
-    same, other, blank = novelty(None, ["Keep your water ice cold on every trail with the Trail Bottle.",
-                                        "Quarterly tax filing deadlines for small accountants", ""])
+    same, other = novelty(None, ["Keep your water ice cold on every trail with the Trail Bottle.",
+                                 "Quarterly tax filing deadlines for small accountants"])
     assert same == pytest.approx(0.0, abs=1e-4)
     assert other > 0.6
-    assert blank == 0.0
     assert len(novelty) == 1
     novelty.extend(["Quarterly tax filing deadlines for small accountants"])
     assert novelty(None, ["Quarterly tax filing deadlines for small accountants"])[0] == pytest.approx(0.0, abs=1e-4)
 
 
 def test_novelty_without_references_is_full_for_text() -> None:
-    assert NoveltyReward()(None, ["anything", " "]) == [1.0, 0.0]
+    assert NoveltyReward()(None, ["anything", "something else"]) == [1.0, 1.0]
 
 
 def test_sibling_diversity_compares_only_completions_of_the_same_prompt() -> None:
