@@ -211,7 +211,7 @@ def chat(
 ) -> None:
     """Describe a product in plain words and refine the copy in a conversation."""
     from copyloop.chat import ChatSession
-    from copyloop.tools.brief_parser import parse_followup
+    from copyloop.chat_parser import Intent, parse_followup
 
     try:
         settings = settings_from(home, model, adapter, untuned, database_url=database)
@@ -242,7 +242,7 @@ def chat(
             continue
         console.print(reply, markup=False, highlight=False)
         followup = parse_followup(text)
-        if followup is not None and followup.kind == "quit":
+        if followup is not None and followup.kind == Intent.QUIT:
             break
     session.close()
 

@@ -15,16 +15,17 @@ from langgraph.runtime import Runtime
 from copyloop.agents.postprocessor import score_final
 from copyloop.agents.rememberer import to_record
 from copyloop.brief import Brief, brief_from_dict
-from copyloop.errors import BriefError
-from copyloop.graphs.context import CopyContext
-from copyloop.result import Variant
-from copyloop.tools.brief_parser import (
+from copyloop.chat_parser import (
     Followup,
+    Intent,
     describe_fields,
     merge_fields,
     parse_followup,
     parse_product_message,
 )
+from copyloop.errors import BriefError
+from copyloop.graphs.context import CopyContext
+from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.cta import place_cta
 from copyloop.tools.text_cleanup import fit_length, tidy
@@ -37,7 +38,8 @@ HELP = (
     "'now as a push notification', 'price is $25', 'new product: …', 'quit'."
 )
 # Follow-ups that act on variants: before there are any, they are not product details either.
-_NEEDS_COPY = frozenset({"shorter", "longer", "another_cta", "regenerate", "approve", "reject"})
+_NEEDS_COPY = frozenset({Intent.SHORTER, Intent.LONGER, Intent.ANOTHER_CTA, Intent.REGENERATE, Intent.APPROVE,
+                         Intent.REJECT})
 # A message that is nothing but variant numbers ('#9', '2 and 3'): it points at variants, it is no product fact.
 _BARE_REFS = re.compile(r"\s*(?:(?:variant|option|version|number|no\.?)\s*)?(?:#\s*\d{1,3}|\d{1,2})"
                         r"(?:\s*(?:,|&|\+|and)\s*#?\s*\d{1,3})*\s*[.!?]*\s*", re.IGNORECASE)
@@ -66,7 +68,7 @@ def respond(state: dict[str, Any], runtime: Runtime[CopyContext]) -> dict[str, A
     turn = Turn(state, runtime.context, lambda node, _update: runtime.stream_writer({"node": node}))
     text = str(state["messages"][-1]["content"])
     followup = parse_followup(text)
-    if followup and not (turn.variants or turn.fields) and followup.kind not in ("help", "quit"):
+    if followup and not (turn.variants or turn.fields) and followup.kind not in (Intent.HELP, Intent.QUIT):
         if command_only(text, followup):
             turn.lines.append("There is no copy to work on yet. " + FIRST_STEP)
             return turn.update()
@@ -123,41 +125,63 @@ def take_product_info(turn: Turn, text: str, fresh: bool = False, explain: bool 
 
 
 def apply_followup(turn: Turn, f: Followup) -> None:
-    """Carry out one follow-up instruction."""
-    targets = chosen(turn, f)
-    if f.kind == "help":
-        turn.lines.append(HELP)
-    elif f.kind == "quit":
-        turn.lines.append("Bye — approved copy is in memory.")
-    elif f.kind == "new_brief":
-        turn.variants = []
-        take_product_info(turn, f.text, fresh=True)
-    elif f.kind == "approve":
-        ambiguous = not f.variants and not f.all_variants and len(turn.variants) > 1
-        approve(turn, [] if ambiguous else targets, ask=not f.variants)
-    elif f.kind == "reject" and targets:
+    """Carry out one follow-up instruction: its intent's handler, then any product details it carried."""
+    _HANDLERS[f.kind](turn, f, chosen(turn, f))
+    if f.unparsed:
+        take_product_info(turn, f.unparsed, explain=False)
+
+
+def _help(turn: Turn, f: Followup, targets: list[Variant]) -> None:
+    turn.lines.append(HELP)
+
+
+def _quit(turn: Turn, f: Followup, targets: list[Variant]) -> None:
+    turn.lines.append("Bye — approved copy is in memory.")
+
+
+def _new_brief(turn: Turn, f: Followup, targets: list[Variant]) -> None:
+    turn.variants = []
+    take_product_info(turn, f.text, fresh=True)
+
+
+def _approve(turn: Turn, f: Followup, targets: list[Variant]) -> None:
+    ambiguous = not f.variants and not f.all_variants and len(turn.variants) > 1
+    approve(turn, [] if ambiguous else targets, ask=not f.variants)
+
+
+def _reject(turn: Turn, f: Followup, targets: list[Variant]) -> None:
+    if targets:
         turn.variants = [v for v in turn.variants if not among(v, targets)]
         turn.lines.append(f"Dropped {len(targets)} variant(s).")
         show(turn)
-    elif f.kind == "another_cta":
-        if f.cta_goal:
-            turn.fields["cta_goal"] = f.cta_goal
-        swap_cta(turn, targets)
-    elif f.kind == "shorter":
-        shorten(turn, targets)
-    elif f.kind in ("tone", "channel", "set_field"):
-        changes = dict(f.fields)
-        changes.update({k: v for k, v in (("tone", f.tone), ("target_sentiment", f.sentiment),
-                                          ("channel", f.channel)) if v})
-        turn.fields = merge_fields(turn.fields, changes)
-        turn.lines.append("Updated — " + "; ".join(describe_fields(changes)))
-        regenerate_all(turn)
-    elif f.kind == "longer":
-        regenerate(turn, targets, guidance="Make it longer: add one more concrete detail from the facts.")
-    elif f.kind == "regenerate":
-        regenerate(turn, targets)
-    if f.unparsed:
-        take_product_info(turn, f.unparsed, explain=False)
+
+
+def _another_cta(turn: Turn, f: Followup, targets: list[Variant]) -> None:
+    if f.cta_goal:
+        turn.fields["cta_goal"] = f.cta_goal
+    swap_cta(turn, targets)
+
+
+def _change_brief(turn: Turn, f: Followup, targets: list[Variant]) -> None:
+    """A new tone, channel or field value: the brief changes and every variant is written again."""
+    changes = dict(f.fields)
+    changes.update({k: v for k, v in (("tone", f.tone), ("target_sentiment", f.sentiment),
+                                      ("channel", f.channel)) if v})
+    turn.fields = merge_fields(turn.fields, changes)
+    turn.lines.append("Updated — " + "; ".join(describe_fields(changes)))
+    regenerate_all(turn)
+
+
+def _longer(turn: Turn, f: Followup, targets: list[Variant]) -> None:
+    regenerate(turn, targets, guidance="Make it longer: add one more concrete detail from the facts.")
+
+
+_HANDLERS: dict[Intent, Callable[[Turn, Followup, list[Variant]], None]] = {
+    Intent.HELP: _help, Intent.QUIT: _quit, Intent.NEW_BRIEF: _new_brief, Intent.APPROVE: _approve,
+    Intent.REJECT: _reject, Intent.ANOTHER_CTA: _another_cta, Intent.SHORTER: lambda turn, f, t: shorten(turn, t),
+    Intent.TONE: _change_brief, Intent.CHANNEL: _change_brief, Intent.SET_FIELD: _change_brief,
+    Intent.LONGER: _longer, Intent.REGENERATE: lambda turn, f, t: regenerate(turn, t),
+}
 
 
 def chosen(turn: Turn, f: Followup) -> list[Variant]:

@@ -64,7 +64,7 @@ def test_balance_moves_weight_between_creativity_and_conversion() -> None:
 
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_the_chat_parser_drops_the_same_attacks(attack: str) -> None:
-    from copyloop.tools.brief_parser import parse_product_message
+    from copyloop.chat_parser import parse_product_message
 
     parsed = parse_product_message(f"a steel bottle for hikers, {attack}")
     kept = " ".join(str(v) for v in parsed.fields.values()).lower()

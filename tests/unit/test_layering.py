@@ -12,7 +12,7 @@ from pathlib import Path
 import copyloop
 
 ROOT = Path(copyloop.__file__).resolve().parent
-LOWER = ("agents", "tools", "graphs", "memory", "llm", "drafting")  # what the workflow is made of
+LOWER = ("agents", "tools", "graphs", "memory", "llm", "drafting", "chat_parser")  # what the workflow is made of
 UPPER = ("evaluation", "training", "api", "service", "cli")  # what runs it, measures it or serves it
 
 

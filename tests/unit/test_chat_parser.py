@@ -10,9 +10,7 @@ import pytest
 import yaml
 
 from copyloop.brief import SENTIMENT_BANDS, Brief, Channel, CtaGoal
-from copyloop.errors import CopyloopError
-from copyloop.tools import brief_parser as bp
-from copyloop.tools.brief_parser import (
+from copyloop.chat_parser import (
     Followup,
     describe_fields,
     merge_fields,
@@ -21,6 +19,9 @@ from copyloop.tools.brief_parser import (
     parse_product_message,
     variant_refs,
 )
+from copyloop.chat_parser import limits as bp
+from copyloop.chat_parser.lexicon import _lexicon
+from copyloop.errors import CopyloopError
 from copyloop.tools.rulebook import BUILTIN_RULES_DIR, load_rules
 
 BOTTLE = "a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, email subject line"
@@ -783,12 +784,12 @@ def user_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         (tmp_path / "chat_lexicon.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
         monkeypatch.setenv("COPYLOOP_RULES_DIR", str(tmp_path))
         load_rules.cache_clear()
-        bp._lexicon.cache_clear()
+        _lexicon.cache_clear()
 
     yield use
     monkeypatch.delenv("COPYLOOP_RULES_DIR", raising=False)
     load_rules.cache_clear()
-    bp._lexicon.cache_clear()
+    _lexicon.cache_clear()
 
 
 def test_user_lexicon_extends_channels(user_rules):
