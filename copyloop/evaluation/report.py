@@ -135,7 +135,8 @@ SAMPLE_SIZE = 40
 
 def write_sample(outputs: Sequence[BriefOutput], config: str, path: Path, size: int = SAMPLE_SIZE,
                  seed: int = 13) -> None:
-    """sample.md: `size` shipped texts drawn at random, each with its brief's facts, for a person to read.
+    """sample.md: `size` shipped texts drawn at random, each with its brief's facts and call to action, for a person
+    to read.
 
     Who wrote each text (model or composer) is listed apart at the end, so a reader can judge before knowing.
     """
@@ -147,8 +148,9 @@ def write_sample(outputs: Sequence[BriefOutput], config: str, path: Path, size: 
              "Read each as its brand's editor would: would you publish it as is, after a light edit, or not at all?",
              ""]
     for number, (output, text, _) in enumerate(picks, start=1):
-        facts = "; ".join(output.brief.facts())
-        lines += [f"## {number}. {output.brief.channel.value}", "", f"**Brief:** {facts}", "", f"> {text}", ""]
+        brief = output.brief  # the facts, and what the brand asked the reader to do (a store CTA is no invention)
+        facts = "; ".join([*brief.facts(), f"Call to action: {brief.cta_goal.value.replace('_', ' ')}"])
+        lines += [f"## {number}. {brief.channel.value}", "", f"**Brief:** {facts}", "", f"> {text}", ""]
     lines += ["## Who wrote them", "", ", ".join(f"{n}: {origin}" for n, (_, _, origin) in enumerate(picks, 1)), ""]
     path.write_text("\n".join(lines))
 

@@ -120,3 +120,17 @@ def test_report_is_written_with_the_proxy_warning_and_honest_verdicts(tmp_path) 
     assert any("interval includes zero" in line or "excludes zero" in line for line in lines)
     assert (tmp_path / "metrics.png").stat().st_size > 10_000 and (tmp_path / "ab.png").stat().st_size > 5_000
     json.dumps(report["simulation"])
+
+
+def test_sample_shows_each_text_with_its_facts_and_call_to_action(tmp_path) -> None:
+    from copyloop.evaluation.report import write_sample
+
+    store = Brief(product_name="Pandora Snake Chain Bracelet", features=["barrel clasp"], cta_goal="visit_store",
+                  channel="push_notification")
+    texts = ["Meet the Pandora Snake Chain Bracelet. Visit us in store today.", "A barrel clasp. Find it in store."]
+    path = tmp_path / "sample.md"
+    write_sample([BriefOutput(store, texts, 1.0, origins=("model", "composer"))], "finetuned", path, size=2)
+    written = path.read_text()
+    assert written.count("Call to action: visit store") == 2 and "Feature: barrel clasp" in written
+    assert all(f"> {t}" in written for t in texts)
+    assert written.rstrip().endswith("1: model, 2: composer")  # who wrote them: apart, after the texts
