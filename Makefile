@@ -46,7 +46,8 @@ bench: setup
 	$(BIN)/python bench/click_model_bench.py
 	$(BIN)/python bench/service_bench.py
 
-# Reproduce the shipped LoRA adapter from copyloop/training/configs/sft.yaml (under an hour on 2 CPU cores).
+# Train the CPU recipe copyloop/training/configs/sft.yaml (under an hour on 2 CPU cores); the shipped adapter adds
+# one sampling round on a GPU machine through `copyloop finetune --offload` (README, Fine-tuning).
 finetune: setup
 	$(BIN)/copyloop finetune
 
