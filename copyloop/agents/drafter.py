@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from copyloop.drafting.drafts import draft_pass, new_variants
+from copyloop.drafting.drafts import draft_pass, needs_draft, new_variants
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.state import CopyState
 
@@ -18,7 +18,7 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     brief = state["brief"]
     ctx = runtime.context
     variants = [v.model_copy(deep=True) for v in state.get("variants") or []] or new_variants(brief, ctx.settings)
-    if not any(v.status == "ok" and (not v.text or v.feedback) for v in variants):
+    if not any(needs_draft(v) for v in variants):
         return {"variants": variants}
     passes = state.get("drafts", 0)
     draft_pass(brief, variants, ctx.chat_model(), ctx.copy_memory(), ctx.settings, passes, state.get("guidance"))

@@ -38,7 +38,7 @@ def draft_pass(brief: Brief, variants: list[Variant], llm: BaseChatModel, memory
     """Draft (or redraft) in place every live variant without text or with feedback; returns the variants drafted.
 
     `passes` is how many passes came before (a redraft samples more candidates, a little hotter)."""
-    todo = [v for v in variants if v.status == "ok" and (not v.text or v.feedback)]
+    todo = [v for v in variants if needs_draft(v)]
     if not todo:
         return []
     exemplars = find_exemplars(brief, memory)
@@ -61,6 +61,11 @@ def draft_pass(brief: Brief, variants: list[Variant], llm: BaseChatModel, memory
         variant.feedback = None
         variant.findings = []  # new text, new findings: the reviewer checks it afresh
     return todo
+
+
+def needs_draft(variant: Variant) -> bool:
+    """A live variant with no text yet, or with a critic's feedback to redraft on."""
+    return variant.status == "ok" and (not variant.text or bool(variant.feedback))
 
 
 def new_variants(brief: Brief, settings: Settings) -> list[Variant]:

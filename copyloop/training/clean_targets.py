@@ -25,7 +25,11 @@ from copyloop.training.sampling import Candidate, prompt_for, prompt_messages
 
 def clean_body(text: str, brief: Brief, rotation: int) -> str | None:
     """The copy's body as a target (no CTA, name as the slot) when its finished form passes every check."""
-    finished = finish(text, brief, rotation)
+    return finished_body(finish(text, brief, rotation), brief)
+
+
+def finished_body(finished: str, brief: Brief) -> str | None:
+    """`clean_body` of copy already finished (for a caller that keeps the finished text too)."""
     if shipping_problems(finished, brief):
         return None
     body = without_cta(finished, brief.cta_goal).strip()
@@ -82,10 +86,10 @@ def passing_samples(candidates: Sequence[Candidate], briefs: Sequence[Brief]) ->
         if candidate.source != "sample" or not candidate.text.strip():
             continue
         brief = briefs[candidate.brief_index]
-        target = clean_body(candidate.text, brief, candidate.slot)
+        finished = finish(candidate.text, brief, candidate.slot)  # as a user would see it; the rewards score it
+        target = finished_body(finished, brief)
         if target and _teaches(target, candidate.focus):
-            row = _row(candidate.prompt, target, "sample", candidate.brief_index)
-            rows.append({**row, "text": finish(candidate.text, brief, candidate.slot)})  # as a user would see it
+            rows.append({**_row(candidate.prompt, target, "sample", candidate.brief_index), "text": finished})
     return rows
 
 
