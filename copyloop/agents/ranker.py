@@ -12,10 +12,8 @@ from copyloop.brief import Brief
 from copyloop.graphs.state import CopyState
 from copyloop.result import Variant
 from copyloop.tools.click_model import shipped_click_model
-from copyloop.tools.cta import takes_cta
 from copyloop.tools.diversity import ngram_overlap
-from copyloop.tools.scoring import combined_score
-from copyloop.tools.sentiment import sentiment_fit
+from copyloop.tools.rewards import combined_rewards, components, reward_functions
 
 OVERLAP_WEIGHT = 0.15  # score a variant gives up per unit of bigram overlap (Jaccard) with a chosen sibling
 
@@ -25,14 +23,31 @@ def rank(state: CopyState) -> dict:
     brief = state["brief"]
     variants = [v.model_copy(deep=True) for v in state["variants"]]
     predict_clicks(variants, brief.reference_copy)
-    for variant in variants:
-        variant.scores.overall = round(combined_score(components(variant, brief)), 4)
+    score_overall(variants, brief)
     variants.sort(key=lambda v: (v.status != "ok", -v.scores.overall, v.id))
     shipped = varied_selection([v for v in variants if v.status == "ok"], brief.n_variants)
     held = [] if len(shipped) == brief.n_variants else [v for v in variants if v.status == "blocked"]
     for position, variant in enumerate(shipped + held, start=1):
         variant.rank = position
     return {"variants": shipped + held}
+
+
+def score_overall(variants: list[Variant], brief: Brief) -> None:
+    """Put the combined score on every variant: the very table and sum fine-tuning and evaluation use
+    (`rewards.components`, `rewards.combined_rewards`), with the three components this workflow measures its own
+    way handed in — novelty against stored copy (the diversity checker's search), distance from the siblings, and
+    the click model's win probability. A variant with no text scores 0."""
+    scored = [v for v in variants if v.text.strip()]
+    for variant in variants:
+        variant.scores.overall = 0.0
+    if not scored:
+        return
+    measured = {"novelty": [v.scores.novelty for v in scored],
+                "sibling_diversity": [1.0 - max(0.0, v.scores.max_sibling_similarity) for v in scored],
+                "predicted_ctr": [v.scores.win_probability for v in scored]}
+    table = components([v.text for v in scored], [brief] * len(scored), reward_functions(), measured=measured)
+    for variant, overall in zip(scored, combined_rewards(table), strict=True):
+        variant.scores.overall = round(overall, 4)
 
 
 def varied_selection(ranked: list[Variant], n: int) -> list[Variant]:
@@ -65,19 +80,3 @@ def predict_clicks(variants: list[Variant], reference: str | None) -> None:
                                       strict=True):
         variant.scores.win_probability = round(float(win), 4)
         variant.scores.predicted_ctr = round(float(multiple), 4)
-
-
-def components(variant: Variant, brief: Brief) -> dict[str, float]:
-    """The variant's component scores, each in [0, 1], keyed as scoring.DEFAULT_WEIGHTS."""
-    s = variant.scores
-    return {
-        "sentiment_fit": sentiment_fit(s.sentiment, brief.sentiment_band),
-        "novelty": s.novelty,
-        "sibling_diversity": 1.0 - max(0.0, s.max_sibling_similarity),
-        "cta": 1.0 if s.cta_present == takes_cta(brief) else 0.0,
-        "length_fit": 1.0 if s.length_ok else 0.0,
-        "grounding": s.grounding,
-        "compliance": max(0.0, 1.0 - s.compliance_penalty),
-        "sense": 0.0 if any(f.rule_id.startswith("sense.") and not f.fixed for f in variant.findings) else 1.0,
-        "predicted_ctr": s.win_probability,
-    }

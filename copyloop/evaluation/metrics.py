@@ -21,7 +21,7 @@ from copyloop.tools.compliance import check_compliance
 from copyloop.tools.cta import cta_as_channel_wants, without_cta
 from copyloop.tools.diversity import distinct_n, self_bleu
 from copyloop.tools.grounding import invented_facts, phrase_regex
-from copyloop.tools.rewards import RewardFunc, combined_rewards, reward_table
+from copyloop.tools.rewards import RewardFunc, combined_rewards, components
 from copyloop.tools.sense.checks import CHECKS, sense_failures
 from copyloop.tools.sense.context import name_forms
 from copyloop.tools.sentiment import sentiment_score
@@ -34,7 +34,7 @@ def brief_metrics(output: BriefOutput, rewards: dict[str, RewardFunc], weights: 
     """Per-brief figures: mean of each reward component and the combined reward, and the issue's rates."""
     texts = [t for t in output.texts if t.strip()] or [""]
     briefs = [output.brief] * len(texts)
-    table = reward_table(["brief"] * len(texts), texts, briefs, rewards)
+    table = components(texts, briefs, rewards)
     metrics = {name: float(np.mean(values)) for name, values in table.items()}
     metrics["combined"] = float(np.mean(combined_rewards(table, weights, balance)))
     metrics["cta_rate"] = float(np.mean([cta_as_channel_wants(t, output.brief) for t in texts]))

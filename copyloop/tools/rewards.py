@@ -139,11 +139,25 @@ def _components(novelty: NoveltyReward | None) -> dict[str, RewardFunc]:
     }
 
 
-def reward_table(prompts: Sequence[Any], completions: Sequence[Any], briefs: Sequence[Any],
-                 functions: Mapping[str, RewardFunc]) -> dict[str, list[float]]:
-    """Every component's reward for every completion."""
-    return {name: [float(x) for x in f(prompts=list(prompts), completions=list(completions), briefs=list(briefs))]
-            for name, f in functions.items()}
+def components(texts: Sequence[Any], briefs: Sequence[Any], functions: Mapping[str, RewardFunc], *,
+               prompts: Sequence[Any] | None = None,
+               measured: Mapping[str, Sequence[float]] | None = None) -> dict[str, list[float]]:
+    """Every component score of every text: the one table the ranker, the fine-tuning selection and the evaluation
+    combine (`combined_rewards`), so the three can never weigh a different sum.
+
+    `measured` hands in components the caller has already measured its own way, one value per text: the ranker's
+    novelty comes from the diversity checker's search of stored copy, its predicted CTR from the click model against
+    the brief's human copy. Every other component comes from `functions` (see `reward_functions`); `prompts` group
+    texts into siblings (the default: one group).
+    """
+    measured = measured or {}
+    prompts = list(prompts) if prompts is not None else ["brief"] * len(texts)
+    table = {name: [float(x) for x in (measured[name] if name in measured else
+                                       function(prompts=prompts, completions=list(texts), briefs=list(briefs)))]
+             for name, function in functions.items()}
+    if any(len(values) != len(texts) for values in table.values()):
+        raise ValueError(f"every component needs one value per text ({len(texts)})")
+    return table
 
 
 def combined_rewards(table: Mapping[str, Sequence[float]], weights: Mapping[str, float] | None = None,

@@ -16,7 +16,7 @@ import numpy as np
 from copyloop.brief import Brief
 from copyloop.memory.embeddings import embed
 from copyloop.tools.diversity import tokens
-from copyloop.tools.rewards import RewardFunc, combined_rewards, reward_table
+from copyloop.tools.rewards import RewardFunc, combined_rewards, components
 from copyloop.training.config import FinetuneConfig, SftConfig
 
 
@@ -65,8 +65,8 @@ def best_samples(rows: Sequence[Mapping[str, Any]], briefs: Sequence[Brief], rew
     on the target (the name as the slot, so "Enjoy the [product]." is one opening for every product)."""
     if not rows:
         return []
-    table = reward_table([str(r["brief_index"]) for r in rows], [str(r["text"]) for r in rows],
-                         [briefs[r["brief_index"]] for r in rows], rewards)
+    table = components([str(r["text"]) for r in rows], [briefs[r["brief_index"]] for r in rows], rewards,
+                       prompts=[str(r["brief_index"]) for r in rows])
     targets = [str(r["completion"][0]["content"]) for r in rows]  # with the slot: one opening, whatever the name
     chosen = select_targets(targets, [int(r["brief_index"]) for r in rows],
                             combined_rewards(table, cfg.weights, cfg.balance), cfg.sft)

@@ -28,8 +28,8 @@ from copyloop.tools.rewards import (
     NoveltyReward,
     RewardFunc,
     combined_rewards,
+    components,
     reward_functions,
-    reward_table,
     sibling_diversity_reward,
     zero_when_blank,
 )
@@ -85,12 +85,9 @@ def lambda_sweep(cfg: FinetuneConfig, settings: Settings | None = None,
 def candidate_table(candidates: list[Candidate], train: list[Brief],
                     rewards: dict[str, RewardFunc]) -> dict[str, list[float]]:
     """Every reward component of every candidate; sibling diversity twin-aware (see `sibling_scores`)."""
-    others = {name: f for name, f in rewards.items() if name != "sibling_diversity"}
-    table = reward_table([str(c.brief_index) for c in candidates], [c.text for c in candidates],
-                         [train[c.brief_index] for c in candidates], others)
-    table["sibling_diversity"] = sibling_scores(candidates)
-    return table
-
+    return components([c.text for c in candidates], [train[c.brief_index] for c in candidates], rewards,
+                      prompts=[str(c.brief_index) for c in candidates],
+                      measured={"sibling_diversity": sibling_scores(candidates)})
 
 
 def sibling_scores(candidates: list[Candidate]) -> list[float]:
