@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langgraph.types import Command
+from langgraph.types import Command, Overwrite
 
 from copyloop.brief import Brief, brief_from_dict
 from copyloop.config import Settings
@@ -84,13 +84,21 @@ def _run(payload: Any, context: CopyContext, thread_id: str, on_progress: Progre
                 if node == "__interrupt__":
                     raise ApprovalPending(str(thread_id), update[0].value if update else None)
                 if on_progress:
-                    on_progress(node, update or {})
+                    on_progress(node, plain_update(update))
     return Result(
         brief=state["brief"], variants=state.get("variants", []), model=model_label(context.settings),
         thread_id=thread_id, distinct_2=state.get("distinct_2", 0.0), rounds=dict(state.get("rounds") or {}),
         seconds=round(time.perf_counter() - started, 2), stored_ids=state.get("stored_ids", []),
         input_warnings=state.get("input_warnings", []),
     )
+
+
+def plain_update(update: dict[str, Any] | None) -> dict[str, Any]:
+    """A node's update as plain values: the ranker writes its ordered list with `Overwrite`, listeners get the list."""
+    update = dict(update or {})
+    if isinstance(update.get("variants"), Overwrite):
+        update["variants"] = update["variants"].value
+    return update
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 
 from copyloop.brief import Brief
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
+from copyloop.graphs.state import CopyState, bump, changed, drop_spare, has_spare, live, under_cap, working_copies
 from copyloop.result import Finding, Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.compliance import check_compliance, fix_findings, guts_copy
@@ -23,12 +23,12 @@ def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     """Check every live variant; decide per variant: clean, fix, redraft or block."""
     settings = runtime.context.settings
     brief = state["brief"]
-    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    variants = working_copies(state["variants"])
     can_fix = under_cap(state, "fix", settings)
     can_redraft = under_cap(state, "redraft", settings)
     redrafting = False
     spec = channel_spec(brief.channel)
-    for variant in live(variants):
+    for variant in variants:
         if len(variant.text) < spec.min_chars and any(f.fixed for f in variant.findings):
             redrafting |= too_short_after_fix(variant, brief, variants, can_redraft)
             continue
@@ -50,7 +50,7 @@ def compliance_review(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
             redrafting = True
         else:
             block(variant, f"non-compliant after all fixes and redrafts: {reason}")
-    update: dict = {"variants": variants}
+    update: dict = {"variants": changed(state["variants"], variants)}
     if redrafting:
         update["rounds"] = bump(state, "redraft")
     return update
@@ -85,8 +85,8 @@ def block(variant: Variant, reason: str) -> None:
 def fix(state: CopyState) -> dict:
     """Rewrite every fixable finding (blocking or not) in place; the reviewer re-checks the result."""
     brief = state["brief"]
-    variants = [v.model_copy(deep=True) for v in state["variants"]]
-    for variant in live(variants):
+    variants = working_copies(state["variants"])
+    for variant in variants:
         todo = open_fixable(variant.findings)
         if not todo:
             continue
@@ -95,7 +95,7 @@ def fix(state: CopyState) -> dict:
         for finding in todo:
             finding.fixed = True
         variant.note("fix", "rewrite", "fixed " + ", ".join(f"{f.rule_id} '{f.matched}'" for f in todo), before=before)
-    return {"variants": variants, "rounds": bump(state, "fix")}
+    return {"variants": changed(state["variants"], variants), "rounds": bump(state, "fix")}
 
 
 def open_fixable(findings: list[Finding]) -> list[Finding]:

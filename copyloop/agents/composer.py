@@ -45,14 +45,13 @@ class Pass(NamedTuple):
 def compose(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     """Compose as many variants as the brief still lacks."""
     brief = state["brief"]
-    variants = [v.model_copy(deep=True) for v in state["variants"]]
-    missing = brief.n_variants - len(live(variants))
+    shipping = live(state["variants"])
+    missing = brief.n_variants - len(shipping)
     if missing <= 0:
-        return {"variants": variants}
-    first_id = max((v.id for v in variants), default=0) + 1
-    composed = composed_variants(brief, missing, live(variants), runtime.context.copy_memory(),
-                                 runtime.context.settings, first_id)
-    return {"variants": variants + composed}
+        return {}
+    first_id = max((v.id for v in state["variants"]), default=0) + 1
+    return {"variants": composed_variants(brief, missing, shipping, runtime.context.copy_memory(),
+                                          runtime.context.settings, first_id)}
 
 
 def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory: CopyMemory, settings: Settings,

@@ -6,15 +6,15 @@ channel that takes no CTA (product titles), with any stand-alone one cut.
 
 from __future__ import annotations
 
-from copyloop.graphs.state import CopyState, live
+from copyloop.graphs.state import CopyState, changed, working_copies
 from copyloop.tools.cta import place_cta
 
 
 def cta_insert(state: CopyState) -> dict:
     """Place a CTA in each live variant: the phrase its draft was asked for, so siblings end differently."""
     brief = state["brief"]
-    variants = [v.model_copy(deep=True) for v in state["variants"]]
-    for variant in live(variants):
+    variants = working_copies(state["variants"])
+    for variant in variants:
         before = variant.text
         placement = place_cta(variant.text, brief, rotation=variant.id - 1)
         variant.text, variant.cta = placement.text, placement.cta or None
@@ -26,4 +26,4 @@ def cta_insert(state: CopyState) -> dict:
         else:
             action, reason = "keep", f"kept the CTA already there: '{placement.cta}'"
         variant.note("cta_insert", action, reason, before=before)
-    return {"variants": variants}
+    return {"variants": changed(state["variants"], variants)}

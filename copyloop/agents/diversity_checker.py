@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 
 from copyloop.drafting.prompts import angles, next_focus
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
+from copyloop.graphs.state import CopyState, bump, changed, drop_spare, has_spare, live, under_cap, working_copies
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.diversity import distinct_n
@@ -29,10 +29,10 @@ def diversity_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     """Score novelty; flag the later of two clashing siblings and anything too close to memory."""
     settings = runtime.context.settings
     brief = state["brief"]
-    variants = [v.model_copy(deep=True) for v in state["variants"]]
-    current = [v for v in live(variants) if not v.feedback]
+    variants = working_copies(state["variants"])
+    current = [v for v in variants if not v.feedback]
     if not current:
-        return {"variants": variants, "distinct_2": 0.0}
+        return {"distinct_2": 0.0}
     vectors = embed([v.body for v in current])
     siblings = vectors @ vectors.T
     np.fill_diagonal(siblings, -1.0)
@@ -66,7 +66,8 @@ def diversity_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
             variant.status = "blocked"
             variant.blocked_reason = f"near-duplicate after {settings.max_regenerations} regenerations: {problem}"
             variant.note("diversity_check", "block", variant.blocked_reason)
-    update: dict = {"variants": variants, "distinct_2": round(distinct_n([v.text for v in live(variants)], 2), 4)}
+    update: dict = {"variants": changed(state["variants"], variants),
+                    "distinct_2": round(distinct_n([v.text for v in live(variants)], 2), 4)}
     if flagged:
         update["rounds"] = bump(state, "regenerate")
     return update

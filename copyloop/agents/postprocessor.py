@@ -16,7 +16,7 @@ from copyloop.agents.diversity_checker import DUPLICATE_SIMILARITY, fresh_angle
 from copyloop.brief import Brief
 from copyloop.drafting.prompts import next_focus
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, is_spare_drop, live, under_cap
+from copyloop.graphs.state import CopyState, bump, changed, is_spare_drop, live, under_cap, working_copies
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.compliance import check_compliance, compliance_penalty, fix_findings
@@ -32,9 +32,9 @@ from copyloop.tools.text_cleanup import length_fit
 def postprocess(state: CopyState) -> dict:
     """Bring every live variant into its final, checked form."""
     brief = state["brief"]
-    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    variants = working_copies(state["variants"])
     earlier: list[str] = []
-    for variant in live(variants):
+    for variant in variants:
         before = variant.text
         variant.text = finish(variant.text, brief, variant.id - 1)
         variant.note("postprocess", "clean up", "whitespace, channel emoji/punctuation policy, tone, CTA, length",
@@ -48,7 +48,7 @@ def postprocess(state: CopyState) -> dict:
         if variant.status == "ok":
             earlier.append(variant.text)
     drop_duplicates(live(variants))
-    return {"variants": variants}
+    return {"variants": changed(state["variants"], variants)}
 
 
 def vary(variant: Variant, earlier: list[str], brief: Brief) -> None:
@@ -116,17 +116,16 @@ def score_final(variant: Variant, brief: Brief) -> None:
 def replace_blocked(state: CopyState) -> dict:
     """Give every blocked variant a fresh start on an unused angle: empty text, no findings, drafted anew."""
     brief = state["brief"]
-    variants = [v.model_copy(deep=True) for v in state["variants"]]
-    used = {v.angle for v in variants}
-    for variant in variants:
-        if variant.status == "blocked" and not is_spare_drop(variant):
-            variant.note("replace_blocked", "replace", f"blocked ({variant.blocked_reason}); drafting afresh")
-            variant.angle = fresh_angle(variant, used)
-            variant.focus = next_focus(brief, variant.focus)
-            used.add(variant.angle)
-            variant.status, variant.blocked_reason, variant.text, variant.cta = "ok", None, "", None
-            variant.findings = []
-    return {"variants": variants, "rounds": bump(state, "replace")}
+    used = {v.angle for v in state["variants"]}
+    replaced = [v.model_copy(deep=True) for v in state["variants"] if v.status == "blocked" and not is_spare_drop(v)]
+    for variant in replaced:
+        variant.note("replace_blocked", "replace", f"blocked ({variant.blocked_reason}); drafting afresh")
+        variant.angle = fresh_angle(variant, used)
+        variant.focus = next_focus(brief, variant.focus)
+        used.add(variant.angle)
+        variant.status, variant.blocked_reason, variant.text, variant.cta = "ok", None, "", None
+        variant.findings = []
+    return {"variants": replaced, "rounds": bump(state, "replace")}
 
 
 def route_after_postprocess(state: CopyState, runtime: Runtime[CopyContext]) -> Literal["replace_blocked", "compose"]:

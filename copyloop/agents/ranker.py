@@ -7,6 +7,7 @@ reasons only when fewer than N could ship; the combined score is the one fine-tu
 from __future__ import annotations
 
 import numpy as np
+from langgraph.types import Overwrite
 
 from copyloop.brief import Brief
 from copyloop.graphs.state import CopyState
@@ -29,7 +30,7 @@ def rank(state: CopyState) -> dict:
     held = [] if len(shipped) == brief.n_variants else [v for v in variants if v.status == "blocked"]
     for position, variant in enumerate(shipped + held, start=1):
         variant.rank = position
-    return {"variants": shipped + held}
+    return {"variants": Overwrite(shipped + held)}
 
 
 def score_overall(variants: list[Variant], brief: Brief) -> None:

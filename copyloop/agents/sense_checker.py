@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 
 from copyloop.brief import Brief
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
+from copyloop.graphs.state import CopyState, bump, changed, drop_spare, has_spare, under_cap, working_copies
 from copyloop.result import Finding
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.cta import cta_room
@@ -25,10 +25,10 @@ from copyloop.tools.words import article_for
 def sense_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     """Judge every live draft; mark failing ones for a redraft while the cap allows, else block them."""
     brief = state["brief"]
-    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    variants = working_copies(state["variants"])
     can_revise = under_cap(state, "sense", runtime.context.settings)
     flagged = False
-    for variant in live(variants):
+    for variant in variants:
         found = sense_findings(variant.text, brief)
         variant.findings = [f for f in variant.findings if not f.rule_id.startswith("sense.")] + found
         too_long = needs_mid_sentence_cut(variant.text, brief)
@@ -45,7 +45,7 @@ def sense_check(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
             variant.status = "blocked"
             variant.blocked_reason = f"does not make sense for the brief: {problem}"
             variant.note("sense_check", "block", variant.blocked_reason)
-    update: dict = {"variants": variants}
+    update: dict = {"variants": changed(state["variants"], variants)}
     if flagged:
         update["rounds"] = bump(state, "sense")
     return update

@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 
 from copyloop.brief import Brief
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.state import CopyState, bump, drop_spare, has_spare, live, under_cap
+from copyloop.graphs.state import CopyState, bump, changed, drop_spare, has_spare, under_cap, working_copies
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.composer import benefit_sentences
@@ -24,10 +24,10 @@ from copyloop.tools.sentiment import band_distance, in_band, nudge_into_band, se
 def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     """Judge every live variant not already marked for a redraft; mark failing ones while the revise cap allows."""
     brief = state["brief"]
-    variants = [v.model_copy(deep=True) for v in state["variants"]]
+    variants = working_copies(state["variants"])
     can_revise = under_cap(state, "revise", runtime.context.settings)
     flagged = False
-    for variant in live(variants):
+    for variant in variants:
         if variant.feedback:
             continue
         problem = critique(variant.text, brief)
@@ -43,7 +43,7 @@ def sentiment_critic(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
             settle(variant, brief)
         variant.scores.sentiment = sentiment_score(variant.text)
         variant.scores.sentiment_in_band = band_distance(variant.scores.sentiment, brief.sentiment_band) == 0.0
-    update: dict = {"variants": variants}
+    update: dict = {"variants": changed(state["variants"], variants)}
     if flagged:
         update["rounds"] = bump(state, "revise")
     return update

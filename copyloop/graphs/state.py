@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from collections.abc import Sequence
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from copyloop.brief import Brief
 from copyloop.config import Settings
@@ -12,6 +13,33 @@ from copyloop.tools.channels import channel_spec
 # Each arrow back in the graph counts its trips in `rounds`; this names the Settings field that caps each one.
 LOOP_CAPS = {"revise": "max_revisions", "sense": "max_revisions", "regenerate": "max_regenerations",
              "fix": "max_fix_rounds", "redraft": "max_revisions", "replace": "max_replacements"}
+
+
+def merge_variants(current: list[Variant] | None, update: Sequence[Variant | dict[str, Any]]) -> list[Variant]:
+    """The `variants` reducer: an update replaces the variants with its ids and appends new ones, so a node returns
+    only the variants it changed. The ranker, which orders them and lets spares go, writes the whole list with
+    `langgraph.types.Overwrite`. Variants arriving as JSON (LangGraph API, Studio) are validated here."""
+    merged = list(current or [])
+    index = {v.id: i for i, v in enumerate(merged)}
+    for item in update:
+        variant = item if isinstance(item, Variant) else Variant.model_validate(item)
+        if variant.id in index:
+            merged[index[variant.id]] = variant
+        else:
+            index[variant.id] = len(merged)
+            merged.append(variant)
+    return merged
+
+
+def changed(before: Sequence[Variant], after: Sequence[Variant]) -> list[Variant]:
+    """The variants of `after` that differ from (or are missing in) `before`: what a node hands the reducer."""
+    old = {v.id: v for v in before}
+    return [v for v in after if old.get(v.id) != v]
+
+
+def working_copies(variants: Sequence[Variant]) -> list[Variant]:
+    """Copies of the live variants for a node to change; the state's own objects stay as they were."""
+    return [v.model_copy(deep=True) for v in live(variants)]
 
 
 class CopyInput(TypedDict):
@@ -26,7 +54,7 @@ class CopyState(TypedDict, total=False):
 
     brief: Brief
     guidance: str
-    variants: list[Variant]
+    variants: Annotated[list[Variant], merge_variants]
     rounds: dict[str, int]
     drafts: int
     distinct_2: float

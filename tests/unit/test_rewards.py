@@ -91,7 +91,7 @@ def test_the_ranker_scores_a_text_as_evaluation_and_fine_tuning_do() -> None:
     for text in ("Trail Bottle keeps 750 ml cold all day - Shop Now",
                  "Trail Bottle cold cold cold cold cold cold cold cold - Shop Now",  # loops: fluency counts
                  "Trail Bottle cures colds and is 100% risk-free guaranteed - Shop Now"):  # blocked claims
-        ranked = rank({"brief": brief, "variants": [Variant(id=1, text=text, angle="benefit")]})["variants"][0]
+        ranked = rank({"brief": brief, "variants": [Variant(id=1, text=text, angle="benefit")]})["variants"].value[0]
         reported = brief_metrics(BriefOutput(brief, [text], 0.0), reward_functions(), DEFAULT_WEIGHTS, 0.5)
         assert ranked.scores.overall == pytest.approx(reported["combined"], abs=1e-4), text
 
@@ -105,7 +105,7 @@ def test_the_ranker_counts_fluency_and_floors_compliance_as_the_rewards_do() -> 
              "Trail Bottle keeps 750 ml cold cold cold all day all day all day - Shop Now",
              "Trail Bottle cures colds and is 100% risk-free guaranteed - Shop Now"]
     variants = rank({"brief": brief, "variants": [Variant(id=i, text=t, angle="benefit")
-                                                  for i, t in enumerate(texts)]})["variants"]
+                                                  for i, t in enumerate(texts)]})["variants"].value
     overall = {v.text: v.scores.overall for v in variants}
     assert overall[texts[0]] > overall[texts[1]] > overall[texts[2]]
     table = components(texts, [brief] * 3, reward_functions())

@@ -337,3 +337,27 @@ def test_the_ranker_ships_different_texts_before_a_rewording_of_the_best() -> No
     weak = variant(3, other.text, 0.40)  # a different text that scores far lower does not displace a good one
     assert [v.id for v in varied_selection([best, rewording, weak], 2)] == [1, 2]
     assert [v.id for v in varied_selection([best, rewording, other], 5)] == [1, 3, 2]
+
+
+def test_nodes_hand_back_only_the_variants_they_changed(brief, settings, memory) -> None:
+    updates: list[tuple[str, list]] = []
+    result = generate(brief, settings.with_(spares=2), llm=scripted(), memory=memory,
+                      on_progress=lambda node, update: updates.append((node, update.get("variants") or [])))
+    first = dict(updates)
+    assert len(first["draft"]) == 6, "the first pass creates every variant, spares included"
+    assert first["sense_check"] == [], "every draft made sense: nothing changed, nothing handed back"
+    assert {v.id for v in first["cta_insert"]} <= {1, 2, 3, 4, 5, 6}
+    assert [v.rank for v in first["rank"]] == [1, 2, 3, 4], "the ranker writes the ordered list, spares let go"
+    assert [v.id for v in result.variants] == [v.id for v in first["rank"]]
+
+
+def test_the_variants_reducer_replaces_by_id_appends_new_ones_and_reads_json() -> None:
+    from copyloop.graphs.state import merge_variants
+    from copyloop.result import Variant
+
+    one, two = Variant(id=1, text="a", angle="benefit"), Variant(id=2, text="b", angle="benefit")
+    merged = merge_variants([one, two], [two.model_copy(update={"text": "b2"}), {"id": 3, "text": "c",
+                                                                                  "angle": "benefit"}])
+    assert [(v.id, v.text) for v in merged] == [(1, "a"), (2, "b2"), (3, "c")]
+    assert isinstance(merged[2], Variant) and two.text == "b"
+    assert merge_variants(None, []) == []
