@@ -30,11 +30,13 @@ class ChatSession:
     def send(self, text: str, on_progress: Callable[[str], None] | None = None) -> str:
         """Answer one message; `on_progress` hears each workflow node as it finishes."""
         reply = ""
-        for mode, chunk in self._graph.stream({"messages": [{"role": "user", "content": text}]}, self._config,
-                                              context=self.context, stream_mode=["custom", "values"]):
-            if mode == "custom" and on_progress:
-                on_progress(chunk["node"])
-            elif mode == "values" and chunk.get("messages"):
+        for namespace, mode, chunk in self._graph.stream({"messages": [{"role": "user", "content": text}]},
+                                                         self._config, context=self.context, subgraphs=True,
+                                                         stream_mode=["updates", "values"]):
+            if namespace and mode == "updates" and on_progress:  # a node of the copy workflow finished
+                for node in chunk:
+                    on_progress(node)
+            elif not namespace and mode == "values" and chunk.get("messages"):
                 reply = chunk["messages"][-1]["content"]
         return reply
 

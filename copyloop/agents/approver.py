@@ -15,7 +15,7 @@ from copyloop.graphs.state import CopyState, live
 def approve(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     """Approve per the settings; in human mode pause the graph until a person answers."""
     shippable = [v.id for v in live(state["variants"])]
-    mode = runtime.context.settings.approval
+    mode = state.get("approval") or runtime.context.settings.approval
     if mode == "off" or not shippable:
         return {"approved": []}
     if mode == "auto":

@@ -1,15 +1,20 @@
-"""Chat responder: turns one marketer message into an action on the thread's brief and variants.
+"""Chat responder: turns one marketer message into actions on the thread's brief and variants.
 
-Returns the reply plus the updated brief fields and variants: it asks for what is missing, shows what it
-understood, generates, and applies follow-ups (shorter, tone, another CTA, regenerate #n, approve #n …).
+`respond` plans the message (product details, a bare '#2', or follow-ups: shorter, tone, another CTA,
+regenerate #n, approve #n …) and carries the plan out until an action needs new copy; the chat graph then runs the
+copy workflow as its `write` subgraph, and `present` puts the new variants on the table and carries on with the
+rest of the plan. The reply is sent when the plan is done: it asks for what is missing, shows what it understood
+and the variants.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
+from langgraph.graph import END
 from langgraph.runtime import Runtime
 
 from copyloop.agents.postprocessor import score_final
@@ -48,39 +53,106 @@ _CTA_TRAIL = re.compile(r"(?:\s+[A-Za-z]+)?\s*[.!?…]*\s*")
 _JOINERS = " \t.!?…,;:-–—|"
 
 
+@dataclass(frozen=True)
+class Request:
+    """New copy an action needs: the brief to write for, guidance for the drafts, and which table positions the
+    fresh variants replace (None: the whole table)."""
+
+    brief: Brief
+    guidance: str | None = None
+    replace: list[int] | None = None
+
+
 class Turn:
-    """The working copy of a chat thread's state for one message."""
+    """The working copy of a chat thread's state while one message is handled, across respond → write → present."""
 
-    def __init__(self, state: dict[str, Any], context: CopyContext, progress: Callable[[str, dict], None] | None):
+    def __init__(self, state: dict[str, Any], context: CopyContext, *, continuing: bool = False):
         self.fields: dict[str, Any] = dict(state.get("fields") or {})
-        self.variants: list[Variant] = [v.model_copy(deep=True) for v in state.get("variants") or []]
-        self.turns: int = state.get("turns", 0) + 1
-        self.context, self.progress = context, progress
-        self.lines: list[str] = []
+        table = state.get("kept") if continuing else state.get("variants")
+        self.variants: list[Variant] = [v.model_copy(deep=True) for v in table or []]
+        self.turns: int = state.get("turns", 0) + (0 if continuing else 1)
+        self.context = context
+        self.lines: list[str] = list(state.get("reply") or []) if continuing else []
+        self.request: Request | None = None
 
-    def update(self) -> dict[str, Any]:
-        return {"fields": self.fields, "variants": self.variants, "turns": self.turns,
+    def update(self, plan: list[list[Any]], cursor: int) -> dict[str, Any]:
+        """The state update: a request for the write subgraph (the table waits in `kept`), or the finished reply."""
+        if self.request is not None:
+            return {"fields": self.fields, "turns": self.turns, "reply": self.lines, "plan": plan, "cursor": cursor,
+                    "kept": self.variants, "writing": True, "replace": self.request.replace,
+                    "brief": self.request.brief, "guidance": self.request.guidance,
+                    "seed": self.context.settings.seed + self.turns, "approval": "off"}
+        return {"fields": self.fields, "variants": self.variants, "turns": self.turns, "writing": False,
+                "reply": [], "plan": [], "cursor": 0, "kept": [],
                 "messages": [{"role": "assistant", "content": "\n".join(self.lines)}]}
 
 
 def respond(state: dict[str, Any], runtime: Runtime[CopyContext]) -> dict[str, Any]:
-    """Handle the newest user message of the thread."""
-    turn = Turn(state, runtime.context, lambda node, _update: runtime.stream_writer({"node": node}))
-    text = str(state["messages"][-1]["content"])
+    """Handle the newest user message of the thread: plan it, then carry the plan out."""
+    turn = Turn(state, runtime.context)
+    return proceed(turn, plan_message(str(state["messages"][-1]["content"]), turn), 0)
+
+
+def present(state: dict[str, Any], runtime: Runtime[CopyContext]) -> dict[str, Any]:
+    """Put what the write subgraph shipped on the table (all of it, or in the named places), then carry on."""
+    turn = Turn(state, runtime.context, continuing=True)
+    written = list(state.get("variants") or [])
+    turn.lines += [f"(held back one variant: {v.blocked_reason})" for v in written if v.status == "blocked"]
+    fresh = iter(v for v in written if v.status == "ok")
+    replace = state.get("replace")
+    if replace is None:
+        turn.variants = list(fresh)
+    else:
+        turn.variants = [next(fresh, v) if i in replace else v for i, v in enumerate(turn.variants)]
+    show(turn)
+    return proceed(turn, list(state.get("plan") or []), int(state.get("cursor") or 0))
+
+
+def route_after_turn(state: dict[str, Any]) -> Literal["write", "__end__"]:
+    """To the copy workflow while an action waits for new copy, else the reply is done."""
+    return "write" if state.get("writing") else END
+
+
+def plan_message(text: str, turn: Turn) -> list[list[Any]]:
+    """What the message asks for, as actions carried out in order (plain lists, so the plan survives a checkpoint
+    between the steps of one message)."""
     followup = parse_followup(text)
     if followup and not (turn.variants or turn.fields) and followup.kind not in (Intent.HELP, Intent.QUIT):
         if command_only(text, followup):
-            turn.lines.append("There is no copy to work on yet. " + FIRST_STEP)
-            return turn.update()
+            return [["say", "There is no copy to work on yet. " + FIRST_STEP]]
         followup = None  # 'playful tone, for hikers' before any product: details for the brief
     if followup is None and turn.variants and len(text) <= 200 and _BARE_REFS.fullmatch(text):
-        point_at(turn, sorted({int(n) for n in re.findall(r"\d+", text)}))
-    elif followup is None:
-        take_product_info(turn, text)
+        return [["point", sorted({int(n) for n in re.findall(r"\d+", text)})]]
+    if followup is None:
+        return [["product", text]]
+    return [[kind, text, index] for index, step in enumerate((followup, *followup.also))
+            for kind in (("step", "details") if step.unparsed else ("step",))]
+
+
+def proceed(turn: Turn, plan: list[list[Any]], cursor: int) -> dict[str, Any]:
+    """Carry out the plan from `cursor` until it is done or an action needs new copy."""
+    while cursor < len(plan) and turn.request is None:
+        act(turn, plan[cursor])
+        cursor += 1
+    return turn.update(plan, cursor)
+
+
+def act(turn: Turn, action: list[Any]) -> None:
+    """One action of a plan."""
+    kind, *args = action
+    if kind == "say":
+        turn.lines.append(args[0])
+    elif kind == "point":
+        point_at(turn, list(args[0]))
+    elif kind == "product":
+        take_product_info(turn, args[0])
     else:
-        for step in (followup, *followup.also):
-            apply_followup(turn, step)
-    return turn.update()
+        followup = parse_followup(args[0])
+        step = (followup, *followup.also)[args[1]] if followup else None
+        if step is not None and kind == "step":
+            _HANDLERS[step.kind](turn, step, chosen(turn, step))
+        elif step is not None:  # the product details the step carried
+            take_product_info(turn, step.unparsed, explain=False)
 
 
 def command_only(text: str, followup: Followup) -> bool:
@@ -122,13 +194,6 @@ def take_product_info(turn: Turn, text: str, fresh: bool = False, explain: bool 
         return
     turn.lines.append("Understood — " + "; ".join(describe_fields(turn.fields)))
     regenerate_all(turn)
-
-
-def apply_followup(turn: Turn, f: Followup) -> None:
-    """Carry out one follow-up instruction: its intent's handler, then any product details it carried."""
-    _HANDLERS[f.kind](turn, f, chosen(turn, f))
-    if f.unparsed:
-        take_product_info(turn, f.unparsed, explain=False)
 
 
 def _help(turn: Turn, f: Followup, targets: list[Variant]) -> None:
@@ -220,36 +285,18 @@ def current_brief(turn: Turn, **changes: Any) -> Brief | None:
         return None
 
 
-def run_workflow(turn: Turn, brief: Brief, guidance: str | None = None) -> list[Variant]:
-    """The copy workflow on this brief, storing nothing until the marketer approves."""
-    from copyloop.generation import generate
-
-    ctx = turn.context
-    settings = ctx.settings.with_(approval="off", seed=ctx.settings.seed + turn.turns)
-    result = generate(brief, settings, llm=ctx.chat_model(), memory=ctx.copy_memory(), guidance=guidance,
-                      on_progress=turn.progress)
-    for variant in result.variants:
-        if variant.status == "blocked":
-            turn.lines.append(f"(held back one variant: {variant.blocked_reason})")
-    return result.shippable
-
-
 def regenerate_all(turn: Turn) -> None:
-    """A fresh set of variants for the current brief."""
+    """Ask for a fresh set of variants for the current brief."""
     brief = current_brief(turn)
     if brief is not None:
-        turn.variants = run_workflow(turn, brief)
-        show(turn)
+        turn.request = Request(brief)
 
 
 def regenerate(turn: Turn, targets: list[Variant], guidance: str | None = None) -> None:
-    """Replace the named variants with new drafts, keeping the others."""
+    """Ask for new drafts in place of the named variants, keeping the others."""
     brief = current_brief(turn, n_variants=max(1, len(targets)))
-    if brief is None or not targets:
-        return
-    fresh = iter(run_workflow(turn, brief, guidance))
-    turn.variants = [next(fresh, v) if among(v, targets) else v for v in turn.variants]
-    show(turn)
+    if brief is not None and targets:
+        turn.request = Request(brief, guidance, [i for i, v in enumerate(turn.variants) if among(v, targets)])
 
 
 def split_cta(variant: Variant) -> tuple[str, str, str] | None:

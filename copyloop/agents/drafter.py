@@ -17,11 +17,12 @@ def draft(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
     """Create the brief's variants on the first pass; redraft those with feedback afterwards."""
     brief = state["brief"]
     ctx = runtime.context
+    settings = ctx.settings if state.get("seed") is None else ctx.settings.with_(seed=state["seed"])
     first = not state.get("variants")
-    variants = new_variants(brief, ctx.settings) if first else working_copies(state["variants"])
+    variants = new_variants(brief, settings) if first else working_copies(state["variants"])
     if not any(needs_draft(v) for v in variants):
         return {"variants": variants if first else []}
     passes = state.get("drafts", 0)
-    drafted = draft_pass(brief, variants, ctx.chat_model(), ctx.copy_memory(), ctx.settings, passes,
+    drafted = draft_pass(brief, variants, ctx.chat_model(), ctx.copy_memory(), settings, passes,
                          state.get("guidance"))
     return {"variants": variants if first else drafted, "drafts": passes + 1}

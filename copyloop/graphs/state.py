@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, NotRequired, TypedDict
 
 from copyloop.brief import Brief
-from copyloop.config import Settings
+from copyloop.config import Approval, Settings
 from copyloop.result import Variant
 from copyloop.tools.channels import channel_spec
 
@@ -43,17 +43,23 @@ def working_copies(variants: Sequence[Variant]) -> list[Variant]:
 
 
 class CopyInput(TypedDict):
-    """What a caller passes in: the brief, and optional guidance for the first drafts ("shorter")."""
+    """What a caller passes in: the brief, optional guidance for the first drafts ("shorter"), and per-run choices
+    that override the settings — the seed (a chat asking for new copy wants new drafts) and the approval mode (a chat
+    stores nothing until the marketer says "approve #2")."""
 
     brief: Brief
-    guidance: NotRequired[str]
+    guidance: NotRequired[str | None]
+    seed: NotRequired[int]
+    approval: NotRequired[Approval]
 
 
 class CopyState(TypedDict, total=False):
     """Everything the agents read and write while a brief becomes ranked copy."""
 
     brief: Brief
-    guidance: str
+    guidance: str | None
+    seed: int
+    approval: Approval
     variants: Annotated[list[Variant], merge_variants]
     rounds: dict[str, int]
     drafts: int

@@ -187,6 +187,28 @@ def test_progress_callback_hears_workflow_nodes(chat) -> None:
     assert seen[:2] == ["intake", "draft"] and "compliance_review" in seen and "rank" in seen
 
 
+def test_the_copy_workflow_runs_as_the_chat_graphs_write_subgraph(chat, memory) -> None:
+    drawn = chat._graph.get_graph(xray=1).nodes
+    assert {"respond", "present", "write:draft", "write:rank"} <= set(drawn)
+    chat.send(BOTTLE)
+    namespaces = {c.config["configurable"]["checkpoint_ns"]
+                  for c in chat._saver.list({"configurable": {"thread_id": THREAD}})}
+    assert "" in namespaces and any(ns.startswith("write:") for ns in namespaces), namespaces
+    threads = {c.config["configurable"]["thread_id"] for c in chat._saver.list(None)}
+    assert threads == {THREAD}, "no second thread: the workflow checkpoints under the chat's own"
+    assert memory.count() == 0, "nothing is stored before the marketer approves"
+
+
+def test_one_message_may_need_new_copy_twice(bottle, model) -> None:
+    """'regenerate #2; then as a push notification': the write subgraph runs once per action, in order."""
+    before = [v.text for v in bottle.variants]
+    reply = bottle.send("regenerate #2, then now as a push notification")
+    assert len(model.calls) == 2, "one workflow run for #2, one for the new channel"
+    assert "Updated" in reply and len(bottle.variants) == 4
+    assert bottle.fields["channel"] == "push_notification"
+    assert not set(before) & {v.text for v in bottle.variants}
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Follow-ups that edit the copy in place
 
