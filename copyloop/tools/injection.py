@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from copyloop.brief import Brief
+from copyloop.tools.words import split_sentences
 
 # Instruction-like text, wherever it comes from (a brief's fields, a chat message). Each match runs on to the
 # end of its clause, so a parser that cuts it out takes the whole instruction with it.
@@ -23,7 +24,6 @@ INSTRUCTION = re.compile(
     r"[^\n.;!?]*",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"[^.!?\n]*[.!?\n]?")
 
 
 def looks_like_instruction(text: str) -> bool:
@@ -35,8 +35,8 @@ def neutralize(text: str) -> str:
     """Drop every sentence of the text that reads like an instruction; keep the rest as data, as written."""
     if not INSTRUCTION.search(text):
         return text.strip()
-    kept = [s for s in _SENTENCE.findall(text) if s.strip() and not INSTRUCTION.search(s)]
-    return " ".join(s.strip() for s in kept).strip()
+    sentences = [s for line in text.splitlines() for s in split_sentences(line)]
+    return " ".join(s for s in sentences if not INSTRUCTION.search(s)).strip()
 
 
 def injection_warnings(brief: Brief) -> list[str]:

@@ -25,6 +25,13 @@ def test_attacks_are_detected_and_dropped(attack: str) -> None:
     assert neutralize(f"Keeps drinks cold 24h. {attack}") == "Keeps drinks cold 24h."
 
 
+def test_dropping_an_attack_keeps_the_facts_around_it_whole() -> None:
+    """Sentences split where the shared splitter splits them: a price's decimal point ends no sentence, a line
+    break does."""
+    assert neutralize(f"Costs $29.99. {ATTACKS[0]} Holds 0.75 l") == "Costs $29.99. Holds 0.75 l"
+    assert neutralize(f"Great bottle\n{ATTACKS[0]}\nSteel") == "Great bottle Steel"
+
+
 @pytest.mark.parametrize("fact", ["Keeps drinks cold for 24 hours", "Made for people who ignore the weather",
                                   "You are going to love it", "Follow the trail"])
 def test_ordinary_product_text_is_not_flagged(fact: str) -> None:
