@@ -16,7 +16,7 @@ from copyloop.brief import Channel
 from copyloop.tools.channels import ChannelSpec, channel_spec
 from copyloop.tools.chat_template import END_OF_TURN, TEMPLATE_TOKENS
 from copyloop.tools.reward_inputs import completion_text, sample_values
-from copyloop.tools.words import SENTENCE_END, TERMINAL_END, split_sentences
+from copyloop.tools.words import SENTENCE_END, TERMINAL_END, agree_articles, split_sentences
 from copyloop.tools.words import WORD as _WORD
 
 # --- shared vocabulary -------------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def _tidy_once(text: str) -> str:
     text = _CLAUSE_BEFORE_END.sub(r"\1", text)
     text = _END_THEN_CLAUSE.sub(r"\1", text)
     text = _MISSING_SPACE.sub(lambda m: (m.group(1) or ".") + " ", text)
-    text = _ARTICLE_BEFORE_THE.sub("", text)
+    text = agree_articles(_ARTICLE_BEFORE_THE.sub("", text))
     return _capitalise_first(_LOOSE_SYMBOLS.sub("", text.strip(_EDGE_JUNK)).strip(_EDGE_JUNK))
 
 

@@ -92,3 +92,33 @@ def article_for(word: str) -> str:
     if lower.startswith(_AN_EXCEPTIONS):
         return "an"
     return "an" if lower[:1] in "aeiou" and not lower.startswith(_A_EXCEPTIONS) else "a"
+
+
+# An article and the word after it. "A"/"An" count only where a sentence or a separated part starts: mid-sentence
+# a capital A is a letter ("Vitamin A and E", "Grade A cotton").
+_ARTICLE_BEFORE = re.compile(r"(?:(?<=^)|(?<=[.!?:|–—-]\s)|(?<=\s-\s))(A|An)\s+(?=([\w][\w/'’.-]*))"
+                             r"|\b(a|an)\s+(?=([\w][\w/'’.-]*))")
+# Sounds an article can be sure of; words that begin with "u", "eu", "o" or "h" sound either way ("a union",
+# "an urn", "a one-off", "an hour"), so those are left as written unless listed here.
+_SURE_AN = re.compile(r"(?:[aei](?!u)|o(?!ne|nce)|un(?!i)|up|ul|um|ug|ud|8|11(?!\d)|18(?!\d))", re.IGNORECASE)
+_SURE_A = re.compile(r"(?:[bcdfgjklmnpqrstvwxyz]|h(?!our|onest|onou|eir)|[1-79]|1(?!1(?!\d)|8(?!\d)))",
+                     re.IGNORECASE)
+# Words no article precedes: after one of these, "A" is a letter ("Plan: A or B").
+_NOT_AFTER_ARTICLE = frozenset({"and", "or", "to", "in", "of", "for", "with", "is", "are", "at", "on", "by", "as"})
+
+
+def agree_articles(text: str) -> str:
+    """ "a" and "an" made to agree with the sound of the next word where it is certain ("a unpredictable" → "an
+    unpredictable", "a 18/8 steel" → "an 18/8 steel", "an sturdy" → "a sturdy"). Letters and acronyms ("an LED",
+    "a USB") and words that sound either way are left as written."""
+    def agree(match: re.Match[str]) -> str:
+        article = match.group(1) or match.group(3)
+        word = match.group(2) or match.group(4)
+        letters = word.isupper() or (len(word) == 1 and word.isalpha())  # "an LED", "a USB", "Grade A"
+        if letters or word.lower() in _NOT_AFTER_ARTICLE:
+            return match.group(0)
+        wanted = "an" if _SURE_AN.match(word) else "a" if _SURE_A.match(word) else article.lower()
+        if wanted == article.lower():
+            return match.group(0)
+        return (wanted.capitalize() if article[0].isupper() else wanted) + match.group(0)[len(article):]
+    return _ARTICLE_BEFORE.sub(agree, text)

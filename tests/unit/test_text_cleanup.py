@@ -383,3 +383,17 @@ def test_cleanup_is_total_idempotent_and_within_limits_on_random_garbage() -> No
             assert 0.0 < length_fit(copy, spec) <= 1.0
         assert len(remove_repeated_phrases(raw)) <= len(raw)
         assert len(drop_cut_off_sentence(copy)) <= len(copy)
+
+
+@pytest.mark.parametrize(("text", "tidied"), [
+    ("It is a unpredictable ride.", "It is an unpredictable ride."),  # read blind: "a unpredictable"
+    ("Made of a 18/8 stainless steel.", "Made of an 18/8 stainless steel."),  # read blind: "a 18/8"
+    ("An sturdy bag. A elegant vase.", "A sturdy bag. An elegant vase."),
+    ("a 8-piece set", "An 8-piece set"),
+    ("Rich in vitamin A and E.", "Rich in vitamin A and E."),  # a letter, not an article
+    ("An LED lamp and a USB port.", "An LED lamp and a USB port."),  # acronyms sound as letters
+    ("A union of an urban bag and a one-off print.", "A union of an urban bag and a one-off print."),
+    ("Plan: A or B.", "Plan: A or B."),
+])
+def test_articles_agree_with_the_next_sound_where_it_is_certain(text: str, tidied: str) -> None:
+    assert tidy(text) == tidied
