@@ -36,6 +36,11 @@ def _word_set(name: str) -> frozenset[str]:
     return frozenset(str(w).lower() for w in composer_rules().get(name) or [])
 
 
+def object_imperatives() -> frozenset[str]:
+    """Instructions whose object is the product ("leave on", "massage into"): never said as what it does."""
+    return _word_set("object_imperatives")
+
+
 def clause_verbs() -> frozenset[str]:
     """Verbs that, after a noun, make a feature a whole clause ("brake button stops the basket")."""
     return _word_set("clause_verbs")

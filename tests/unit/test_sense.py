@@ -418,3 +418,18 @@ def test_a_piece_of_the_name_is_no_name_and_a_material_is_no_model() -> None:
     assert "Breville Bambino Plus" in name_forms(espresso)  # a model word the facts never use stays a name
     assert passes_sense("Meet the Breville Bambino Plus Espresso Machine. It has automatic milk frothing. You'll "
                         "love the Breville Bambino Plus. Buy now.", espresso)
+
+
+MASK = Brief(product_name="Glow Mask", category="Beauty", channel="product_description",
+             features=["Leave on for at least 10 minutes", "Apply to damp hair", "Attach to any bag"])
+
+
+@pytest.mark.parametrize(("text", "caught"), [
+    ("The Glow Mask is for damp hair. It also leaves on for at least 10 minutes.", True),  # read blind
+    ("The Glow Mask applies to damp hair.", True),
+    ("The Glow Mask is for damp hair. Leave it on for at least 10 minutes.", False),
+    ("The Glow Mask attaches to any bag.", False),  # a product may attach itself: no instruction bent
+])
+def test_an_instruction_is_never_said_as_what_the_product_does(text: str, caught: bool) -> None:
+    found = [f for f in sense_findings(text, MASK) if f.rule_id == "sense.disfluent_fact"]
+    assert bool(found) == caught, found

@@ -10,7 +10,7 @@ import re
 
 from copyloop.brief import currency_symbols
 from copyloop.result import Finding
-from copyloop.tools.facts import Fact, brief_facts, clause_verbs, is_plural_name, with_article
+from copyloop.tools.facts import Fact, brief_facts, clause_verbs, is_plural_name, object_imperatives, with_article
 from copyloop.tools.grounding import phrase_regex, stemmed_words
 from copyloop.tools.sense.context import BriefContext
 
@@ -39,14 +39,27 @@ def _clause_frame(fact: Fact) -> tuple[str, str] | None:
             rf"{re.escape(stem)}\w*", f"the {fact.text}")
 
 
+def _third_person(verb: str) -> str:
+    """"leave" → "leaves", "mix" → "mixes", "apply" → "applies": how copy says the product itself does it."""
+    if verb.endswith(("s", "sh", "ch", "x", "z")):
+        return verb + "es"
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
 def _frame(fact: Fact) -> tuple[str, str] | None:
     """The wrong frame for this fact as a pattern, and what the copy should say instead."""
     text = re.escape(fact.text)
     if fact.kind == "clause":
         return _clause_frame(fact)
-    if fact.kind == "imperative":  # "It comes with leave on for at least 10 minutes"
+    if fact.kind == "imperative":  # "It comes with leave on for at least 10 minutes", "It also leaves on for ..."
         instruction = phrase_regex(fact.text)
-        return rf"\b(?:{_HAVE}|comes|is|are)\s+(?:also\s+)?{instruction}\b", f"\"{fact.text}\" as an instruction"
+        verb, _, rest = fact.text.lower().partition(" ")
+        acting = rf"|\b{re.escape(_third_person(verb))}\s+{phrase_regex(rest.split()[0])}\b" \
+            if rest and verb in object_imperatives() else ""
+        return rf"\b(?:{_HAVE}|comes|is|are)\s+(?:also\s+)?{instruction}\b{acting}", \
+            f"\"{fact.text}\" as an instruction"
     if fact.kind == "spec" and fact.value and fact.text.startswith("in "):  # colour: Navy ("made for the Navy")
         value = phrase_regex(fact.value)
         return rf"\b(?:made|designed|perfect|great|ideal)\s+for\s+(?:the\s+)?{value}\b", f"it comes in {fact.value}"
