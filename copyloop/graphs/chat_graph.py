@@ -14,7 +14,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from copyloop.agents.chat_responder import respond
-from copyloop.graphs.context import CopyContext
+from copyloop.graphs.context import CopyContext, with_context_rules
 from copyloop.result import Variant
 
 
@@ -30,7 +30,7 @@ class ChatState(TypedDict, total=False):
 def compile_chat(checkpointer: Checkpointer = None) -> CompiledStateGraph:
     """The chat graph, compiled with the given checkpointer."""
     builder = StateGraph(ChatState, context_schema=CopyContext)
-    builder.add_node(respond)
+    builder.add_node(with_context_rules(respond))
     builder.add_edge(START, "respond")
     builder.add_edge("respond", END)
     return builder.compile(checkpointer=checkpointer, name="copyloop-chat")
