@@ -55,7 +55,6 @@ def open_memory(path: str) -> CopyMemory:
     return CopyMemory(Path(path))
 
 
-
 def with_context_rules(node: Callable[P, T]) -> Callable[P, T]:
     """`node` (or a router) run with its graph run's `CopyContext.rules` in force, so runs with different rulebooks
     can share a process. The wrapper keeps the node's name, signature and type hints: LangGraph reads them to

@@ -104,7 +104,8 @@ def active_rules() -> Rulebook:
 
 @contextmanager
 def using_rules(rules: Rulebook) -> Iterator[Rulebook]:
-    """Put `rules` in force for the code inside (this thread or task only; threads it starts copy the context)."""
+    """Put `rules` in force for the code inside, in this thread or task: a thread started inside sees them only
+    when it runs in a copy of this context (as LangGraph's workers and `asyncio.to_thread` do)."""
     token = _active.set(rules)
     try:
         yield rules
