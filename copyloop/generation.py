@@ -1,7 +1,8 @@
 """The Python API: `generate(brief)` runs the workflow and returns a Result.
 
 It streams per-node progress to an optional callback, keeps every run as a thread in the checkpointer (SQLite,
-or the service's Postgres), and resumes a paused thread with the person's answer.
+or the service's Postgres), and resumes a paused thread with the person's answer. A run uses the rulebook in force
+where it is called: `with using_rules(Rulebook(folder)): generate(brief)` runs on other rules.
 """
 
 from __future__ import annotations

@@ -37,15 +37,21 @@ def memory(tmp_path: Path):
     return CopyMemory(tmp_path / "memory")
 
 
-@pytest.fixture
-def fresh_rules(monkeypatch: pytest.MonkeyPatch):
-    """Only the built-in rule packs, with every rules cache cleared before and after."""
-    from copyloop.tools.compliance import clear_caches
+@pytest.fixture(scope="session")
+def builtin_rulebook():
+    """The built-in rules alone, compiled once per test session."""
+    from copyloop.tools.rulebook import Rulebook
 
-    monkeypatch.delenv("COPYLOOP_RULES_DIR", raising=False)
-    clear_caches()
-    yield
-    clear_caches()
+    return Rulebook()
+
+
+@pytest.fixture
+def builtin_rules(builtin_rulebook):
+    """The built-in rules in force for the test, whatever COPYLOOP_RULES_DIR says."""
+    from copyloop.tools.rulebook import using_rules
+
+    with using_rules(builtin_rulebook):
+        yield builtin_rulebook
 
 
 @pytest.fixture(scope="session")

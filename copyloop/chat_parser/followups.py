@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import cache
 from typing import Any
 
 from copyloop.brief import (
@@ -51,6 +50,7 @@ from copyloop.chat_parser.text import (
     _words,
 )
 from copyloop.tools.injection import INSTRUCTION
+from copyloop.tools.rulebook import rule_cache
 
 # ---------------------------------------------------------------------------------------------------------------
 # Follow-ups
@@ -205,12 +205,10 @@ _ADD_FEATURE = re.compile(r"^(?:also\s+)?(?:add\s+(?:the\s+|a\s+)?(?:feature|ben
                           r"|also\s+mention|add\s+that)\s+(?P<val>.+)$", re.IGNORECASE)
 
 
+@rule_cache
 def _set_key_pattern() -> re.Pattern[str]:
-    return _compiled_set_key(_lexicon().attribute_alt)
-
-
-@cache
-def _compiled_set_key(attribute_alt: str) -> re.Pattern[str]:
+    """'set the price to ...', with the lexicon's attribute keys among the keys."""
+    attribute_alt = _lexicon().attribute_alt
     keys = ("price|cost|audience|target\\s+audience|target|brand|brand\\s+name|name|product\\s+name|category|sku"
             "|variants|number\\s+of\\s+variants|cta|call\\s+to\\s+action|goal|cta\\s+goal|banned\\s+words"
             "|required\\s+words|keywords|features?")

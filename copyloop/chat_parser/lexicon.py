@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from copyloop.brief import (
@@ -14,7 +13,7 @@ from copyloop.brief import (
     CtaGoal,
 )
 from copyloop.errors import CopyloopError
-from copyloop.tools.rulebook import load_rules
+from copyloop.tools.rulebook import load_rules, rule_cache
 
 # ---------------------------------------------------------------------------------------------------------------
 # Lexicon
@@ -154,9 +153,9 @@ def _compile_key_patterns(attribute_alt: str) -> tuple[re.Pattern[str], re.Patte
     return key_value, key_is, next_key
 
 
-@cache
+@rule_cache
 def _lexicon() -> _Lexicon:
-    """Load and compile the chat lexicon once per process (the user's copy wins, as for every rules file)."""
+    """The active rulebook's chat lexicon, compiled once per rulebook (the user's copy wins, as for every file)."""
     data = load_rules("chat_lexicon.yaml")
     if not isinstance(data, dict):
         raise CopyloopError("chat_lexicon.yaml: expected a mapping of sections")

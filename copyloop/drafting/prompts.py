@@ -8,7 +8,6 @@ can be checked against what the brief says.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
@@ -17,7 +16,7 @@ from copyloop.tools.channels import channel_spec
 from copyloop.tools.facts import brief_facts, price_text
 from copyloop.tools.injection import neutralize
 from copyloop.tools.placeholders import PRODUCT_SLOT, described_as
-from copyloop.tools.rulebook import load_rules
+from copyloop.tools.rulebook import load_rules, rule_cache
 
 SYSTEM = (
     "You are an e-commerce copywriter. You write short, warm, honest copy that makes people want the product. "
@@ -44,7 +43,7 @@ class Angle:
     instruction: str
 
 
-@cache
+@rule_cache
 def angles() -> tuple[Angle, ...]:
     """The angle list from rules/angles.yaml."""
     return tuple(Angle(**a) for a in load_rules("angles.yaml"))

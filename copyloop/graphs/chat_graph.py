@@ -19,7 +19,7 @@ from langgraph.types import Checkpointer
 from copyloop.agents.chat_responder import present, respond, route_after_turn
 from copyloop.brief import Brief
 from copyloop.config import Approval
-from copyloop.graphs.context import CopyContext
+from copyloop.graphs.context import CopyContext, with_context_rules
 from copyloop.graphs.copy_workflow import compile_workflow
 from copyloop.result import Variant
 
@@ -48,9 +48,9 @@ class ChatState(TypedDict, total=False):
 def compile_chat(checkpointer: Checkpointer = None) -> CompiledStateGraph:
     """The chat graph, compiled with the given checkpointer (the write subgraph checkpoints into it)."""
     builder = StateGraph(ChatState, context_schema=CopyContext)
-    builder.add_node(respond)
-    builder.add_node("write", compile_workflow())
-    builder.add_node(present)
+    builder.add_node(with_context_rules(respond))
+    builder.add_node("write", compile_workflow())  # its own nodes run under the same context's rules
+    builder.add_node(with_context_rules(present))
     builder.add_edge(START, "respond")
     builder.add_conditional_edges("respond", route_after_turn)
     builder.add_edge("write", "present")

@@ -4,6 +4,7 @@ intake → draft → sense_check → sentiment_critic → diversity_check ⇄ dr
 → cta_insert → compliance_review ⇄ fix (or ⇄ draft) → postprocess (⇄ replace_blocked → draft) → compose → rank
 → approve (optional interrupt) → remember.
 Every arrow back is capped by a counter in the state (see state.LOOP_CAPS and Settings), never by the recursion limit.
+Every node and router runs with the run's `CopyContext.rules` in force.
 """
 
 from __future__ import annotations
@@ -24,38 +25,27 @@ from copyloop.agents.ranker import rank
 from copyloop.agents.rememberer import remember
 from copyloop.agents.sense_checker import sense_check
 from copyloop.agents.sentiment_critic import sentiment_critic
-from copyloop.graphs.context import CopyContext
+from copyloop.graphs.context import CopyContext, with_context_rules
 from copyloop.graphs.state import CopyInput, CopyState
 
 
 def build() -> StateGraph:
     """The uncompiled graph, for users who compose it into their own LangGraph apps."""
     builder = StateGraph(CopyState, context_schema=CopyContext, input_schema=CopyInput)
-    builder.add_node(intake)
-    builder.add_node(draft)
-    builder.add_node(sense_check)
-    builder.add_node(sentiment_critic)
-    builder.add_node(diversity_check)
-    builder.add_node(cta_insert)
-    builder.add_node(compliance_review)
-    builder.add_node(fix)
-    builder.add_node(postprocess)
-    builder.add_node(replace_blocked)
-    builder.add_node(compose)
-    builder.add_node(rank)
-    builder.add_node(approve)
-    builder.add_node(remember)
+    for node in (intake, draft, sense_check, sentiment_critic, diversity_check, cta_insert, compliance_review, fix,
+                 postprocess, replace_blocked, compose, rank, approve, remember):
+        builder.add_node(with_context_rules(node))
 
     builder.add_edge(START, "intake")
     builder.add_edge("intake", "draft")
     builder.add_edge("draft", "sense_check")
     builder.add_edge("sense_check", "sentiment_critic")
     builder.add_edge("sentiment_critic", "diversity_check")
-    builder.add_conditional_edges("diversity_check", route_after_diversity)
+    builder.add_conditional_edges("diversity_check", with_context_rules(route_after_diversity))
     builder.add_edge("cta_insert", "compliance_review")
-    builder.add_conditional_edges("compliance_review", route_after_compliance)
+    builder.add_conditional_edges("compliance_review", with_context_rules(route_after_compliance))
     builder.add_edge("fix", "compliance_review")
-    builder.add_conditional_edges("postprocess", route_after_postprocess)
+    builder.add_conditional_edges("postprocess", with_context_rules(route_after_postprocess))
     builder.add_edge("replace_blocked", "draft")
     builder.add_edge("compose", "rank")
     builder.add_edge("rank", "approve")

@@ -16,6 +16,7 @@ from copyloop.errors import BriefError
 from copyloop.graphs.context import CopyContext
 from copyloop.result import Result
 from copyloop.service import served_copy
+from copyloop.tools.rulebook import using_rules
 
 
 class ForeignBrand(BriefError):
@@ -36,10 +37,11 @@ def run_request(engine: Engine, context: CopyContext, brand: str, request: dict[
     """Generate for `request` (a GenerateRequest as a dict) and publish the shippable copy when asked."""
     from copyloop.generation import generate
 
-    brief = brief_for(brand, request["brief"])
-    settings = context.settings.with_(approval="auto" if request.get("store", True) else "off")
-    result = generate(brief, settings, llm=context.chat_model(), memory=context.copy_memory(),
-                      guidance=request.get("guidance"), on_progress=on_progress)
+    with using_rules(context.rules):  # the server's rules, in the request's thread and the run it starts
+        brief = brief_for(brand, request["brief"])
+        settings = context.settings.with_(approval="auto" if request.get("store", True) else "off")
+        result = generate(brief, settings, llm=context.chat_model(), memory=context.copy_memory(),
+                          guidance=request.get("guidance"), on_progress=on_progress)
     if request.get("publish", True):
         served_copy.publish(engine, brand, result, source)
     return result

@@ -1,8 +1,8 @@
 """Compliance rules engine: checks copy against the rule packs in rules/compliance/*.yaml and fixes what it can.
 
 Rules are data (schema at the top of rules/compliance/claims.yaml) so users can copy and extend them through
-COPYLOOP_RULES_DIR. Everything here is pure and regex-based: rules compile once per loaded set of packs, so the
-checks are cheap enough to run inside trl reward functions.
+a user rules folder (tools/rulebook.py). Everything here is pure and regex-based: the active rulebook's packs
+compile once, so the checks are cheap enough to run inside trl reward functions.
 
 Finding.fix carries a machine-readable instruction that `fix_findings` applies:
     "replace:<text>"  replace the matched span (text may be empty)
@@ -22,11 +22,9 @@ from typing import Any
 from copyloop.brief import Brief, Channel
 from copyloop.errors import CopyloopError
 from copyloop.result import Finding, Severity
-from copyloop.tools import grounding
-from copyloop.tools.grounding import DROP_SENTENCE, invented_facts, phrase_in
+from copyloop.tools.grounding import DROP_SENTENCE, invented_facts, phrase_in, phrase_regex
 from copyloop.tools.reward_inputs import completion_text, reward_briefs
-from copyloop.tools.rulebook import compiled, load_rule_packs, load_rules
-from copyloop.tools.sense import context as sense_context
+from copyloop.tools.rulebook import load_rule_packs, rule_cache
 from copyloop.tools.text_cleanup import tidy
 from copyloop.tools.words import SENTENCE_END, article_for
 
@@ -177,9 +175,10 @@ def _compile_packs(packs: Iterable[tuple[str, Any]]) -> tuple[tuple[Rule, ...], 
     return tuple(r for r in by_id.values() if r is not None), weights
 
 
-def _compiled(folder: str = "compliance") -> tuple[tuple[Rule, ...], dict[str, float]]:
-    """A folder's compiled packs, rebuilt only when rulebook's cache hands back a different set of packs."""
-    return compiled(f"packs:{folder}", load_rule_packs(folder), _compile_packs)
+@rule_cache
+def _compiled(folder: str) -> tuple[tuple[Rule, ...], dict[str, float]]:
+    """A folder's packs in the active rulebook, compiled once per rulebook."""
+    return _compile_packs(load_rule_packs(folder))
 
 
 def rules(folder: str = "compliance") -> tuple[Rule, ...]:
@@ -189,15 +188,7 @@ def rules(folder: str = "compliance") -> tuple[Rule, ...]:
 
 def severity_weights() -> dict[str, float]:
     """Penalty per finding by severity (claims.yaml `severity_weights`; a later pack overrides)."""
-    return _compiled()[1]
-
-
-def clear_caches() -> None:
-    """Drop every cached rule file and compiled rule; call after changing COPYLOOP_RULES_DIR."""
-    load_rules.cache_clear()
-    load_rule_packs.cache_clear()
-    grounding.clear_cache()
-    sense_context.clear_cache()
+    return _compiled("compliance")[1]
 
 
 # ---------------------------------------------------------------------------------------------------- checking
@@ -231,7 +222,7 @@ def banned_word_findings(text: str, brief: Brief) -> list[Finding]:
     """Each whole-word occurrence of a brief banned word/phrase (spacing- and hyphen-tolerant)."""
     findings = []
     for word in brief.banned_words:
-        source = grounding.phrase_regex(word)
+        source = phrase_regex(word)
         if not source:
             continue
         for m in re.finditer(rf"(?<!\w){source}(?!\w)", text, re.IGNORECASE):

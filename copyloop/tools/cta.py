@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from copyloop.brief import Brief, Channel, CtaGoal
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.reward_inputs import completion_text, reward_briefs
-from copyloop.tools.rulebook import load_rules
+from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.text_cleanup import shorten, strip_dangling
 
 # Channels whose copy is one line: the CTA joins with a separator instead of ending a sentence.
@@ -28,7 +27,7 @@ class CtaPlacement:
     added: bool
 
 
-@cache
+@rule_cache
 def _library() -> dict[str, dict[str, list[str]]]:
     return load_rules("ctas.yaml")
 
@@ -39,7 +38,7 @@ def cta_phrases(goal: CtaGoal, channel: Channel) -> list[str]:
     return list(entry["short"] if Channel(channel) in _ONE_LINE else entry["phrases"])
 
 
-@cache
+@rule_cache
 def _detectors(goal: str) -> tuple[re.Pattern[str], ...]:
     entry = _library()[goal]
     phrases = entry["phrases"] + entry["short"]

@@ -18,7 +18,7 @@ from copyloop.brief import Brief, Channel, format_price
 from copyloop.errors import CopyloopError
 from copyloop.result import Finding
 from copyloop.tools.reward_inputs import completion_text, reward_briefs
-from copyloop.tools.rulebook import compiled, load_rules
+from copyloop.tools.rulebook import load_rules, rule_cache
 
 ATTRIBUTES_FILE = "attributes.yaml"
 # Fix instruction understood by compliance.fix_findings: drop the sentence, or only the match if it is the only one.
@@ -203,14 +203,10 @@ def _compile_vocabulary(raw: Any) -> Vocabulary:
     return Vocabulary(scan, lookup, patterns, ignore)
 
 
+@rule_cache
 def vocabulary() -> Vocabulary:
-    """The compiled attribute vocabulary; recompiled whenever rulebook's cache hands back a new file."""
-    return compiled(ATTRIBUTES_FILE, load_rules(ATTRIBUTES_FILE), _compile_vocabulary)
-
-
-def clear_cache() -> None:
-    """Forget compiled phrase patterns (tests call this after changing COPYLOOP_RULES_DIR)."""
-    _phrase_pattern.cache_clear()
+    """The active rulebook's attribute vocabulary, compiled once per rulebook."""
+    return _compile_vocabulary(load_rules(ATTRIBUTES_FILE))
 
 
 def _blank(text: str, pattern: re.Pattern[str] | None) -> str:

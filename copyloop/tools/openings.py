@@ -19,17 +19,17 @@ from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.facts import composer_rules
 from copyloop.tools.finishing import unsaid_fact_sentences, without_title_article
 from copyloop.tools.grounding import phrase_regex
-from copyloop.tools.rulebook import compiled
+from copyloop.tools.rulebook import rule_cache
 from copyloop.tools.sense.context import name_forms
 from copyloop.tools.words import split_sentences
 
 NAME_SLOT = "{name}"
 
 
+@rule_cache
 def opening_forms() -> tuple[str, ...]:
     """The interchangeable openings, each with the {name} slot."""
-    return compiled("openings", composer_rules().get("openings"),
-                    lambda raw: tuple(str(o) for o in raw or () if NAME_SLOT in str(o)))
+    return tuple(str(o) for o in composer_rules().get("openings") or () if NAME_SLOT in str(o))
 
 
 def _names_regex(brief: Brief) -> str:

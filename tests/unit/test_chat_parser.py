@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,9 +21,8 @@ from copyloop.chat_parser import (
     variant_refs,
 )
 from copyloop.chat_parser import limits as bp
-from copyloop.chat_parser.lexicon import _lexicon
 from copyloop.errors import CopyloopError
-from copyloop.tools.rulebook import BUILTIN_RULES_DIR, load_rules
+from copyloop.tools.rulebook import BUILTIN_RULES_DIR, Rulebook, using_rules
 
 BOTTLE = "a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, email subject line"
 
@@ -778,18 +778,14 @@ def test_variant_refs_ignore_prices_and_counts():
 
 
 @pytest.fixture
-def user_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A COPYLOOP_RULES_DIR with its own chat_lexicon.yaml; caches are cleared on both sides."""
-    def use(data: object) -> None:
-        (tmp_path / "chat_lexicon.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
-        monkeypatch.setenv("COPYLOOP_RULES_DIR", str(tmp_path))
-        load_rules.cache_clear()
-        _lexicon.cache_clear()
+def user_rules(tmp_path: Path):
+    """Puts a rulebook in force whose own chat_lexicon.yaml holds `data`, for the rest of the test."""
+    with ExitStack() as stack:
+        def use(data: object) -> None:
+            (tmp_path / "chat_lexicon.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+            stack.enter_context(using_rules(Rulebook(tmp_path)))
 
-    yield use
-    monkeypatch.delenv("COPYLOOP_RULES_DIR", raising=False)
-    load_rules.cache_clear()
-    _lexicon.cache_clear()
+        yield use
 
 
 def test_user_lexicon_extends_channels(user_rules):

@@ -13,20 +13,20 @@ from copyloop.result import Finding
 from copyloop.tools.compliance import (
     REWARD_FLOOR,
     check_compliance,
-    clear_caches,
     compliance_penalty,
     compliance_reward,
     fix_findings,
     is_blocking,
     rules,
 )
+from copyloop.tools.rulebook import Rulebook, using_rules
 from copyloop.tools.text_cleanup import tidy
 
 FDA = ("These statements have not been evaluated by the Food and Drug Administration. This product is not intended "
        "to diagnose, treat, cure, or prevent any disease.")
 
 
-pytestmark = pytest.mark.usefixtures("fresh_rules")
+pytestmark = pytest.mark.usefixtures("builtin_rules")
 
 
 def make_brief(**overrides) -> Brief:
@@ -278,7 +278,7 @@ def write(path: Path, body: str) -> None:
     path.write_text(textwrap.dedent(body), encoding="utf-8")
 
 
-def test_user_pack_adds_rules_and_disables_builtin_ones(tmp_path, monkeypatch):
+def test_user_pack_adds_rules_and_disables_builtin_ones(tmp_path):
     write(tmp_path / "compliance" / "house.yaml", """
         rules:
           - id: house.sale
@@ -291,14 +291,14 @@ def test_user_pack_adds_rules_and_disables_builtin_ones(tmp_path, monkeypatch):
     """)
     brief = make_brief()
     assert "claims.best" in rule_ids("Best sale of the year.", brief)
-    monkeypatch.setenv("COPYLOOP_RULES_DIR", str(tmp_path))
-    clear_caches()
-    ids = rule_ids("Best sale of the year.", brief)
-    assert "house.sale" in ids and "claims.best" not in ids
-    assert fix_findings("Our sale.", check_compliance("Our sale.", brief), brief) == "Our offer."
+    with using_rules(Rulebook(tmp_path)):
+        ids = rule_ids("Best sale of the year.", brief)
+        assert "house.sale" in ids and "claims.best" not in ids
+        assert fix_findings("Our sale.", check_compliance("Our sale.", brief), brief) == "Our offer."
+    assert "house.sale" not in rule_ids("Best sale of the year.", brief)  # the built-in rules are untouched
 
 
-def test_user_pack_with_same_name_replaces_builtin_pack(tmp_path, monkeypatch):
+def test_user_pack_with_same_name_replaces_builtin_pack(tmp_path):
     write(tmp_path / "compliance" / "claims.yaml", """
         severity_weights: {block: 2.0, warn: 0.5, info: 0.0}
         rules:
@@ -307,12 +307,11 @@ def test_user_pack_with_same_name_replaces_builtin_pack(tmp_path, monkeypatch):
             severity: block
             message: "no zap"
     """)
-    monkeypatch.setenv("COPYLOOP_RULES_DIR", str(tmp_path))
-    clear_caches()
     brief = make_brief()
-    assert rule_ids("The best zap, guaranteed.", brief) == ["claims.only"]
-    assert compliance_penalty(check_compliance("zap", brief)) == 2.0
-    assert fix_findings("zap", check_compliance("zap", brief), brief) == "zap"
+    with using_rules(Rulebook(tmp_path)):
+        assert rule_ids("The best zap, guaranteed.", brief) == ["claims.only"]
+        assert compliance_penalty(check_compliance("zap", brief)) == 2.0
+        assert fix_findings("zap", check_compliance("zap", brief), brief) == "zap"
 
 
 @pytest.mark.parametrize(
@@ -320,11 +319,9 @@ def test_user_pack_with_same_name_replaces_builtin_pack(tmp_path, monkeypatch):
     ["{id: bad.regex, pattern: '(unclosed'}", "{id: bad.severity, pattern: x, severity: fatal}",
      "{id: bad.channel, pattern: x, channels: [fax]}", "{id: bad.fix, pattern: x, fix: {shout: true}}"],
 )
-def test_invalid_user_rules_raise_readable_errors(tmp_path, monkeypatch, rule):
+def test_invalid_user_rules_raise_readable_errors(tmp_path, rule):
     write(tmp_path / "compliance" / "broken.yaml", f"rules:\n  - {rule}\n")
-    monkeypatch.setenv("COPYLOOP_RULES_DIR", str(tmp_path))
-    clear_caches()
-    with pytest.raises(CopyloopError, match="broken"):
+    with using_rules(Rulebook(tmp_path)), pytest.raises(CopyloopError, match="broken"):
         check_compliance("text", make_brief())
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from copyloop.brief import Brief
 from copyloop.errors import CopyloopError
-from copyloop.tools.compliance import check_compliance, clear_caches, fix_findings
+from copyloop.tools.compliance import check_compliance, fix_findings
 from copyloop.tools.grounding import (
     grounding_reward,
     grounding_score,
@@ -17,8 +17,9 @@ from copyloop.tools.grounding import (
     phrase_in,
     quantities,
 )
+from copyloop.tools.rulebook import Rulebook, using_rules
 
-pytestmark = pytest.mark.usefixtures("fresh_rules")
+pytestmark = pytest.mark.usefixtures("builtin_rules")
 
 
 def make_brief(**overrides) -> Brief:
@@ -213,14 +214,13 @@ def test_grounding_reward_shape():
 # ---------------------------------------------------------------------------------------------- user vocabulary
 
 
-def test_user_attribute_vocabulary_overrides_builtin(tmp_path, monkeypatch):
+def test_user_attribute_vocabulary_overrides_builtin(tmp_path):
     (tmp_path / "attributes.yaml").write_text(textwrap.dedent("""
         kinds:
           finishes: [matte, glossy]
     """), encoding="utf-8")
     brief = make_brief()
     assert invented("A titanium bottle.", brief) == [("facts.invented_attribute", "titanium")]
-    monkeypatch.setenv("COPYLOOP_RULES_DIR", str(tmp_path))
-    clear_caches()
-    assert invented("A titanium bottle.", brief) == []
-    assert invented("A glossy bottle.", brief) == [("facts.invented_attribute", "glossy")]
+    with using_rules(Rulebook(tmp_path)):
+        assert invented("A titanium bottle.", brief) == []
+        assert invented("A glossy bottle.", brief) == [("facts.invented_attribute", "glossy")]

@@ -12,6 +12,7 @@ from copyloop.api.schemas import WRITE_ERRORS, ChatReply, ChatRequest, error_res
 from copyloop.chat import ChatSession
 from copyloop.service.db import chat_threads, now, writing
 from copyloop.service.keys import brand_identity
+from copyloop.tools.rulebook import using_rules
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -21,8 +22,8 @@ def chat(body: ChatRequest, caller: Caller, engine: DB, context: Context) -> Cha
     """Send one message; omit `thread_id` to start a thread, pass it back to continue (even after a restart)."""
     thread_id = body.thread_id or uuid.uuid4().hex[:12]
     _claim_thread(engine, caller.brand, thread_id, new=body.thread_id is None)
-    with ChatSession(thread_id, context.settings, llm=context.chat_model(), memory=context.copy_memory(),
-                     brand=caller.brand) as session:
+    with using_rules(context.rules), ChatSession(thread_id, context.settings, llm=context.chat_model(),
+                                                 memory=context.copy_memory(), brand=caller.brand) as session:
         reply = session.send(body.message)
         return ChatReply(thread_id=thread_id, reply=reply, fields=session.fields,
                          variants=[v.model_dump(mode="json") for v in session.variants])

@@ -22,7 +22,7 @@ from copyloop.tools.compliance import rule_findings, rules
 from copyloop.tools.cta import cta_spans
 from copyloop.tools.grounding import content_tokens
 from copyloop.tools.reward_inputs import completion_text, reward_briefs
-from copyloop.tools.rulebook import compiled, load_rules
+from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.sense.context import BriefContext, brief_context
 from copyloop.tools.sense.entities import entity_findings
 from copyloop.tools.sense.fact_frames import (
@@ -69,9 +69,10 @@ def _pieces(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in pieces if text[s:e].strip(" .!?…,;:")]
 
 
+@rule_cache
 def stock_sentences() -> frozenset[str]:
     """Warm sentences that need no fact ("You'll love it."), from rules/stock_sentences.yaml, normalised."""
-    return compiled(STOCK_FILE, load_rules(STOCK_FILE), lambda raw: frozenset(_normal(str(s)) for s in raw or []))
+    return frozenset(_normal(str(s)) for s in load_rules(STOCK_FILE) or [])
 
 
 def _normal(sentence: str) -> str:

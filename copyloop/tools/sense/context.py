@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from copyloop.brief import Brief
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.cta import cta_room
 from copyloop.tools.grounding import content_tokens
+from copyloop.tools.rulebook import rule_cache
 from copyloop.tools.sense.lexicons import product_types
 from copyloop.tools.words import bare, is_camel_case, words, zipf
 
@@ -132,7 +132,7 @@ def required_names(brief: Brief) -> tuple[str, ...]:
     return fitting
 
 
-@lru_cache(maxsize=512)
+@rule_cache(maxsize=512)
 def _context(brief_json: str) -> BriefContext:
     brief = Brief.model_validate_json(brief_json)
     facts = "\n".join([brief.fact_text(), brief.short_name or "", *name_forms(brief)])
@@ -143,10 +143,5 @@ def _context(brief_json: str) -> BriefContext:
 
 
 def brief_context(brief: Brief) -> BriefContext:
-    """The brief's context, cached by its content."""
+    """The brief's context, cached by its content on the active rulebook (it reads the channel rules and lexicons)."""
     return _context(brief.model_dump_json())
-
-
-def clear_cache() -> None:
-    """Forget cached contexts (after the lexicons or channel rules change)."""
-    _context.cache_clear()

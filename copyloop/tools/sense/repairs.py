@@ -16,7 +16,7 @@ import re
 from copyloop.brief import Brief
 from copyloop.result import Finding
 from copyloop.tools.facts import Fact, brief_facts, with_article
-from copyloop.tools.rulebook import compiled, load_rules
+from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.vocabulary import COPY_WORDS_FILE
 from copyloop.tools.words import split_sentences
@@ -52,10 +52,10 @@ def without_filler(text: str) -> str:
     return " ".join(kept) if kept and len(kept) < len(sentences) else text
 
 
+@rule_cache
 def filler_sentences() -> frozenset[str]:
     """The filler list, lower-cased."""
-    return compiled("filler sentences", load_rules(COPY_WORDS_FILE),
-                    lambda raw: frozenset(str(s).lower() for s in (raw or {}).get("filler_sentences") or []))
+    return frozenset(str(s).lower() for s in (load_rules(COPY_WORDS_FILE) or {}).get("filler_sentences") or [])
 
 
 def _fix(text: str, finding: Finding, brief: Brief) -> str | None:

@@ -8,11 +8,10 @@ in rules/product_types.yaml ("trainer" for "sneaker") are fine.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from copyloop.result import Finding
 from copyloop.tools.grounding import content_tokens
-from copyloop.tools.rulebook import compiled, load_rules
+from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.sense.context import BriefContext
 from copyloop.tools.sense.lexicons import product_types
 from copyloop.tools.words import bare, lemmas, word_spans, words, zipf
@@ -39,15 +38,11 @@ def non_word_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return findings
 
 
+@rule_cache
 def house_vocabulary() -> frozenset[str]:
     """Stems copy may use without the brief: rules/copy_words.yaml, the composer's structures, the stock sentences
     and the CTA library (the words copyloop itself writes)."""
-    parts = [load_rules(COPY_WORDS_FILE), load_rules(COMPOSER_FILE), load_rules(STOCK_FILE), load_rules(CTA_FILE)]
-    return compiled("house vocabulary", tuple(id(p) for p in parts), lambda _: _house_words(parts))
-
-
-def _house_words(parts: list[Any]) -> frozenset[str]:
-    copy_words, composer, stock, ctas = parts
+    copy_words, composer, stock, ctas = (load_rules(f) for f in (COPY_WORDS_FILE, COMPOSER_FILE, STOCK_FILE, CTA_FILE))
     texts = [" ".join(map(str, (copy_words or {}).get(key) or [])) for key in ("function_words", "house_words")]
     templates = [t for ts in ((composer or {}).get("templates") or {}).values() for t in ts]
     templates += [form for forms in ((composer or {}).get("attributes") or {}).values() for form in forms.values()]
