@@ -6,7 +6,8 @@ variant share their whole prompt, the variants of one brief share everything up 
 each distinct prompt is computed once, a prefix that prompts share once (or not at all when a `PrefixStore` holds
 it from an earlier call), the cache is preallocated, rows join and leave a running batch between steps (`Batch`),
 and every row samples from its own seeded generator, so a row's text does not depend on the other rows in its
-batch. That last property is what lets concurrent callers share one batch (`shared_batches.py`).
+batch. That last property is what lets concurrent callers share one batch (`shared_batches.py`). What this asks
+of transformers' cache and forward pass beyond their documented use is in `transformers_compat.py`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from typing import Any, NamedTuple
 import torch
 
 from copyloop.llm.prefix_store import PrefixStore, common_length
-from copyloop.llm.transformers_compat import KVCache, keep_rows, last_logits, layer_key_values, new_cache, set_filled
+from copyloop.llm.transformers_compat import (
+    KVCache,
+    attention_mask,
+    keep_rows,
+    last_logits,
+    layer_key_values,
+    new_cache,
+    set_filled,
+)
 
 SHORTLISTS = (256, 4096)  # top-p is exact from the first of these candidate lists that holds the nucleus, else all
 
@@ -85,7 +94,7 @@ def _prefill(model: Any, rows: Sequence[Row], prefixes: PrefixStore | None = Non
         if known < shared:
             set_filled(group_cache, known)
             last_logits(model, torch.tensor([tokens[known:]]), torch.arange(known, shared)[None],
-                        _mask(torch.ones(1, shared, dtype=torch.bool), known), group_cache)
+                        attention_mask(torch.ones(1, shared, dtype=torch.bool), known), group_cache)
         if prefixes is not None:
             prefixes.put(tokens, layer_key_values(group_cache))
         index, slots = torch.tensor(members), slice(longest_prefix - shared, longest_prefix)
@@ -97,7 +106,8 @@ def _prefill(model: Any, rows: Sequence[Row], prefixes: PrefixStore | None = Non
     padded = _left_pad(suffixes, longest_suffix, start=prefix_len)
     end = longest_prefix + longest_suffix
     valid[:, longest_prefix:end] = padded.valid
-    logits = last_logits(model, padded.ids, padded.positions, _mask(valid[:, :end], longest_prefix, total), cache)
+    mask = attention_mask(valid[:, :end], longest_prefix, total)
+    logits = last_logits(model, padded.ids, padded.positions, mask, cache)
 
     if len(rows) == len(prompts):
         return _Prefill(cache, valid, end, logits)
@@ -262,7 +272,7 @@ class Batch:
             tokens = tokens.index_select(0, keep)
         self.valid[:, self.length] = True
         state.logits = last_logits(self.model, tokens[:, None], state.positions[:, None],
-                                   _mask(self.valid[:, :self.length + 1], self.length, self.valid.shape[1]),
+                                   attention_mask(self.valid[:, :self.length + 1], self.length, self.valid.shape[1]),
                                    self.cache)
         state.positions += 1
         self.length += 1
@@ -392,23 +402,6 @@ def _left_pad(seqs: list[tuple[int, ...]], width: int, start: list[int]) -> _Pad
             valid[i, width - len(seq):] = True
             positions[i, width - len(seq):] = torch.arange(first, first + len(seq))
     return _Padded(ids, valid, positions)
-
-
-def _mask(valid: torch.Tensor, offset: int, width: int | None = None) -> torch.Tensor:
-    """4-D attention mask for queries in slots offset.. over `width` cache slots: causal, real tokens only.
-
-    Every query may see its own slot, so a padding query never has an empty row (which would give NaN).
-    """
-    rows, filled = valid.shape
-    width = width or filled
-    queries = filled - offset
-    slots = torch.arange(width)
-    query_slots = torch.arange(offset, filled)
-    keys = torch.zeros(rows, width, dtype=torch.bool)
-    keys[:, :filled] = valid
-    allowed = keys[:, None, :] & (slots[None, None, :] <= query_slots[None, :, None])
-    allowed |= slots[None, None, :] == query_slots[None, :, None]
-    return allowed.view(rows, 1, queries, width)
 
 
 def _generator(seed: int | None) -> torch.Generator:

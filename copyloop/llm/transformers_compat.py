@@ -71,13 +71,32 @@ def keep_rows(cache: KVCache, index: torch.Tensor) -> None:
         layer.batch_size = len(index)
 
 
+def attention_mask(valid: torch.Tensor, offset: int, width: int | None = None) -> torch.Tensor:
+    """The mask for queries in slots `offset`.. over `width` cache slots: causal, real tokens (`valid`) only.
+
+    Built in the form `last_logits` hands the model as is: 4-D boolean (rows, 1, queries, slots), True where a
+    query may attend. Every query may see its own slot, so a padding query never has an empty row (NaN logits).
+    """
+    rows, filled = valid.shape
+    width = width or filled
+    queries = filled - offset
+    slots = torch.arange(width)
+    query_slots = torch.arange(offset, filled)
+    keys = torch.zeros(rows, width, dtype=torch.bool)
+    keys[:, :filled] = valid
+    allowed = keys[:, None, :] & (slots[None, None, :] <= query_slots[None, :, None])
+    allowed |= slots[None, None, :] == query_slots[None, :, None]
+    return allowed.view(rows, 1, queries, width)
+
+
 def last_logits(model: Any, ids: torch.Tensor, positions: torch.Tensor, mask: torch.Tensor,
                 cache: KVCache) -> torch.Tensor:
     """One forward pass of `ids` (rows, tokens) through `cache`; each row's next-token logits.
 
-    Relies on the forward taking the cache as `cache=` (an unknown keyword would be swallowed by `**kwargs` and a
-    fresh cache used instead), explicit `position_ids`, a 4-D boolean `attention_mask` of (rows, 1, tokens, cache
-    slots), True where a token may attend, being used as given, and `logits_to_keep=1`.
+    Relies on the forward taking the cache as `cache=` (`past_key_values` until 5.40; an unknown keyword is
+    swallowed by `**kwargs` and a fresh cache used instead, silently), taking explicit `position_ids`, using a
+    4-D boolean `attention_mask` over all the cache's slots (`attention_mask` above) as given, and on
+    `logits_to_keep=1`.
     """
     output = model(input_ids=ids, position_ids=positions, attention_mask=mask, cache=cache, use_cache=True,
                    logits_to_keep=1)
