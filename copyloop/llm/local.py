@@ -1,7 +1,8 @@
 """A LangChain chat model over a local transformers checkpoint, optionally with a LoRA adapter.
 
 `batch()` is overridden so that N prompts decode as rows of one batch (`sampling.py`), and concurrent callers
-share that batch (`shared_batches.py`): on a CPU that is what makes N variants cost little more than one.
+share that batch (`shared_batches.py`): on a CPU that is what makes N variants cost little more than one. Each
+input is still its own run for LangChain's callbacks (tracing, LangSmith), as it would be through `invoke`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.callbacks import CallbackManager, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatResult, LLMResult
 from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import get_config_list
+from langchain_core.utils.utils import LC_ID_PREFIX
 from pydantic import ConfigDict, PrivateAttr
 
 from copyloop.errors import ModelError
@@ -90,6 +93,13 @@ class LocalChatModel(BaseChatModel):
         text = self.generate_texts([messages], stop=stop, **kwargs)[0]
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """What tracing shows of the model: the checkpoint's label and the token budget (not a generic guess)."""
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params.update(ls_provider="transformers", ls_model_name=self.label,
+                      ls_max_tokens=kwargs.get("max_new_tokens") or self.max_new_tokens)
+        return params
+
     def batch(
         self,
         inputs: list[LanguageModelInput],
@@ -98,10 +108,52 @@ class LocalChatModel(BaseChatModel):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> list[BaseMessage]:
-        """All inputs in one batched sampling run, not one run each."""
-        conversations = [self._convert_input(item).to_messages() for item in inputs]
+        """All inputs in one batched sampling run, not one run each, each input still traced as its own run.
+
+        `config` (one for all inputs, or one per input) gives each run its callbacks, tags, metadata and run name,
+        as `invoke` would. With `return_exceptions` an input that fails gets its exception in place of a message;
+        a failed sampling run fails every input in it.
+        """
         stop = kwargs.pop("stop", None)
-        return [AIMessage(content=t) for t in self.generate_texts(conversations, stop=stop, **kwargs)]
+        configs = get_config_list(config, len(inputs))
+        outcomes: dict[int, Any] = {}  # each input's reply, or (with return_exceptions) its exception
+        conversations: dict[int, list[BaseMessage]] = {}
+        for i, item in enumerate(inputs):
+            try:
+                conversations[i] = self._convert_input(item).to_messages()
+            except Exception as exc:
+                if not return_exceptions:
+                    raise
+                outcomes[i] = exc
+        runs = {i: self._start_run(c, configs[i], stop, kwargs) for i, c in conversations.items()}
+        try:
+            texts = self.generate_texts(list(conversations.values()), stop=stop, **kwargs) if runs else []
+        except BaseException as exc:
+            for run in runs.values():
+                run.on_llm_error(exc)
+            if not return_exceptions or not isinstance(exc, Exception):
+                raise
+            outcomes.update(dict.fromkeys(runs, exc))
+        else:
+            outcomes.update({i: self._end_run(run, text) for (i, run), text in zip(runs.items(), texts, strict=True)})
+        return [outcomes[i] for i in range(len(inputs))]
+
+    def _start_run(self, conversation: list[BaseMessage], config: RunnableConfig, stop: list[str] | None,
+                   options: dict[str, Any]) -> CallbackManagerForLLMRun:
+        """One input's run started with its config's callbacks, tags, metadata and name, as `invoke` does."""
+        manager = CallbackManager.configure(
+            config.get("callbacks"), self.callbacks, self.verbose, config.get("tags"), self.tags,
+            {**(config.get("metadata") or {}), **self._get_ls_params(stop=stop, **options)}, self.metadata)
+        return manager.on_chat_model_start(
+            self._serialized, [conversation], invocation_params=self._get_invocation_params(stop=stop, **options),
+            options={"stop": stop}, name=config.get("run_name"), run_id=config.get("run_id"))[0]
+
+    @staticmethod
+    def _end_run(run: CallbackManagerForLLMRun, text: str) -> AIMessage:
+        """The reply as a message with its run's id (as `invoke` gives it), reported to the run's callbacks."""
+        message = AIMessage(content=text, id=f"{LC_ID_PREFIX}-{run.run_id}-0")
+        run.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]))
+        return message
 
     def generate_texts(
         self,

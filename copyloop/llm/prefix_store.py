@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-import torch
+from copyloop.llm.transformers_compat import KeyValues
 
 MAX_TOKENS = 8192  # about 46 KB a token for SmolLM2-135M in fp32: ~380 MB at most
 
@@ -22,7 +22,7 @@ class PrefixStore:
 
     def __init__(self, max_tokens: int = MAX_TOKENS):
         self.max_tokens = max_tokens
-        self._entries: OrderedDict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] = OrderedDict()
+        self._entries: OrderedDict[tuple[int, ...], list[KeyValues]] = OrderedDict()  # each layer's, per prefix
         self._tokens = 0
         self._lock = threading.Lock()
 
@@ -35,8 +35,9 @@ class PrefixStore:
             self._entries.clear()
             self._tokens = 0
 
-    def fill(self, tokens: tuple[int, ...], layers: list) -> int:
-        """Copy the longest stored match for `tokens` into the first slots of a batch-1 cache; how many it filled."""
+    def fill(self, tokens: tuple[int, ...], layers: list[KeyValues]) -> int:
+        """Copy the longest stored match for `tokens` into the first slots of a batch-1 cache's layers; how many it
+        filled (the caller marks them filled in its cache)."""
         with self._lock:
             best, known = None, 0
             for stored in self._entries:
@@ -46,13 +47,12 @@ class PrefixStore:
             if best is None:
                 return 0
             self._entries.move_to_end(best)
-            for layer, (keys, values) in zip(layers, self._entries[best], strict=True):
-                layer.keys[0, :, :known] = keys[:, :known]
-                layer.values[0, :, :known] = values[:, :known]
-                layer.cumulative_length.fill_(known)
+            for layer, stored_layer in zip(layers, self._entries[best], strict=True):
+                layer.keys[0, :, :known] = stored_layer.keys[:, :known]
+                layer.values[0, :, :known] = stored_layer.values[:, :known]
             return known
 
-    def put(self, tokens: tuple[int, ...], layers: list) -> None:
+    def put(self, tokens: tuple[int, ...], layers: list[KeyValues]) -> None:
         """Keep the keys and values of `tokens` (slots 0.. of a batch-1 cache), evicting the oldest to fit."""
         if not tokens or len(tokens) > self.max_tokens:
             return
@@ -64,7 +64,7 @@ class PrefixStore:
             for shorter in [stored for stored in self._entries if tokens[:len(stored)] == stored]:
                 del self._entries[shorter]  # the new entry holds it too
                 self._tokens -= len(shorter)
-            self._entries[tokens] = [(layer.keys[0, :, :len(tokens)], layer.values[0, :, :len(tokens)])
+            self._entries[tokens] = [KeyValues(layer.keys[0, :, :len(tokens)], layer.values[0, :, :len(tokens)])
                                      for layer in layers]
             self._tokens += len(tokens)
             while self._tokens > self.max_tokens:

@@ -6,7 +6,8 @@ variant share their whole prompt, the variants of one brief share everything up 
 each distinct prompt is computed once, a prefix that prompts share once (or not at all when a `PrefixStore` holds
 it from an earlier call), the cache is preallocated, rows join and leave a running batch between steps (`Batch`),
 and every row samples from its own seeded generator, so a row's text does not depend on the other rows in its
-batch. That last property is what lets concurrent callers share one batch (`shared_batches.py`).
+batch. That last property is what lets concurrent callers share one batch (`shared_batches.py`). What this asks
+of transformers' cache and forward pass beyond their documented use is in `transformers_compat.py`.
 """
 
 from __future__ import annotations
@@ -14,16 +15,23 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, NamedTuple
 
 import torch
-from transformers import StaticCache
 
 from copyloop.llm.prefix_store import PrefixStore, common_length
+from copyloop.llm.transformers_compat import (
+    KVCache,
+    attention_mask,
+    keep_rows,
+    last_logits,
+    layer_key_values,
+    new_cache,
+    set_filled,
+)
 
 SHORTLISTS = (256, 4096)  # top-p is exact from the first of these candidate lists that holds the nucleus, else all
-
 
 
 def end_tokens(model: Any, tokenizer: Any) -> set[int]:
@@ -54,7 +62,7 @@ def row_seed(seed: int | None, index: int) -> int | None:
 
 @dataclass
 class _Prefill:
-    cache: StaticCache  # one row per distinct prompt
+    cache: KVCache  # one row per distinct prompt
     valid: torch.Tensor  # (rows, cache length) bool: which cache slots hold real tokens
     length: int  # slots filled so far (the same for every row: padding evens them out)
     logits: torch.Tensor  # (rows, vocab) next-token logits
@@ -67,38 +75,39 @@ def _prefill(model: Any, rows: Sequence[Row], prefixes: PrefixStore | None = Non
     prompts = list(dict.fromkeys(r.prompt for r in rows))
     prefix_len = [0] * len(prompts)
     groups = prefix_groups(prompts)
-    for shared, members in groups:
-        for m in members:
-            prefix_len[m] = shared
+    for group in groups:
+        for m in group.members:
+            prefix_len[m] = group.shared
     longest_prefix = max(prefix_len)
     suffixes = [p[n:] for p, n in zip(prompts, prefix_len, strict=True)]
     longest_suffix = max(len(s) for s in suffixes)
     total = longest_prefix + longest_suffix + max(r.max_new_tokens for r in rows)
 
-    cache = _new_cache(model, len(prompts), total)
+    cache = new_cache(model, len(prompts), total)
     valid = torch.zeros(len(prompts), total, dtype=torch.bool)
     for shared, members in groups:  # one pass per group: no padding, and prefill is efficient at batch 1
         if not shared:
             continue
-        group_cache = _new_cache(model, 1, shared)
+        group_cache = new_cache(model, 1, shared)
         tokens = prompts[members[0]][:shared]
-        known = prefixes.fill(tokens, group_cache.layers) if prefixes is not None else 0
+        known = prefixes.fill(tokens, layer_key_values(group_cache)) if prefixes is not None else 0
         if known < shared:
-            _forward(model, torch.tensor([tokens[known:]]), torch.arange(known, shared)[None],
-                     _mask(torch.ones(1, shared, dtype=torch.bool), known), group_cache)
+            set_filled(group_cache, known)
+            last_logits(model, torch.tensor([tokens[known:]]), torch.arange(known, shared)[None],
+                        attention_mask(torch.ones(1, shared, dtype=torch.bool), known), group_cache)
         if prefixes is not None:
-            prefixes.put(tokens, group_cache.layers)
+            prefixes.put(tokens, layer_key_values(group_cache))
         index, slots = torch.tensor(members), slice(longest_prefix - shared, longest_prefix)
-        for source, target in zip(group_cache.layers, cache.layers, strict=True):
+        for source, target in zip(layer_key_values(group_cache), layer_key_values(cache), strict=True):
             target.keys[index, :, slots] = source.keys[0]
             target.values[index, :, slots] = source.values[0]
         valid[index, slots] = True
-    for layer in cache.layers:
-        layer.cumulative_length.fill_(longest_prefix)
-    ids, suffix_valid, positions = _left_pad(suffixes, longest_suffix, start=prefix_len)
+    set_filled(cache, longest_prefix)
+    padded = _left_pad(suffixes, longest_suffix, start=prefix_len)
     end = longest_prefix + longest_suffix
-    valid[:, longest_prefix:end] = suffix_valid
-    logits = _forward(model, ids, positions, _mask(valid[:, :end], longest_prefix, total), cache)
+    valid[:, longest_prefix:end] = padded.valid
+    mask = attention_mask(valid[:, :end], longest_prefix, total)
+    logits = last_logits(model, padded.ids, padded.positions, mask, cache)
 
     if len(rows) == len(prompts):
         return _Prefill(cache, valid, end, logits)
@@ -129,6 +138,69 @@ def sample(model: Any, rows: Sequence[Row], eos_ids: set[int],
     return out
 
 
+class Ended(NamedTuple):
+    """A row that has ended: its owner's tag and its new tokens."""
+
+    owner: Any
+    tokens: list[int]
+
+
+@dataclass
+class RowState:
+    """What a running batch keeps per row, every field in the batch's row order (tensors by their first axis).
+
+    One structure, so that rows leaving (`select`) and joining (`joined`) keep every field in step.
+    """
+
+    owners: list[Any]  # the caller's tag of each row
+    outputs: list[list[int]]  # tokens sampled so far
+    generators: list[torch.Generator]  # each row's own seeded generator
+    budgets: list[int]  # most new tokens
+    temperature: torch.Tensor  # (rows,) 0: greedy
+    top_p: torch.Tensor  # (rows,)
+    penalty: torch.Tensor  # (rows,) repetition penalty
+    positions: torch.Tensor  # (rows,) each row's next position
+    seen: torch.Tensor  # (rows, vocab) bool: tokens the repetition penalty applies to
+    logits: torch.Tensor  # (rows, vocab) each row's next-token logits
+    done: torch.Tensor  # (rows,) bool: ended rows, dropped at the next repack
+
+    @classmethod
+    def of(cls, rows: Sequence[Row], owners: Sequence[Any], logits: torch.Tensor) -> RowState:
+        """The state of freshly prefilled rows: nothing sampled, their prompt tokens seen."""
+        seen = torch.zeros(len(rows), logits.shape[-1], dtype=torch.bool)
+        for i, r in enumerate(rows):
+            seen[i, torch.tensor(r.prompt, dtype=torch.long)] = True
+        return cls(owners=list(owners), outputs=[[] for _ in rows], generators=[_generator(r.seed) for r in rows],
+                   budgets=[r.max_new_tokens for r in rows],
+                   temperature=torch.tensor([r.temperature for r in rows], dtype=torch.float32),
+                   top_p=torch.tensor([r.top_p for r in rows], dtype=torch.float32),
+                   penalty=torch.tensor([r.repetition_penalty for r in rows], dtype=torch.float32),
+                   positions=torch.tensor([len(r.prompt) for r in rows], dtype=torch.long),
+                   seen=seen, logits=logits, done=torch.zeros(len(rows), dtype=torch.bool))
+
+    def select(self, keep: torch.Tensor) -> RowState:
+        """The rows at `keep`, in that order."""
+        at = keep.tolist()
+        return RowState(**{f.name: value.index_select(0, keep) if isinstance(value, torch.Tensor)
+                           else [value[i] for i in at] for f in fields(self) for value in [getattr(self, f.name)]})
+
+    def joined(self, other: RowState) -> RowState:
+        """These rows, then `other`'s."""
+        return RowState(**{f.name: torch.cat([mine, theirs]) if isinstance(mine, torch.Tensor) else mine + theirs
+                           for f in fields(self) for mine, theirs in [(getattr(self, f.name), getattr(other, f.name))]})
+
+
+class _Move(NamedTuple):
+    """A block of one cache's rows and slots, copied into a repacked cache."""
+
+    source: KVCache
+    rows: torch.Tensor | None  # the source rows to take, in order (None: all of them)
+    slots: slice  # the source slots to take
+    target_rows: slice  # where they go in the new cache
+    target_slots: slice
+    valid: torch.Tensor  # (rows, slots) bool: which of the moved slots hold real tokens
+
+
 class Batch:
     """Rows decoding together, one token per step; rows join (after their prefill) and leave between steps.
 
@@ -136,7 +208,7 @@ class Batch:
     that arrive while others decode join them instead of waiting for the whole batch (continuous batching).
     Every row's key/value slots end at the same cache slot (`length`): joining rows are right-aligned to it and
     masked where they have no tokens, and each row keeps its own positions, so what a row samples does not
-    depend on its neighbours. `owners` tags each row for the caller; `prefixes` keeps prompt prefixes across calls.
+    depend on its neighbours. Owners tag each row for the caller; `prefixes` keeps prompt prefixes across calls.
     """
 
     def __init__(self, model: Any, eos_ids: set[int], prefixes: PrefixStore | None = None):
@@ -144,89 +216,67 @@ class Batch:
         self._clear()
 
     def _clear(self) -> None:
-        self.owners: list[Any] = []
-        self.outputs: list[list[int]] = []
-        self.generators: list[torch.Generator] = []
-        self.cache: StaticCache | None = None
+        self.rows = RowState.of([], [], torch.zeros(0, 0))
+        self.cache: KVCache | None = None
         self.valid = torch.zeros(0, 0, dtype=torch.bool)  # (rows, cache slots): which slots hold real tokens
         self.length = 0  # slots filled so far, the same for every row
-        self.logits = torch.zeros(0, 0)  # (rows, vocab): each row's next-token logits
-        self.seen = torch.zeros(0, 0, dtype=torch.bool)  # (rows, vocab): tokens the repetition penalty applies to
-        self.settings = torch.zeros(0, 4)  # (rows, 4): temperature, top_p, repetition penalty, token budget
-        self.positions = torch.zeros(0, dtype=torch.long)  # each row's next position
-        self.done = torch.zeros(0, dtype=torch.bool)  # ended rows, dropped at the next repack
+
+    @property
+    def owners(self) -> list[Any]:
+        """The owner tag of each row, ended or not."""
+        return self.rows.owners
 
     def __len__(self) -> int:
         """Rows still decoding."""
-        return int((~self.done).sum())
+        return int((~self.rows.done).sum())
 
     @torch.inference_mode()
     def add(self, rows: Sequence[Row], owners: Sequence[Any]) -> None:
         """Prefill `rows` and join them to the batch (if this fails, the batch is as it was)."""
         check_rows(rows)
         part = _prefill(self.model, rows, self.prefixes)
-        seen = torch.zeros(len(rows), part.logits.shape[-1], dtype=torch.bool)
-        for i, r in enumerate(rows):
-            seen[i, torch.tensor(r.prompt)] = True
-        joining = {
-            "settings": torch.tensor([[r.temperature, r.top_p, r.repetition_penalty, r.max_new_tokens]
-                                      for r in rows]),
-            "positions": torch.tensor([len(r.prompt) for r in rows]),
-            "seen": seen, "logits": part.logits, "done": torch.zeros(len(rows), dtype=torch.bool),
-        }
-        keep = torch.nonzero(~self.done).squeeze(1)
+        joining = RowState.of(rows, owners, part.logits)
+        keep = torch.nonzero(~self.rows.done).squeeze(1)
         if self.cache is None or not len(keep):
-            self._clear()
             if part.prompt_of_row is not None:  # each row gets its own copy of its prompt's cache row
-                _take(part.cache, part.prompt_of_row)
-            self.cache, self.valid, self.length = part.cache, part.valid, part.length
-            for name, value in joining.items():
-                setattr(self, name, value)
+                keep_rows(part.cache, part.prompt_of_row)
+            self.cache, self.valid, self.length, self.rows = part.cache, part.valid, part.length, joining
         else:
             self._repack(keep, part)
-            self._keep_rows(keep, joining)
-        self.owners += list(owners)
-        self.outputs += [[] for _ in rows]
-        self.generators += [_generator(r.seed) for r in rows]
+            self.rows = self.rows.select(keep).joined(joining)
 
     @torch.inference_mode()
-    def step(self) -> list[tuple[Any, list[int]]]:
-        """Sample one token for every row; return (owner, tokens) of the rows that ended, advance the others."""
-        live = ~self.done
+    def step(self) -> list[Ended]:
+        """Sample one token for every row; return the rows that ended, advance the others."""
+        state = self.rows
+        live = ~state.done
         draws = torch.tensor([torch.rand(1, generator=g).item() if alive else 0.0
-                              for g, alive in zip(self.generators, live.tolist(), strict=True)])
-        tokens = pick(self.logits, self.seen, self.settings[:, 0], self.settings[:, 1], self.settings[:, 2], draws)
+                              for g, alive in zip(state.generators, live.tolist(), strict=True)])
+        tokens = pick(state.logits, state.seen, state.temperature, state.top_p, state.penalty, draws)
         ending = torch.isin(tokens, self.eos)
         finished = []
         for i in torch.nonzero(live).squeeze(1).tolist():
             if not ending[i]:
-                self.outputs[i].append(int(tokens[i]))
-            if ending[i] or len(self.outputs[i]) >= self.settings[i, 3]:
-                self.done[i] = True
-                finished.append((self.owners[i], self.outputs[i]))
+                state.outputs[i].append(int(tokens[i]))
+            if ending[i] or len(state.outputs[i]) >= state.budgets[i]:
+                state.done[i] = True
+                finished.append(Ended(state.owners[i], state.outputs[i]))
         if not len(self):
             self._clear()
             return finished
-        self.seen[torch.arange(len(tokens)), tokens] = True
-        if int(self.done.sum()) * 4 >= len(self.done):  # a quarter of the batch has ended: drop those rows
-            keep = torch.nonzero(~self.done).squeeze(1)
+        state.seen[torch.arange(len(tokens)), tokens] = True
+        if int(state.done.sum()) * 4 >= len(state.done):  # a quarter of the batch has ended: drop those rows
+            keep = torch.nonzero(~state.done).squeeze(1)
             self._repack(keep)
-            self._keep_rows(keep, {})
+            self.rows = state = state.select(keep)
             tokens = tokens.index_select(0, keep)
         self.valid[:, self.length] = True
-        self.logits = _forward(self.model, tokens[:, None], self.positions[:, None],
-                               _mask(self.valid[:, :self.length + 1], self.length, self.valid.shape[1]), self.cache)
-        self.positions += 1
+        state.logits = last_logits(self.model, tokens[:, None], state.positions[:, None],
+                                   attention_mask(self.valid[:, :self.length + 1], self.length, self.valid.shape[1]),
+                                   self.cache)
+        state.positions += 1
         self.length += 1
         return finished
-
-    def _keep_rows(self, keep: torch.Tensor, joining: dict[str, torch.Tensor]) -> None:
-        """Per-row state of the rows at `keep`, then of the joining rows (cache and validity are repacked apart)."""
-        for name in ("settings", "positions", "seen", "logits", "done"):
-            kept = getattr(self, name).index_select(0, keep)
-            setattr(self, name, torch.cat([kept, joining[name]]) if joining else kept)
-        self.owners, self.outputs, self.generators = (
-            [items[i] for i in keep.tolist()] for items in (self.owners, self.outputs, self.generators))
 
     def _repack(self, keep: torch.Tensor, part: _Prefill | None = None) -> None:
         """A new cache holding the rows at `keep`, then `part`'s rows, right-aligned and just wide enough.
@@ -237,31 +287,28 @@ class Batch:
         first = int(self.valid.index_select(0, keep).any(0).int().argmax())
         span = self.length - first
         length = max(span, part.length if part else 0)
-        written = torch.tensor([len(self.outputs[i]) for i in keep.tolist()])
-        needed = int((self.settings.index_select(0, keep)[:, 3] - written).max())
+        needed = max(self.rows.budgets[i] - len(self.rows.outputs[i]) for i in keep.tolist())
         if part:
             needed = max(needed, part.valid.shape[1] - part.length)
-        # (source cache, its rows to take, its slots, the rows and slots they fill here, their validity)
-        moves = [(self.cache, keep, slice(first, self.length), slice(0, len(keep)), slice(length - span, length),
-                  self.valid.index_select(0, keep)[:, first:self.length])]
+        moves = [_Move(self.cache, keep, slice(first, self.length), slice(0, len(keep)), slice(length - span, length),
+                       self.valid.index_select(0, keep)[:, first:self.length])]
         if part:
-            moves.append((part.cache, part.prompt_of_row, slice(0, part.length),
-                          slice(len(keep), len(keep) + len(part.valid)), slice(length - part.length, length),
-                          part.valid[:, :part.length]))
-        rows = moves[-1][3].stop
-        cache = _new_cache(self.model, rows, length + needed)
+            moves.append(_Move(part.cache, part.prompt_of_row, slice(0, part.length),
+                               slice(len(keep), len(keep) + len(part.valid)), slice(length - part.length, length),
+                               part.valid[:, :part.length]))
+        rows = moves[-1].target_rows.stop
+        cache = new_cache(self.model, rows, length + needed)
         valid = torch.zeros(rows, length + needed, dtype=torch.bool)
-        for *_, target_rows, target_slots, block in moves:
-            valid[target_rows, target_slots] = block
-        for index, target in enumerate(cache.layers):
-            for source_cache, rows_at, source_slots, target_rows, target_slots, _ in moves:
-                source = source_cache.layers[index]
-                for name in ("keys", "values"):
-                    block = getattr(source, name)[:, :, source_slots]
-                    if rows_at is not None:
-                        block = block.index_select(0, rows_at)
-                    getattr(target, name)[target_rows, :, target_slots] = block
-            target.cumulative_length.fill_(length)
+        targets = layer_key_values(cache)
+        for move in moves:
+            valid[move.target_rows, move.target_slots] = move.valid
+            for source_layer, target_layer in zip(layer_key_values(move.source), targets, strict=True):
+                for source, target in zip(source_layer, target_layer, strict=True):  # keys, then values
+                    block = source[:, :, move.slots]
+                    if move.rows is not None:
+                        block = block.index_select(0, move.rows)
+                    target[move.target_rows, :, move.target_slots] = block
+        set_filled(cache, length)
         self.cache, self.valid, self.length = cache, valid, length
 
 
@@ -299,8 +346,15 @@ def _nucleus_draw(sorted_probs: torch.Tensor, top_p: torch.Tensor, draws: torch.
     return index.clamp(max=sorted_probs.shape[-1] - 1)
 
 
-def prefix_groups(prompts: Sequence[tuple[int, ...]]) -> list[tuple[int, list[int]]]:
-    """Prompts grouped so that each group's common prefix is computed once: (prefix length, prompt indices).
+class PrefixGroup(NamedTuple):
+    """Prompts whose first `shared` tokens are computed once for all of them."""
+
+    shared: int  # length of the common prefix
+    members: list[int]  # the prompts' indices
+
+
+def prefix_groups(prompts: Sequence[tuple[int, ...]]) -> list[PrefixGroup]:
+    """Prompts grouped so that each group's common prefix is computed once.
 
     Groups are runs of the prompts in sorted order, chosen by dynamic programming to skip the most tokens; a
     prefix always leaves each member at least one token to run (its logits start the reply).
@@ -320,16 +374,25 @@ def prefix_groups(prompts: Sequence[tuple[int, ...]]) -> list[tuple[int, list[in
             gain = saved[start] + (end - start - 1) * shared
             if gain > saved[end]:
                 saved[end], cut[end] = gain, start
-    groups, end = [], len(order)
+    groups: list[PrefixGroup] = []
+    end = len(order)
     while end:
         start = cut[end]
-        groups.append((shared_of[start, end], [order[i] for i in range(start, end)]))
+        groups.append(PrefixGroup(shared_of[start, end], [order[i] for i in range(start, end)]))
         end = start
     return groups[::-1]
 
 
-def _left_pad(seqs: list[tuple[int, ...]], width: int, start: list[int]) -> tuple[torch.Tensor, ...]:
-    """Token ids, validity and positions of sequences right-aligned in `width` slots (positions from `start`)."""
+class _Padded(NamedTuple):
+    """Sequences right-aligned in a fixed number of slots, each tensor (sequences, slots)."""
+
+    ids: torch.Tensor  # token ids, 0 where there is no token
+    valid: torch.Tensor  # bool: which slots hold a token
+    positions: torch.Tensor  # each token's position
+
+
+def _left_pad(seqs: list[tuple[int, ...]], width: int, start: list[int]) -> _Padded:
+    """Sequences right-aligned in `width` slots, their positions counted from `start`."""
     ids = torch.zeros(len(seqs), width, dtype=torch.long)
     valid = torch.zeros(len(seqs), width, dtype=torch.bool)
     positions = torch.zeros(len(seqs), width, dtype=torch.long)
@@ -338,48 +401,7 @@ def _left_pad(seqs: list[tuple[int, ...]], width: int, start: list[int]) -> tupl
             ids[i, width - len(seq):] = torch.tensor(seq)
             valid[i, width - len(seq):] = True
             positions[i, width - len(seq):] = torch.arange(first, first + len(seq))
-    return ids, valid, positions
-
-
-def _mask(valid: torch.Tensor, offset: int, width: int | None = None) -> torch.Tensor:
-    """4-D attention mask for queries in slots offset.. over `width` cache slots: causal, real tokens only.
-
-    Every query may see its own slot, so a padding query never has an empty row (which would give NaN).
-    """
-    rows, filled = valid.shape
-    width = width or filled
-    queries = filled - offset
-    slots = torch.arange(width)
-    query_slots = torch.arange(offset, filled)
-    keys = torch.zeros(rows, width, dtype=torch.bool)
-    keys[:, :filled] = valid
-    allowed = keys[:, None, :] & (slots[None, None, :] <= query_slots[None, :, None])
-    allowed |= slots[None, None, :] == query_slots[None, :, None]
-    return allowed.view(rows, 1, queries, width)
-
-
-def _forward(model: Any, ids: torch.Tensor, positions: torch.Tensor, mask: torch.Tensor,
-             cache: StaticCache) -> torch.Tensor:
-    """One forward pass through the cache; the last position's logits."""
-    output = model(input_ids=ids, position_ids=positions, attention_mask=mask, cache=cache, use_cache=True,
-                   logits_to_keep=1)
-    return output.logits[:, -1]
-
-
-def _new_cache(model: Any, batch: int, length: int) -> StaticCache:
-    config = model.config
-    heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
-    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
-    cache = StaticCache(config=config, max_cache_len=length)
-    cache.early_initialization(batch, heads, head_dim, model.dtype, model.device)
-    return cache
-
-
-def _take(cache: StaticCache, index: torch.Tensor) -> None:
-    """Keep only the batch rows at `index` (in that order)."""
-    for layer in cache.layers:
-        layer.keys, layer.values = layer.keys.index_select(0, index), layer.values.index_select(0, index)
-        layer.batch_size = len(index)
+    return _Padded(ids, valid, positions)
 
 
 def _generator(seed: int | None) -> torch.Generator:

@@ -16,21 +16,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from copyloop.llm.sampling import Row, check_rows
+from copyloop.llm.sampling import Ended, Row, check_rows
 
 IDLE_SECONDS = 2.0  # the worker thread ends after this long with nothing to do (a new call starts another)
 
 
 class Decoder(Protocol):
-    """What the worker drives: `sampling.Batch`, or a stand-in in tests. `owners` tags its rows."""
+    """What the worker drives: `sampling.Batch`, or a stand-in in tests."""
 
-    owners: list[Any]
+    @property
+    def owners(self) -> list[Any]:
+        """The tag of each row in the batch."""
 
     def __len__(self) -> int: ...
 
     def add(self, rows: Sequence[Row], owners: Sequence[Any]) -> None: ...
 
-    def step(self) -> list[tuple[Any, list[int]]]: ...
+    def step(self) -> list[Ended]: ...
 
 
 @dataclass(eq=False)

@@ -109,13 +109,13 @@ def test_prefixes_kept_from_earlier_calls_give_the_same_tokens(model_and_tokeniz
                          "Revise: name the colour.")
     store = PrefixStore()
     computed: list[int] = []
-    forward = sampling._forward
+    forward = sampling.last_logits
 
     def counting_forward(model, ids, *args):
         computed.append(ids.numel())
         return forward(model, ids, *args)
 
-    monkeypatch.setattr(sampling, "_forward", counting_forward)
+    monkeypatch.setattr(sampling, "last_logits", counting_forward)
     sample(model, [Row(p, temperature=0, repetition_penalty=1.1, max_new_tokens=3) for p in first], END, store)
     computed.clear()
     got = sample(model, [Row(redraft, temperature=0, repetition_penalty=1.1, max_new_tokens=10)], END, store)

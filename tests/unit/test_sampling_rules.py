@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from types import SimpleNamespace
 
 import pytest
 import torch
@@ -13,6 +12,7 @@ from copyloop.llm import shared_batches
 from copyloop.llm.prefix_store import PrefixStore
 from copyloop.llm.sampling import SHORTLISTS, Row, pick, prefix_groups, row_seed, sample
 from copyloop.llm.shared_batches import SharedBatches
+from copyloop.llm.transformers_compat import KeyValues
 
 
 def choose(logits: list[list[float]], draws: list[float], *, temperature: float = 1.0, top_p: float = 1.0,
@@ -177,11 +177,10 @@ def test_prefix_groups_compute_each_shared_prefix_once_and_leave_every_prompt_a_
     assert prefix_groups([(5,)]) == [(0, [0])]
 
 
-def fake_layers(tokens: tuple[int, ...]) -> list[SimpleNamespace]:
+def fake_layers(tokens: tuple[int, ...]) -> list[KeyValues]:
     """A batch-1 cache of two layers whose key at each slot is that slot's token (values: its negative)."""
     keys = torch.tensor(tokens, dtype=torch.float32).view(1, 1, -1, 1)
-    return [SimpleNamespace(keys=keys.clone(), values=-keys.clone(), cumulative_length=torch.tensor(0))
-            for _ in range(2)]
+    return [KeyValues(keys.clone(), -keys.clone()) for _ in range(2)]
 
 
 def test_the_prefix_store_fills_the_longest_match_keeps_each_start_once_and_evicts_the_oldest() -> None:
@@ -194,7 +193,6 @@ def test_the_prefix_store_fills_the_longest_match_keeps_each_start_once_and_evic
     assert store.fill((1, 2, 3, 4, 9, 9), target) == 4
     assert target[1].keys.view(-1).tolist() == [1, 2, 3, 4, 0, 0] and target[1].values.view(-1)[:4].tolist() == [
         -1, -2, -3, -4]
-    assert int(target[0].cumulative_length) == 4
     store.put((7, 8, 9, 10, 11), fake_layers((7, 8, 9, 10, 11)))
     store.put((20, 21), fake_layers((20, 21)))  # 12 tokens > 10: the least recently used entry goes
     assert store.fill((1, 2), fake_layers((0, 0))) == 0
