@@ -7,6 +7,7 @@ input is still its own run for LangChain's callbacks (tracing, LangSmith), as it
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from pathlib import Path
@@ -137,6 +138,18 @@ class LocalChatModel(BaseChatModel):
         else:
             outcomes.update({i: self._end_run(run, text) for (i, run), text in zip(runs.items(), texts, strict=True)})
         return [outcomes[i] for i in range(len(inputs))]
+
+    async def abatch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[BaseMessage]:
+        """`batch` off the event loop: one shared sampling run with a seed per row, not one `ainvoke` per input
+        (which would give every input the same row seed and no shared batch)."""
+        return await asyncio.to_thread(self.batch, inputs, config, return_exceptions=return_exceptions, **kwargs)
 
     def _start_run(self, conversation: list[BaseMessage], config: RunnableConfig, stop: list[str] | None,
                    options: dict[str, Any]) -> CallbackManagerForLLMRun:

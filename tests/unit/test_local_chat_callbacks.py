@@ -92,3 +92,12 @@ def test_an_unreadable_input_fails_alone_with_return_exceptions(calls) -> None:
     with pytest.raises(ValueError):
         model.batch([PROMPTS[0], 42])
     assert model.batch([]) == []
+
+
+def test_abatch_is_one_sampling_call_too(calls) -> None:
+    import asyncio
+
+    recorder = Recorder()
+    replies = asyncio.run(LocalChatModel(model_path="unused").abatch(PROMPTS, {"callbacks": [recorder]}))
+    assert len(calls) == 1 and len(calls[0]["conversations"]) == 3, "not one ainvoke (and one seed) per input"
+    assert [r.content for r in replies][0] == "reply to slogan for a bottle" and len(recorder.ends) == 3
