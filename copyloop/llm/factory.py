@@ -6,7 +6,7 @@ Weights are cached per model and adapter, so a long-lived process (CLI chat, HTT
 from __future__ import annotations
 
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
@@ -51,7 +51,7 @@ def chat_model(settings: Settings) -> BaseChatModel:
                            settings.temperature)
 
 
-@cache
+@lru_cache(maxsize=64)  # copies are light (they share the weights), but a server may see any number of seeds
 def _configured(backend: str, model_path: str | None, adapter_path: str | None, cache_dir: str, base_url: str | None,
                 openai_model: str | None, api_key: str | None, seed: int, temperature: float) -> BaseChatModel:
     shared = _loaded_model(backend, model_path, adapter_path, cache_dir, base_url, openai_model, api_key)
