@@ -26,9 +26,13 @@ def user_rules_dir() -> Path | None:
     return Path(value) if value else None
 
 
+# LibYAML's safe loader where PyYAML was built with it: the same data, several times faster on the lexicons.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise CopyloopError(f"{path}: not valid YAML: {exc}") from None
 
