@@ -31,13 +31,15 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/copyloop generate $(BRIEF)
 
-# Unit and fuzz tests are pure Python and split across TEST_WORKERS processes; the model tests run on their own,
-# since each already uses every core.
+# tests/unit (no processes, servers or models: seconds) and tests/fuzz, then the integration tests without the
+# SmolLM2 model (servers, Postgres, subprocesses, MiniLM, whole workflow runs), all split across TEST_WORKERS
+# processes; the model tests (marked `model`) run on their own, since each already uses every core.
 TEST_WORKERS ?= 2
 test: setup
 	$(BIN)/ruff check copyloop tests bench
 	$(BIN)/pytest -q -n $(TEST_WORKERS) tests/unit tests/fuzz
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not model" tests/integration
+	$(BIN)/pytest -q -m model tests/integration
 
 bench: setup
 	$(BIN)/python bench/workflow_bench.py

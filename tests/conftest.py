@@ -1,4 +1,4 @@
-"""Shared fixtures: offline mode for every test, and one real SmolLM2 model per test session."""
+"""Shared fixtures: offline mode for every test, scratch settings and memory, rules and the service store."""
 
 from __future__ import annotations
 
@@ -10,15 +10,6 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
-@pytest.fixture(scope="session")
-def real_llm():
-    """The built-in default model (converted from GGUF into the user cache on first use)."""
-    from copyloop.config import Settings
-    from copyloop.llm.factory import chat_model
-
-    return chat_model(Settings())
 
 
 @pytest.fixture
@@ -54,22 +45,10 @@ def builtin_rules(builtin_rulebook):
         yield builtin_rulebook
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A fresh database for this session on a real Postgres server (see tests/postgres.py for which one)."""
-    from tests.postgres import database, server
-
-    with server() as admin_url, database(admin_url) as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite"])
 def service_db_url(request: pytest.FixtureRequest, tmp_path: Path):
-    """The service store's URL on each backend: a SQLite file, or a new database of its own on Postgres."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'service.sqlite'}"
-        return
-    from tests.postgres import database
+    """The service store's URL: a SQLite file here; tests/integration adds a real Postgres server."""
+    from tests.postgres import service_url
 
-    with database(request.getfixturevalue("postgres_url")) as url:
+    with service_url(request, tmp_path) as url:
         yield url

@@ -1,7 +1,9 @@
-"""A scripted chat model for routing tests: replies come from a function of the request, deterministically."""
+"""A scripted chat model for routing tests (replies come from a function of the request, deterministically), and
+the replies the chat, API and fuzz tests script it with."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -40,3 +42,23 @@ class ScriptedChatModel(BaseChatModel):
         self.kwargs_seen.append(kwargs)
         start = sum(len(c) for c in self.calls[:-1])
         return [AIMessage(content=self.script(r, start + i)) for i, r in enumerate(requests)]
+
+
+# Playful copy scores +0.55..+0.9, plain copy +0.4..+0.5: both inside the 'positive' band a playful tone asks for.
+# Every word is the brief's or the house vocabulary's, so the sense checks let the lines through.
+PLAYFUL = [
+    "Love it: the {n}!", "Happy days, great drinks: {n}", "Great cold drinks: {n}", "Hikers, with love: the {n}",
+    "Love the {n}, hikers!", "750 ml, all great: the {n}", "The {n} is a great pick", "Great news, happy hikers: {n}",
+]
+PLAIN = [
+    "Enjoy the {n} on every day out", "Take the {n} and enjoy", "A good pick for hikers: the {n}",
+    "Cold drinks? Enjoy the {n}", "Hikers, enjoy the {n}", "Meet the {n}, a good pick",
+    "Enjoy cold drinks with the {n}", "A good day out with the {n}",
+]
+
+
+def reply_for(request: str, index: int) -> str:
+    """Copy for the product the request is about, in the tone it asks for; distinct on every call."""
+    name = "[product]"  # as the fine-tuned model writes it: copyloop fills in the exact name
+    playful = re.search(r"Tone: (?:playful|enthusiastic)", request)
+    return (PLAYFUL if playful else PLAIN)[index % 8].format(n=name)

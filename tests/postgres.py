@@ -94,6 +94,17 @@ def database(admin_url: str) -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@contextmanager
+def service_url(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    """The service store's URL for `request.param`: a SQLite file in `folder`, or ("postgres") a new database of
+    its own on the session's server (the `postgres_url` fixture)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{folder / 'service.sqlite'}"
+        return
+    with database(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
 def _admin(url: str) -> psycopg.Connection:
     """An autocommit connection (CREATE/DROP DATABASE cannot run in a transaction); accepts SQLAlchemy URLs."""
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -58,12 +58,18 @@ class Receiver:
 
     url: str
     received: list[Received] = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def record(self, delivery: Received) -> None:
+        with self.arrived:
+            self.received.append(delivery)
+            self.arrived.notify_all()
 
     def wait_for(self, count: int, timeout: float = 60.0) -> list[Received]:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return list(self.received)
+        """The deliveries so far, once there are `count` of them (or `timeout` seconds have passed)."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.received) >= count, timeout)
+            return list(self.received)
 
 
 @contextmanager
@@ -75,7 +81,7 @@ def webhook_receiver(status: Callable[[int], int] = lambda _n: 200) -> Iterator[
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             code = status(len(receiver.received))
-            receiver.received.append(Received({k: v for k, v in self.headers.items()}, body))
+            receiver.record(Received({k: v for k, v in self.headers.items()}, body))
             self.send_response(code)
             self.end_headers()
 

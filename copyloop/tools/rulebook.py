@@ -31,9 +31,13 @@ BUILTIN_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 RULES_DIR_VARIABLE = "COPYLOOP_RULES_DIR"
 
 
+# LibYAML's safe loader where PyYAML was built with it: the same data, several times faster on the lexicons.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise CopyloopError(f"{path}: not valid YAML: {exc}") from None
 

@@ -32,8 +32,7 @@ from copyloop.memory import CopyMemory
 from copyloop.safe_load import UnsafeInput, load_json, load_yaml
 from copyloop.service.experiments import funnel
 from copyloop.service.keys import create_key
-from tests.fakes import ScriptedChatModel
-from tests.unit.test_chat import reply_for
+from tests.fakes import ScriptedChatModel, reply_for
 
 FUZZ_EXAMPLES = int(os.environ.get("COPYLOOP_FUZZ_EXAMPLES", "10000"))
 # every case within 5 s (a hang fails the case, not the CI job) and the whole run within PEAK_RSS_MB

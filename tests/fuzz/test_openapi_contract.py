@@ -21,9 +21,8 @@ from copyloop.api import create_app
 from copyloop.config import Settings
 from copyloop.memory import CopyMemory
 from copyloop.service.keys import create_key
-from tests.fakes import ScriptedChatModel
+from tests.fakes import ScriptedChatModel, reply_for
 from tests.servers import serve_app
-from tests.unit.test_chat import reply_for
 
 EXAMPLES_PER_OPERATION = 25
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Click model: pairs from real A/B tests, the time split, the shipped model's accuracy and its arithmetic."""
+"""Click model: pairs from A/B tests, significance, the model's arithmetic and files (the archive: integration)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 
 from copyloop.errors import CopyloopError
-from copyloop.tools.click_model import ClickModel, load_click_model, shipped_click_model
-from copyloop.training.click_data import _compare, headline_pairs, load_arms, split_by_time
-from copyloop.training.click_training import pairwise_accuracy
+from copyloop.tools.click_model import ClickModel, load_click_model
+from copyloop.training.click_data import _compare, headline_pairs, load_arms
 
 
 def arms(rows: list[tuple]) -> pd.DataFrame:
@@ -42,15 +41,6 @@ def test_significance_is_recomputed_from_counts() -> None:
     assert _compare(10, 1000, 10, 1000)[2] == 0.0
 
 
-def test_time_split_keeps_validation_later_and_its_headlines_unseen() -> None:
-    pairs = headline_pairs(load_arms())
-    train, validation = split_by_time(pairs)
-    assert train.week.max() < validation.week.min()
-    seen = set(train.a) | set(train.b)
-    assert not (set(validation.a) | set(validation.b)) & seen
-    assert len(validation) > 1000 and validation.significant.sum() > 500
-
-
 def test_bad_data_file_names_the_missing_columns(tmp_path) -> None:
     path = tmp_path / "tests.parquet"
     pd.DataFrame({"headline": ["x"], "clicks": [1]}).to_parquet(path)
@@ -58,19 +48,6 @@ def test_bad_data_file_names_the_missing_columns(tmp_path) -> None:
         load_arms(path)
     with pytest.raises(CopyloopError, match="not found"):
         load_arms(tmp_path / "absent.parquet")
-
-
-def test_shipped_model_reaches_its_stated_accuracy_on_held_out_weeks() -> None:
-    model = shipped_click_model()
-    _, validation = split_by_time(headline_pairs(load_arms()))
-    significant = validation.subset(validation.significant)
-    used = sorted(set(significant.a) | set(significant.b))
-    scores = np.zeros(len(significant.texts))
-    scores[used] = model.scores([significant.texts[i] for i in used])
-    accuracy = pairwise_accuracy(scores, significant)
-    stated = model.card["validation"]["significant"]
-    assert accuracy == pytest.approx(stated["accuracy"], abs=1e-3)
-    assert accuracy >= 0.65 and stated["low"] < accuracy < stated["high"] and stated["pairs"] == len(significant)
 
 
 def test_relative_ctr_and_win_probability_follow_score_differences() -> None:
@@ -90,10 +67,3 @@ def test_save_and_load_round_trip_and_broken_folders_say_so(tmp_path) -> None:
     np.save(tmp_path / "m" / "weights.npy", np.zeros(3))
     with pytest.raises(CopyloopError, match=r"shape \(3,\)"):
         load_click_model(tmp_path / "m")
-
-
-def test_headline_model_prefers_the_upworthy_style_winner_on_a_clear_pair() -> None:
-    model = shipped_click_model()
-    scores = model.scores(["You Won't Believe What This Teacher Did For Her Students",
-                           "Report on school budget allocation, fiscal year 2013"])
-    assert scores[0] > scores[1]

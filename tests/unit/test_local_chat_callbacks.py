@@ -100,4 +100,4 @@ def test_abatch_is_one_sampling_call_too(calls) -> None:
     recorder = Recorder()
     replies = asyncio.run(LocalChatModel(model_path="unused").abatch(PROMPTS, {"callbacks": [recorder]}))
     assert len(calls) == 1 and len(calls[0]["conversations"]) == 3, "not one ainvoke (and one seed) per input"
-    assert [r.content for r in replies][0] == "reply to slogan for a bottle" and len(recorder.ends) == 3
+    assert replies[0].content == "reply to slogan for a bottle" and len(recorder.ends) == 3

@@ -1,4 +1,5 @@
-"""The service's storage layer on SQLite and on a real Postgres server: the same calls must give the same answers.
+"""The service's storage layer on SQLite (tests/integration/test_service_store.py runs these on a real Postgres
+server too): the same calls must give the same answers.
 
 Concurrency is tested with real threads on real connections, since locking (SQLite's write lock, Postgres' row
 locks and conflict waits) is where the two databases differ.
@@ -9,10 +10,8 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,14 +20,12 @@ from sqlalchemy.engine import Engine
 
 from copyloop.brief import Brief, Channel
 from copyloop.errors import CopyloopError
-from copyloop.memory import CopyMemory
-from copyloop.memory.store import record_id
 from copyloop.result import Result, Scores, Variant
 from copyloop.service import experiments, jobs, keys, served_copy
 from copyloop.service.db import api_keys, connect, now
 from copyloop.service.db import events as events_table
 from copyloop.service.db import jobs as jobs_table
-from copyloop.service.experiment_results import conclude, results
+from copyloop.service.experiment_results import results
 from copyloop.service.experiments import ExperimentError
 from copyloop.service.webhooks import MAX_ATTEMPTS
 
@@ -125,16 +122,21 @@ def test_concurrent_claimers_never_share_a_job(engine: Engine) -> None:
     assert {jobs.get(engine, BRAND, j)["runs"] for j in submitted} == {1}  # type: ignore[index]
 
 
-def test_an_expired_lease_is_claimed_again_and_a_renewed_one_is_not(engine: Engine) -> None:
+def test_an_expired_lease_is_claimed_again_and_a_renewed_one_is_not(engine: Engine,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1_000.0]
+    monkeypatch.setattr(jobs, "now", lambda: clock[0])  # the store's time, moved by hand
     job_id = jobs.submit(engine, BRAND, {}, None)
     assert jobs.claim(engine, 0.5)["id"] == job_id  # type: ignore[index]
     assert jobs.claim(engine, 60) is None  # its worker still holds the lease
-    time.sleep(0.6)  # the worker died: its lease runs out
+    clock[0] += 0.4
+    assert jobs.claim(engine, 60) is None  # not yet run out
+    clock[0] += 0.2  # the worker died: its lease runs out
 
     again = jobs.claim(engine, 0.5)
     assert again is not None and again["id"] == job_id and again["runs"] == 2 and again["status"] == "running"
     jobs.renew(engine, job_id, 60)
-    time.sleep(0.6)
+    clock[0] += 0.6
     assert jobs.claim(engine, 60) is None
 
     jobs.finish(engine, job_id, result={"ok": True})
@@ -243,14 +245,6 @@ def test_concurrent_first_assignments_agree(engine: Engine, allocation: experime
     picks = _in_threads(6, lambda _: experiments.assign(engine, BRAND, experiment_id, "user-1"))
     assert len({arm.index for arm, _ in picks}) == 1
     assert sum(made for _, made in picks) == 1  # exactly one call made the assignment; the rest read it
-
-
-def test_split_shares_follow_the_weights(engine: Engine) -> None:
-    experiment_id = _experiment(engine, "split", weights=[2, 1, 1], texts=("a", "b", "c"))
-    arms = Counter(experiments.assign(engine, BRAND, experiment_id, f"u{i}")[0].index for i in range(2000))
-    shares = [arms[i] / 2000 for i in range(3)]
-    assert shares == pytest.approx([0.5, 0.25, 0.25], abs=0.05)  # 4+ standard deviations
-    assert [v["share"] for v in results(engine, BRAND, experiment_id)["variants"]] == [0.5, 0.25, 0.25]
 
 
 def test_events_count_once_per_event_id(engine: Engine) -> None:
@@ -396,56 +390,6 @@ def test_results_break_down_by_segment(engine: Engine) -> None:
 # -- conclusion ----------------------------------------------------------------------------------------------------
 
 
-def test_concluding_writes_counts_to_memory_and_serves_the_winner_first(engine: Engine, tmp_path: Path) -> None:
-    memory = CopyMemory(tmp_path / "mem")
-    texts = ("Cold for 24 hours.", "Your summit sip, still icy.", "One bottle, every trail.")
-    experiment_id = _experiment(engine, texts=texts)
-    measured = [(400, 8, 1), (400, 20, 3), (400, 32, 4)]  # (impressions, clicks, conversions): v3 leads
-    for arm, (shown, clicked, converted) in enumerate(measured):
-        _seed(engine, experiment_id, arm, "impression", shown)
-        _seed(engine, experiment_id, arm, "click", clicked)
-        _seed(engine, experiment_id, arm, "conversion", converted)
-    with engine.begin() as conn:
-        served_copy.replace(conn, BRAND, "TB-1", "email_subject", "", [{"text": "Old copy."}], "generate")
-
-    report = conclude(engine, memory, BRAND, experiment_id, winner_key="v1")  # the team's call, not the leader
-    assert (report["status"], report["winner"]) == ("concluded", "v1") and report["concluded_at"] is not None
-
-    with engine.connect() as conn:
-        _, arms = experiments.load(conn, BRAND, experiment_id)
-    for arm, (shown, clicked, converted) in zip(arms, measured, strict=True):
-        assert arm.memory_id == record_id(BRAND, "TB-1", "email_subject", arm.text)
-        stored = memory.get(arm.memory_id)  # type: ignore[arg-type]
-        assert stored is not None and stored.text == arm.text and stored.source == "experiment"
-        assert (stored.impressions, stored.clicks, stored.conversions) == (shown, clicked, converted)
-        assert stored.approved == (arm.index == 0)  # only the winner stays an example for drafting
-
-    served = served_copy.lookup(engine, BRAND, "TB-1", "email_subject", None, 10)
-    assert [s["text"] for s in served] == [texts[0], texts[2], texts[1]]  # winner, then by measured CTR
-    assert [s["rank"] for s in served] == [1, 2, 3]
-    assert {s["source"] for s in served} == {f"experiment:{experiment_id}"}
-
-    with pytest.raises(ExperimentError) as caught:
-        conclude(engine, memory, BRAND, experiment_id)
-    assert caught.value.status == 409
-    with pytest.raises(ExperimentError) as caught:
-        conclude(engine, memory, OTHER, experiment_id)
-    assert caught.value.status == 404
-    assert memory.get(arms[0].memory_id).impressions == 400  # type: ignore[arg-type, union-attr]
-    late = experiments.record(engine, BRAND, [_event(experiment_id, "late", variant="v2")])
-    assert late == {"accepted": 0, "duplicates": 0, "late": 1}  # too late to count, and the batch is not failed
-    assert experiments.assign(engine, BRAND, experiment_id, "new-user")[0].index == 0  # everyone gets the winner
-
-    unshown = _experiment(engine)
-    with pytest.raises(ExperimentError) as caught:
-        conclude(engine, memory, BRAND, unshown)
-    assert (caught.value.status, caught.value.field) == (409, "winner")
-    with pytest.raises(ExperimentError) as caught:
-        conclude(engine, memory, BRAND, unshown, winner_key="v7")
-    assert (caught.value.status, caught.value.field) == (409, "winner")
-    assert results(engine, BRAND, unshown)["status"] == "running"
-
-
 # -- served copy ---------------------------------------------------------------------------------------------------
 
 
@@ -477,28 +421,3 @@ def test_served_copy_falls_back_to_the_copy_for_every_segment(engine: Engine) ->
     assert served_copy.lookup(engine, BRAND, "TB-1", "push_notification", None, 10) == []
     served_copy.publish(engine, BRAND, _result(["No SKU given."], None, sku=None), "generate")
     assert [r["text"] for r in served_copy.lookup(engine, BRAND, "Trail Bottle", None, None, 10)] == ["No SKU given."]
-
-
-def test_two_concurrent_conclusions_count_the_outcome_once(engine: Engine, tmp_path: Path) -> None:
-    memory = CopyMemory(tmp_path / "mem")
-    experiment_id = _experiment(engine)
-    for arm in range(2):
-        _seed(engine, experiment_id, arm, "impression", 300)
-    outcomes: list[int] = []
-
-    def attempt() -> None:
-        try:
-            conclude(engine, memory, BRAND, experiment_id, winner_key="v2")
-            outcomes.append(200)
-        except ExperimentError as exc:
-            outcomes.append(exc.status)
-
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert sorted(outcomes) == [200, 409, 409, 409]
-    with engine.connect() as conn:
-        _, arms = experiments.load(conn, BRAND, experiment_id)
-    assert [memory.get(a.memory_id).impressions for a in arms] == [300, 300]  # type: ignore[arg-type, union-attr]

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -244,11 +243,13 @@ def test_kill_mid_write_loses_nothing_stored(tmp_path: Path):
         while True:
             memory.add([store.MemoryRecord(text=f"later copy {{n}} {{j}}", brand="Acme") for j in range(20)])
             n += 1
+            print("batch", n, flush=True)
     """)
     try:
         line = child.stdout.readline()
         assert line.strip() == "stored", child.stderr.read()
-        time.sleep(1.0)  # let it get well into later batches, so the kill lands mid-write
+        while child.stdout.readline().strip() != "batch 3":  # well into later batches: the kill lands mid-write
+            assert child.poll() is None, child.stderr.read()
     finally:
         child.send_signal(signal.SIGKILL)
         child.communicate()

@@ -22,9 +22,8 @@ from copyloop.config import Settings
 from copyloop.memory import CopyMemory
 from copyloop.service.keys import create_key
 from copyloop.service.webhooks import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from tests.fakes import ScriptedChatModel
+from tests.fakes import ScriptedChatModel, reply_for
 from tests.servers import serve_app, webhook_receiver
-from tests.unit.test_chat import reply_for
 
 BRIEF = {"product_name": "Trail Bottle", "sku": "TB-750", "category": "Drinkware", "channel": "email_subject",
          "tone": "playful", "features": ["keeps drinks cold 24h"], "price": 29}

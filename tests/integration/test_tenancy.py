@@ -17,8 +17,7 @@ from copyloop.api import create_app
 from copyloop.config import Settings
 from copyloop.memory import CopyMemory
 from copyloop.service.keys import create_key
-from tests.fakes import ScriptedChatModel
-from tests.unit.test_chat import reply_for
+from tests.fakes import ScriptedChatModel, reply_for
 
 BRIEF = {"product_name": "Trail Bottle", "sku": "TB-750", "category": "Drinkware", "channel": "email_subject",
          "features": ["keeps drinks cold 24h"], "price": 29}

@@ -20,8 +20,7 @@ from copyloop.service.db import default_url
 from copyloop.service.experiment_results import significant_winners
 from copyloop.service.keys import create_key
 from copyloop.training.outcomes import winner_targets
-from tests.fakes import ScriptedChatModel
-from tests.unit.test_chat import reply_for
+from tests.fakes import ScriptedChatModel, reply_for
 
 BRIEF = {"product_name": "Summit Flask", "sku": "SF-1", "category": "Drinkware", "channel": "email_subject",
          "tone": "playful", "features": ["keeps drinks hot 12h"], "price": 35}
