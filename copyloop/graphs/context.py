@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
 from copyloop.config import Settings
 from copyloop.llm.factory import chat_model
-from copyloop.memory import CopyMemory
+from copyloop.memory import CopyMemory, open_memory
 
 _memory_lock = threading.Lock()
 
@@ -34,15 +32,9 @@ class CopyContext:
         return self.llm if self.llm is not None else chat_model(self.settings)
 
     def copy_memory(self) -> CopyMemory:
-        """The injected memory, or the persistent store in the settings' home folder."""
+        """The injected memory, or the one the settings configure (a Chroma server, else the home folder)."""
         if self.memory is None:
             with _memory_lock:
-                self.memory = open_memory(str(self.settings.memory_dir))
+                self.memory = open_memory(self.settings)
         return self.memory
-
-
-@cache
-def open_memory(path: str) -> CopyMemory:
-    """One store object per folder per process."""
-    return CopyMemory(Path(path))
 
