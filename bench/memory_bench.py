@@ -9,7 +9,8 @@ after a warm-up, and prints the median of each in milliseconds:
 
 - embedded: as the store runs now, HNSW files fingerprinted after writes only;
 - embedded + per-read fingerprint: each read followed by the fingerprint step (stat every HNSW file, hash the
-  ones whose size or mtime changed, compare with the manifest), as every read did before the split;
+  ones whose size or mtime changed, compare with the manifest), as every read did before the split; timed
+  alternately with the plain read, so both see the same load;
 - server: the same records on a Chroma server, over HTTP on loopback: `--memory-url`, else `chroma run` started
   by the test harness (tests/chroma.py) in a temp folder and stopped afterwards.
 
@@ -58,17 +59,27 @@ def reads(memory: CopyMemory, sample: MemoryRecord) -> dict[str, Callable[[], ob
     }
 
 
-def median_ms(call: Callable[[], object], count: int, after: Callable[[], object] | None = None) -> float:
+def timed(call: Callable[[], object], after: Callable[[], object] | None = None) -> float:
+    start = time.perf_counter()
+    call()
+    if after is not None:
+        after()
+    return (time.perf_counter() - start) * 1000
+
+
+def median_ms(call: Callable[[], object], count: int) -> float:
+    """Median ms of `call` after a warm-up (which also caches the query vectors)."""
     for _ in range(5):
         call()
-    times = []
-    for _ in range(count):
-        start = time.perf_counter()
+    return statistics.median(timed(call) for _ in range(count))
+
+
+def paired_ms(call: Callable[[], object], count: int, after: Callable[[], object]) -> tuple[float, float]:
+    """Median ms of `call` alone and of `call` then `after`, timed alternately so both see the same load."""
+    for _ in range(5):
         call()
-        if after is not None:
-            after()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    pairs = [(timed(call), timed(call, after)) for _ in range(count)]
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
 
 
 @contextmanager
@@ -95,9 +106,9 @@ def main() -> None:
         assert before, "Chroma saved no HNSW files: raise --records past 1,000"
         store = memory._store
         assert store is not None
-        rows.append(("embedded", {n: median_ms(c, args.reads) for n, c in reads(memory, sample).items()}))
-        rows.append(("embedded + per-read fingerprint",
-                     {n: median_ms(c, args.reads, store.written) for n, c in reads(memory, sample).items()}))
+        both = {n: paired_ms(c, args.reads, store.written) for n, c in reads(memory, sample).items()}
+        rows.append(("embedded", {n: plain for n, (plain, _) in both.items()}))
+        rows.append(("embedded + per-read fingerprint", {n: checked for n, (_, checked) in both.items()}))
         unchanged = _index_state(folder, {}) == before
         fingerprint = median_ms(store.written, args.reads)
         memory.close()
