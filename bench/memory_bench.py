@@ -1,6 +1,6 @@
 """Benchmark: what one copy-memory read costs, embedded and on a Chroma server, with and without crash fingerprints.
 
-Run: `.venv/bin/python bench/memory_bench.py [--records 2000] [--reads 300] [--memory-url http://host:port]`.
+Run: `.venv/bin/python bench/memory_bench.py [--records 2000] [--reads 300]`.
 
 It fills an embedded store in a temp folder with `--records` records (2,000 by default: past Chroma's 1,000-write
 sync, so its HNSW files are on disk), then times `--reads` calls each of the three reads drafting and novelty
@@ -11,8 +11,8 @@ after a warm-up, and prints the median of each in milliseconds:
 - embedded + per-read fingerprint: each read followed by the fingerprint step (stat every HNSW file, hash the
   ones whose size or mtime changed, compare with the manifest), as every read did before the split; timed
   alternately with the plain read, so both see the same load;
-- server: the same records on a Chroma server, over HTTP on loopback: `--memory-url`, else `chroma run` started
-  by the test harness (tests/chroma.py) in a temp folder and stopped afterwards.
+- server: the same records on a Chroma server over HTTP on loopback, `chroma run` started by the test harness
+  (tests/chroma.py) in a temp folder and stopped afterwards.
 
 Query vectors are cached after the warm-up, so the figures are the store's cost, not MiniLM's. The reads check
 afterwards that they never changed an HNSW file, the reason reads no longer fingerprint them.
@@ -26,8 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test harness
 
 from copyloop.memory import CopyMemory, MemoryRecord
 from copyloop.memory.embedded import _index_state
-from tests.chroma import chroma_server, drop_copy
+from tests.chroma import chroma_server
 
 BRANDS = ("Acme", "Globex", "Initech", "Umbrella")
 CATEGORIES = ("Apparel", "Drinkware", "Outdoor", "Kitchen")
@@ -82,18 +81,10 @@ def paired_ms(call: Callable[[], object], count: int, after: Callable[[], object
     return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
 
 
-@contextmanager
-def server(url: str | None) -> Iterator[str]:
-    with nullcontext(url) if url else chroma_server() as found:
-        yield found
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--reads", type=int, default=300)
-    parser.add_argument("--memory-url", default=None, help="an existing Chroma server (its copy collection is "
-                                                             "deleted afterwards); default: start one")
     args = parser.parse_args()
     data = records(args.records)
     sample = data[0]
@@ -112,14 +103,11 @@ def main() -> None:
         unchanged = _index_state(folder, {}) == before
         fingerprint = median_ms(store.written, args.reads)
         memory.close()
-    with server(args.memory_url) as url:
+    with chroma_server() as url:
         remote = CopyMemory.on_server(url)
-        try:
-            remote.add(data)
-            rows.append((f"server ({url})", {n: median_ms(c, args.reads) for n, c in reads(remote, sample).items()}))
-        finally:
-            remote.close()
-            drop_copy(url)
+        remote.add(data)
+        rows.append((f"server ({url})", {n: median_ms(c, args.reads) for n, c in reads(remote, sample).items()}))
+        remote.close()
     print(f"{args.records} records, median of {args.reads} reads each, ms")
     names = list(rows[0][1])
     print(f"{'store':<34}" + "".join(f"{n:>20}" for n in names))

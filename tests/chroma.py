@@ -63,11 +63,15 @@ def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
         time.sleep(0.2)
 
 
-def drop_copy(url: str) -> None:
-    """Delete the copy collection, so the next memory on this server starts empty."""
+def empty_copy(url: str) -> None:
+    """Delete every record of the copy collection, keeping the collection itself, so memories still open on it (a
+    process's cached one) stay usable and the next test starts empty."""
     host, port = url.removeprefix("http://").split(":")
     client = chromadb.HttpClient(host=host, port=int(port), settings=Settings(anonymized_telemetry=False))
     try:
-        client.delete_collection(COLLECTION)
+        collection = client.get_collection(COLLECTION)
+        ids = collection.get(include=[])["ids"]
+        if ids:
+            collection.delete(ids=ids)
     finally:
         client.close()

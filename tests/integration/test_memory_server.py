@@ -7,6 +7,7 @@ only the embedding model, so they are skipped here with that reason. Server-only
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +17,7 @@ from copyloop.cli import app
 from copyloop.config import Settings
 from copyloop.errors import MemoryStoreError
 from copyloop.memory import CopyMemory, open_memory
-from tests.chroma import chroma_server, drop_copy
+from tests.chroma import chroma_server, empty_copy
 from tests.servers import free_port
 from tests.unit.test_memory import *  # noqa: F403 - the shared suite, collected here against the server
 from tests.unit.test_memory import rec
@@ -35,7 +36,7 @@ def mem(chroma_url: str) -> Iterator[CopyMemory]:
     memory = CopyMemory.on_server(chroma_url)
     yield memory
     memory.close()
-    drop_copy(chroma_url)
+    empty_copy(chroma_url)
 
 
 @pytest.fixture(autouse=True)
@@ -89,6 +90,17 @@ def test_an_unreachable_server_fails_with_a_clear_error():
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(MemoryStoreError, match=f"cannot open copy memory on the Chroma server at {url}"):
         CopyMemory.on_server(url)
+
+
+def test_memory_commands_use_the_configured_server(mem: CopyMemory, chroma_url: str, tmp_path, monkeypatch):
+    """How a folder's memory moves to a server: `memory export` there, `memory import` with COPYLOOP_MEMORY_URL."""
+    source = tmp_path / "copy.jsonl"
+    source.write_text(json.dumps({"text": "Imported onto the server.", "brand": "Acme"}) + "\n", encoding="utf-8")
+    monkeypatch.setenv("COPYLOOP_MEMORY_URL", chroma_url)
+    result = CliRunner().invoke(app, ["memory", "import", str(source), "--home", str(tmp_path / "home")])
+    assert result.exit_code == 0, result.output
+    assert [r.text for r in mem.all()] == ["Imported onto the server."]
+    assert not (tmp_path / "home" / "memory").exists()
 
 
 def test_serve_refuses_an_unreachable_memory_server_without_a_traceback(tmp_path, monkeypatch):
