@@ -154,10 +154,11 @@ def show_result(result: Result) -> None:
 
 
 def memory_at(home: Path | None) -> CopyMemory:
-    """The copy memory in the configured home folder (imported lazily: it loads Chroma and MiniLM)."""
-    from copyloop.graphs.context import open_memory
+    """The configured copy memory: the Chroma server at memory_url, else the home folder (imported lazily: it
+    loads Chroma and MiniLM)."""
+    from copyloop.memory import open_memory
 
-    return open_memory(str(settings_from(home).memory_dir))
+    return open_memory(settings_from(home))
 
 
 @memory_app.command("stats")

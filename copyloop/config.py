@@ -56,6 +56,9 @@ class Settings:
     max_replacements: int = field(default=1, metadata={"help": "rounds that redraft blocked variants afresh"})
     sibling_similarity_max: float = field(default=0.92, metadata={"help": "cosine above which siblings clash"})
     memory_similarity_max: float = field(default=0.9, metadata={"help": "cosine above which copy is not novel"})
+    memory_url: str | None = field(default=None, metadata={
+        "help": "Chroma server holding the copy memory, http(s)://host:port, shared by several servers "
+                "(default: the folder memory/ in home, for one machine)"})
     approval: Approval = field(default="auto", metadata={"help": "auto | human (interrupt) | off"})
     database_url: str | None = field(default=None, metadata={
         "help": "service database: sqlite:///path or postgresql://user@host/db (default: SQLite in home)"})

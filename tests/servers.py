@@ -1,17 +1,23 @@
-"""Real loopback servers for service tests: the copyloop app on uvicorn, and a webhook receiver that records."""
+"""Real loopback servers for service tests: the copyloop app on uvicorn or as `copyloop serve`, and a webhook
+receiver that records."""
 
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 
 
@@ -97,3 +103,31 @@ def webhook_receiver(status: Callable[[int], int] = lambda _n: 200) -> Iterator[
     finally:
         httpd.shutdown()
         thread.join(5)
+
+
+@contextmanager
+def copyloop_server(home: Path, port: int, *options: str, env: dict[str, str] | None = None,
+                    startup_seconds: float = 120) -> Iterator[subprocess.Popen]:
+    """`copyloop serve` as a user runs it: a subprocess on 127.0.0.1:`port` with `home`, logging into it; yields
+    once /healthz answers; terminated on exit unless the test already killed it."""
+    log = (home / f"server-{port}-{time.monotonic_ns()}.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "copyloop", "serve", "--port", str(port), "--home", str(home),
+                                *options], env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + startup_seconds
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError(f"copyloop serve did not start:\n{Path(log.name).read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(30)
+        log.close()

@@ -27,8 +27,10 @@ def create_app(settings: Settings | None = None, *, llm: BaseChatModel | None = 
                memory: CopyMemory | None = None, worker: bool = True) -> FastAPI:
     """The app on the settings' database (SQLite in the home folder unless `database_url` names another)."""
     settings = settings or Settings.from_env()
-    engine = connect(settings.database_url or default_url(settings.home))
     context = CopyContext(settings=settings, llm=llm, memory=memory)
+    if settings.memory_url:
+        context.copy_memory()  # a wrong or unreachable Chroma server stops the start, not the first request
+    engine = connect(settings.database_url or default_url(settings.home))
 
     def run_job(request: dict[str, Any], heartbeat: Callable[[], None]) -> dict[str, Any]:
         result = run_request(engine, context, request["brand"], request, f"job:{request['job_id']}",

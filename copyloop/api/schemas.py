@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from copyloop.brief import Brief, Channel, clean_text_field
-from copyloop.memory.store import MAX_COUNT
+from copyloop.memory.records import MAX_COUNT
 
 Id = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@\-]+$")
 

@@ -12,8 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from copyloop.brief import Brief
-from copyloop.memory import CopyMemory
-from copyloop.memory.store import MemoryRecord
+from copyloop.memory import CopyMemory, MemoryRecord
 
 
 def past_copy(train: list[Brief], memory_dir: Path | None) -> list[str]:

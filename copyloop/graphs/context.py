@@ -10,8 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, wraps
-from pathlib import Path
+from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from langchain_core.language_models import BaseChatModel
@@ -19,7 +18,7 @@ from langgraph.runtime import get_runtime
 
 from copyloop.config import Settings
 from copyloop.llm.factory import chat_model
-from copyloop.memory import CopyMemory
+from copyloop.memory import CopyMemory, open_memory
 from copyloop.tools.rulebook import Rulebook, active_rules, using_rules
 
 P = ParamSpec("P")
@@ -42,17 +41,11 @@ class CopyContext:
         return self.llm if self.llm is not None else chat_model(self.settings)
 
     def copy_memory(self) -> CopyMemory:
-        """The injected memory, or the persistent store in the settings' home folder."""
+        """The injected memory, or the one the settings configure (a Chroma server, else the home folder)."""
         if self.memory is None:
             with _memory_lock:
-                self.memory = open_memory(str(self.settings.memory_dir))
+                self.memory = open_memory(self.settings)
         return self.memory
-
-
-@cache
-def open_memory(path: str) -> CopyMemory:
-    """One store object per folder per process."""
-    return CopyMemory(Path(path))
 
 
 def with_context_rules(node: Callable[P, T]) -> Callable[P, T]:

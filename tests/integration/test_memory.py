@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from copyloop.errors import MemoryStoreError
-from copyloop.memory import CopyMemory, MemoryRecord, embeddings, store
+from copyloop.memory import CopyMemory, MemoryRecord, embedded, embeddings
 from copyloop.memory.embeddings import cosine_matrix, embed
 
 REPO = Path(__file__).resolve().parents[2]
@@ -281,7 +281,7 @@ def persisted_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         from chromadb.config import Settings
         client = chromadb.PersistentClient(path={str(folder)!r}, settings=Settings(anonymized_telemetry=False))
         client.get_or_create_collection(
-            "copy", embedding_function=store.MiniLMEmbeddingFunction(),
+            "copy", embedding_function=embeddings.MiniLMEmbeddingFunction(),
             configuration={{"hnsw": {{"space": "cosine", "sync_threshold": 100}}}},
         )
         client.close()
@@ -320,7 +320,7 @@ def test_index_chroma_cannot_load_is_rebuilt(persisted_store: Path, tmp_path: Pa
     folder = Path(shutil.copytree(persisted_store, tmp_path / "refused"))
     (pickle,) = folder.glob("*/index_metadata.pickle")
     pickle.write_bytes(pickle.read_bytes()[: pickle.stat().st_size // 2])
-    store._save_index_state(folder, store._Folder())  # as if the torn files were the last good state
+    embedded._save_index_state(folder, embedded._Folder())  # as if the torn files were the last good state
     assert_rebuilt(folder, caplog, "cannot load the vector index")
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from copyloop.memory import CopyMemory
-from copyloop.memory.store import record_id
+from copyloop.memory.records import record_id
 from copyloop.service import experiments, served_copy
 from copyloop.service.experiment_results import conclude, results
 from copyloop.service.experiments import ExperimentError
