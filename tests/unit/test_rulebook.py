@@ -1,5 +1,5 @@
-"""Rule sets are values: two rulebooks give their own results side by side in one process, in threads and in
-concurrent graph runs, and nothing derived from one leaks into the other."""
+"""Rule sets are values: two rulebooks give their own results side by side in one process, in threads, and nothing
+derived from one leaks into the other (tests/integration/test_rulebook_runs.py: in concurrent graph runs)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,12 @@ import yaml
 from copyloop.brief import Brief, Channel, CtaGoal
 from copyloop.chat_parser import parse_product_message
 from copyloop.drafting.prompts import angles
-from copyloop.graphs.chat_graph import compile_chat
 from copyloop.graphs.context import CopyContext
-from copyloop.graphs.copy_workflow import compile_workflow
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.compliance import check_compliance
 from copyloop.tools.cta import cta_phrases, cta_spans
 from copyloop.tools.grounding import invented_facts
 from copyloop.tools.rulebook import BUILTIN_RULES_DIR, Rulebook, active_rules, using_rules
-from tests.fakes import ScriptedChatModel
 
 BRIEF = Brief(product_name="Trail Bottle", features=["keeps drinks cold"], audience="hikers", channel="email_subject",
               sku="TB-1", brand="Trailco")
@@ -126,37 +123,3 @@ def test_a_context_defaults_to_the_rules_in_force(tmp_path: Path, builtin_rules:
     assert CopyContext().rules is builtin_rules
     with using_rules(Rulebook(tmp_path)) as rules:
         assert CopyContext().rules is rules
-
-
-# ------------------------------------------------------------------------------------------------- graph runs
-
-GOOD = ["Meet the Trail Bottle, made for hikers", "Ready for a cold drink? Take the Trail Bottle",
-        "The Trail Bottle keeps your drinks cold", "Say hello to the Trail Bottle"]
-
-
-def flagged_in_run(context: CopyContext) -> set[str]:
-    """The house rules that fired on a workflow run in `context`."""
-    state = compile_workflow().invoke({"brief": BRIEF}, context=context)
-    return {f.rule_id for v in state["variants"] for f in v.findings if f.rule_id.startswith("house.")}
-
-
-def test_concurrent_graph_runs_each_use_their_contexts_rules(tmp_path: Path, settings, builtin_rules) -> None:
-    def context(rules: Rulebook) -> CopyContext:
-        return CopyContext(settings=settings.with_(approval="off"), memory=None, rules=rules,
-                           llm=ScriptedChatModel(script=lambda _request, i: GOOD[i % len(GOOD)]))
-
-    cold = user_rulebook(tmp_path / "cold", "cold", 60)
-    bottle = user_rulebook(tmp_path / "bottle", "bottle", 60)
-    # the caller's thread has the built-in rules in force: only the context says which rules each run uses
-    assert in_parallel(lambda: flagged_in_run(context(cold)), lambda: flagged_in_run(context(bottle)),
-                       lambda: flagged_in_run(context(builtin_rules))) == [{"house.cold"}, {"house.bottle"}, set()]
-
-
-def test_the_chat_graph_reads_its_contexts_lexicon(tmp_path: Path, settings, builtin_rules) -> None:
-    rules = user_rulebook(tmp_path, "zany", 60)
-    chat = compile_chat()
-    turn = {"messages": [{"role": "user", "content": "a mug, zany blast"}]}
-    ours = chat.invoke(turn, context=CopyContext(settings=settings, llm=ScriptedChatModel(script=lambda *_: ""),
-                                                 rules=rules))
-    plain = chat.invoke(turn, context=CopyContext(settings=settings, llm=ScriptedChatModel(script=lambda *_: "")))
-    assert ours["fields"].get("channel") == Channel.PUSH_NOTIFICATION.value != plain["fields"].get("channel")
