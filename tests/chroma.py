@@ -10,17 +10,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import chromadb
-import httpx
 from chromadb.config import Settings
 
 from copyloop.memory.collection import COLLECTION
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_up
 
 STARTUP_SECONDS = 60
 
@@ -38,7 +36,7 @@ def chroma_server() -> Iterator[str]:
                 stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
             try:
                 url = f"http://127.0.0.1:{port}"
-                _wait_ready(url, process, log_path)
+                wait_until_up(f"{url}/api/v2/heartbeat", process, log_path, STARTUP_SECONDS)
                 yield url
             finally:
                 process.terminate()
@@ -47,20 +45,6 @@ def chroma_server() -> Iterator[str]:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(30)
-
-
-def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
-    """Poll the heartbeat until the server answers; a server that exits or never answers fails with its log."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"chroma run did not start on {url}:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.2)
 
 
 def empty_copy(url: str) -> None:

@@ -114,20 +114,36 @@ def copyloop_server(home: Path, port: int, *options: str, env: dict[str, str] | 
     process = subprocess.Popen([sys.executable, "-m", "copyloop", "serve", "--port", str(port), "--home", str(home),
                                 *options], env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + startup_seconds
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError(f"copyloop serve did not start:\n{Path(log.name).read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", process, Path(log.name), startup_seconds)
         yield process
     finally:
         if process.poll() is None:
             process.terminate()
             process.wait(30)
         log.close()
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll `check` until it returns something truthy (returned), failing with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
+    """Poll `url` until it answers 200; a server that exits or never answers fails with the end of its log."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{' '.join(map(str, process.args))} did not answer {url}:\n"
+                               f"{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)

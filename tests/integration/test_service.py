@@ -7,20 +7,17 @@ the same idempotency key. The synchronous generate and chat endpoints run on the
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from copyloop.service.webhooks import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from tests.servers import free_port, webhook_receiver
+from tests.servers import copyloop_server, free_port, wait_for, webhook_receiver
 
 pytestmark = pytest.mark.model
 
@@ -33,40 +30,11 @@ def cli(home: Path, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120, check=True)
 
 
-@contextmanager
-def server(home: Path, port: int) -> Iterator[subprocess.Popen]:
+def server(home: Path, port: int) -> AbstractContextManager[subprocess.Popen]:
     """`copyloop serve` with a short job lease, so a restart takes over a killed server's job within seconds."""
-    env = {**os.environ, "COPYLOOP_JOB_LEASE_SECONDS": "3", "COPYLOOP_WEBHOOK_BACKOFF_SECONDS": "0.2",
-           "COPYLOOP_WEBHOOK_ALLOW": "127.0.0.1"}  # the test receiver is on loopback
-    log = (home / f"server-{time.monotonic_ns()}.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "copyloop", "serve", "--port", str(port), "--home", str(home)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(30)
-        log.close()
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
+    return copyloop_server(home, port, env={
+        "COPYLOOP_JOB_LEASE_SECONDS": "3", "COPYLOOP_WEBHOOK_BACKOFF_SECONDS": "0.2",
+        "COPYLOOP_WEBHOOK_ALLOW": "127.0.0.1"})  # the test receiver is on loopback
 
 
 def test_killed_mid_job_the_restarted_server_finishes_and_delivers(tmp_path: Path) -> None:

@@ -11,17 +11,15 @@ import json
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.chroma import chroma_server
 from tests.postgres import database
-from tests.servers import copyloop_server, free_port
+from tests.servers import copyloop_server, free_port, wait_for
 
 pytestmark = pytest.mark.model
 
@@ -36,16 +34,6 @@ BRIEF = {"product_name": "Trail Bottle", "sku": "TB-750", "category": "Drinkware
 def chroma_url() -> Iterator[str]:
     with chroma_server() as url:
         yield url
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
