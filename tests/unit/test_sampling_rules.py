@@ -54,11 +54,30 @@ def test_row_seeds_differ_per_row_and_per_call() -> None:
     assert row_seed(None, 3) is None
 
 
+class Admissions:
+    """Counts the decoders' admissions (`add` calls, failed ones included), so a test starts its next request only
+    once the previous one reached the batch: ordered by events, not by how long a thread takes to start."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = threading.Condition()
+
+    def note(self) -> None:
+        with self._changed:
+            self.count += 1
+            self._changed.notify_all()
+
+    def wait_for(self, count: int) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.count >= count, timeout=10), f"admission {count} never came"
+
+
 class EchoDecoder:
     """Stands in for `sampling.Batch`: each row emits its prompt's tokens, one a step; 666 fails where told."""
 
-    def __init__(self, log: list[str], fail_at: str = "add", step_seconds: float = 0.001):
-        self.log, self.fail_at, self.step_seconds = log, fail_at, step_seconds
+    def __init__(self, log: list[str], fail_at: str = "add", step_seconds: float = 0.001,
+                 admissions: Admissions | None = None):
+        self.log, self.fail_at, self.step_seconds, self.admissions = log, fail_at, step_seconds, admissions
         self.owners: list = []
         self.left: list[list[int]] = []
         self.out: list[list[int]] = []
@@ -67,6 +86,8 @@ class EchoDecoder:
         return len(self.owners)
 
     def add(self, rows, owners) -> None:
+        if self.admissions:
+            self.admissions.note()
         if self.fail_at == "add" and any(666 in r.prompt for r in rows):
             raise ValueError("bad row")
         self.log.append(f"add {len(rows)} to {len(self)}")
@@ -88,8 +109,10 @@ class EchoDecoder:
         return ended
 
 
-def submit_all(shared: SharedBatches, prompts: dict[str, list[tuple[int, ...]]], order: list[str]) -> dict:
-    """Submit each request from its own thread, in order, a moment apart; outcomes (tokens or error) by name."""
+def submit_all(shared: SharedBatches, prompts: dict[str, list[tuple[int, ...]]], order: list[str],
+               admissions: Admissions) -> dict:
+    """Submit each request from its own thread, in order, each once the one before was admitted to a batch;
+    outcomes (tokens or error) by name."""
     outcomes: dict = {}
 
     def submit(name: str) -> None:
@@ -99,11 +122,12 @@ def submit_all(shared: SharedBatches, prompts: dict[str, list[tuple[int, ...]]],
             outcomes[name] = exc
         order.append(name)
 
-    threads = []
-    for name in prompts:
+    threads, before = [], admissions.count
+    for number, name in enumerate(prompts, start=before + 1):
         threads.append(threading.Thread(target=submit, args=(name,)))
         threads[-1].start()
-        time.sleep(0.01)
+        if number < before + len(prompts):
+            admissions.wait_for(number)
     for t in threads:
         t.join(10)
     return outcomes
@@ -111,10 +135,11 @@ def submit_all(shared: SharedBatches, prompts: dict[str, list[tuple[int, ...]]],
 
 def test_a_short_request_joins_a_running_batch_and_returns_before_the_long_one() -> None:
     log: list[str] = []
-    shared = SharedBatches(lambda: EchoDecoder(log), admit_every=4)
+    admissions = Admissions()
+    shared = SharedBatches(lambda: EchoDecoder(log, admissions=admissions), admit_every=4)
     finished: list[str] = []
     prompts = {"long": [tuple(range(1, 400))], "short": [(7, 8)], "pair": [(5,), (6, 6)]}
-    outcomes = submit_all(shared, prompts, finished)
+    outcomes = submit_all(shared, prompts, finished, admissions)
     assert outcomes == {"long": [list(range(1, 400))], "short": [[7, 8]], "pair": [[5], [6, 6]]}
     assert finished[-1] == "long"  # the others did not wait for the longest row
     assert log[0] == "add 1 to 0" and any(entry.endswith("to 1") for entry in log[1:])  # joined mid-run
@@ -122,24 +147,27 @@ def test_a_short_request_joins_a_running_batch_and_returns_before_the_long_one()
 
 def test_a_failed_join_fails_only_its_callers_and_a_failed_step_fails_the_batch() -> None:
     log: list[str] = []
-    shared = SharedBatches(lambda: EchoDecoder(log), admit_every=1)
-    outcomes = submit_all(shared, {"running": [tuple(range(1, 200))], "bad": [(666,)]}, [])
+    admissions = Admissions()
+    shared = SharedBatches(lambda: EchoDecoder(log, admissions=admissions), admit_every=1)
+    outcomes = submit_all(shared, {"running": [tuple(range(1, 200))], "bad": [(666,)]}, [], admissions)
     assert outcomes["running"] == [list(range(1, 200))]
     assert isinstance(outcomes["bad"], ValueError)
 
-    stepping = SharedBatches(lambda: EchoDecoder(log, fail_at="step"), admit_every=1)
-    outcomes = submit_all(stepping, {"running": [tuple(range(1, 200))], "bad": [(1, 666)]}, [])
+    admissions = Admissions()
+    stepping = SharedBatches(lambda: EchoDecoder(log, fail_at="step", admissions=admissions), admit_every=1)
+    outcomes = submit_all(stepping, {"running": [tuple(range(1, 200))], "bad": [(1, 666)]}, [], admissions)
     assert isinstance(outcomes["running"], ValueError) and isinstance(outcomes["bad"], ValueError)
     assert stepping.submit([Row((9, 10))]) == [[9, 10]]  # the worker carries on with a fresh batch
 
 
 def test_requests_are_never_split_and_joins_respect_max_rows() -> None:
     log: list[str] = []
-    shared = SharedBatches(lambda: EchoDecoder(log), max_rows=3, admit_every=1)
+    admissions = Admissions()
+    shared = SharedBatches(lambda: EchoDecoder(log, admissions=admissions), max_rows=3, admit_every=1)
     assert shared.submit([Row((1,))] * 5) == [[1]] * 5  # larger than max_rows alone: still one join
     assert log == ["add 5 to 0"]
     log.clear()
-    outcomes = submit_all(shared, {"a": [tuple(range(1, 100))] * 2, "b": [(3, 4)] * 2}, [])
+    outcomes = submit_all(shared, {"a": [tuple(range(1, 100))] * 2, "b": [(3, 4)] * 2}, [], admissions)
     assert outcomes == {"a": [list(range(1, 100))] * 2, "b": [[3, 4]] * 2}
     assert log == ["add 2 to 0", "add 2 to 0"]  # b (2 rows) never joined a (2 rows) under max_rows 3
 
