@@ -63,6 +63,9 @@ class Settings:
     database_url: str | None = field(default=None, metadata={
         "help": "service database: sqlite:///path or postgresql://user@host/db (default: SQLite in home)"})
     max_request_bytes: int = field(default=1_000_000, metadata={"help": "HTTP request body limit (413 above)"})
+    generate_concurrency: int = field(default=2, metadata={
+        "help": "POST /v1/generate runs at once per server, on threads of their own; another one while all are "
+                "busy is queued as a job (202 with its Location)"})
     job_lease_seconds: float = field(default=120.0, metadata={
         "help": "a running job whose worker is silent this long is taken over by another (or a restarted) server"})
     webhook_backoff_seconds: float = field(default=1.0, metadata={
@@ -70,6 +73,10 @@ class Settings:
     webhook_allow: str = field(default="", metadata={
         "help": "hosts or networks webhooks may reach beyond public addresses, comma-separated "
                 "(e.g. 127.0.0.1 or 10.0.0.0/8 for a receiver inside your network)"})
+
+    def __post_init__(self) -> None:
+        if self.generate_concurrency < 1:  # 0 slots would turn every POST /v1/generate into a job
+            raise CopyloopError(f"generate_concurrency must be at least 1, got {self.generate_concurrency}")
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

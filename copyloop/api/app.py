@@ -13,6 +13,7 @@ from copyloop import __doc__ as package_doc
 from copyloop.api import errors
 from copyloop.api.routes import chat, events, experiments, generate, jobs, variants
 from copyloop.api.routes import memory as memory_routes
+from copyloop.api.slots import GenerateSlots
 from copyloop.config import Settings
 from copyloop.graphs.context import CopyContext
 from copyloop.memory import CopyMemory
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, llm: BaseChatModel | None = 
     app = FastAPI(title="copyloop", version="0.1.0", lifespan=lifespan,
                   description=(package_doc or "").split("\n")[0] + " Authenticate with an API key per brand.")
     app.state.engine, app.state.context, app.state.settings = engine, context, settings
+    app.state.generate_slots = GenerateSlots(settings.generate_concurrency)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

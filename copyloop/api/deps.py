@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.engine import Engine
 
+from copyloop.api.slots import GenerateSlots
 from copyloop.graphs.context import CopyContext
 from copyloop.service.keys import Tenant, tenant_for
 
@@ -17,6 +18,10 @@ def engine(request: Request) -> Engine:
 
 def context(request: Request) -> CopyContext:
     return request.app.state.context
+
+
+def generate_slots(request: Request) -> GenerateSlots:
+    return request.app.state.generate_slots
 
 
 def tenant(request: Request, authorization: Annotated[str | None, Header()] = None,
@@ -36,3 +41,4 @@ def tenant(request: Request, authorization: Annotated[str | None, Header()] = No
 DB = Annotated[Engine, Depends(engine)]
 Context = Annotated[CopyContext, Depends(context)]
 Caller = Annotated[Tenant, Depends(tenant)]
+Slots = Annotated[GenerateSlots, Depends(generate_slots)]

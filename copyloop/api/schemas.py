@@ -73,6 +73,18 @@ class JobAccepted(BaseModel):
     url: str
 
 
+class GenerateQueued(JobAccepted):
+    """A POST /v1/generate that found every generation slot busy, queued as a job: poll `url` (the Location)."""
+
+    detail: str
+
+
+GENERATE_QUEUED = {202: {"model": GenerateQueued, "description": "every generation slot is busy "
+                         "(`generate_concurrency`): the request was queued as a job, at `Location`",
+                         "headers": {"Location": {"description": "the job, `/v1/jobs/{id}`",
+                                                  "schema": {"type": "string"}}}}}
+
+
 class ChatRequest(Strict):
     message: str = Field(min_length=1, max_length=4000)
     thread_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")

@@ -1,20 +1,34 @@
-"""POST /v1/generate: a brief in, ranked variants with scores and findings out (synchronous)."""
+"""POST /v1/generate: a brief in, ranked variants with scores and findings out, in the request.
+
+The workflow runs on the app's own generation slots, never on the thread pool the read routes share; when every
+slot is busy the request is queued as a job (202 + Location) instead of holding its connection in a queue.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+import anyio.to_thread
+from fastapi import APIRouter, Response
 
-from copyloop.api.deps import DB, Caller, Context
-from copyloop.api.schemas import WRITE_ERRORS, GenerateRequest, error_responses
+from copyloop.api.deps import DB, Caller, Context, Slots
+from copyloop.api.routes.jobs import queue
+from copyloop.api.schemas import GENERATE_QUEUED, WRITE_ERRORS, GenerateQueued, GenerateRequest, error_responses
+from copyloop.api.slots import SlotsBusy
 from copyloop.service.runner import run_request
 
 router = APIRouter(prefix="/v1", tags=["generate"])
 
 
-@router.post("/generate", responses={**WRITE_ERRORS, **error_responses(403)})
-def generate(body: GenerateRequest, caller: Caller, engine: DB, context: Context) -> dict[str, Any]:
+@router.post("/generate", responses={**GENERATE_QUEUED, **WRITE_ERRORS, **error_responses(403)})
+async def generate(body: GenerateRequest, caller: Caller, engine: DB, context: Context, slots: Slots,
+                   response: Response) -> dict[str, Any]:
     """Run the workflow now (tens of seconds on a laptop CPU); use /v1/jobs to be called back instead."""
-    result = run_request(engine, context, caller.brand, body.model_dump(mode="json"), "generate")
+    request = body.model_dump(mode="json")
+    try:
+        result = await slots.run(lambda: run_request(engine, context, caller.brand, request, "generate"))
+    except SlotsBusy as busy:
+        accepted = await anyio.to_thread.run_sync(queue, engine, caller, body, None)  # a short insert, off the loop
+        response.status_code, response.headers["Location"] = 202, accepted.url
+        return GenerateQueued(**accepted.model_dump(), detail=str(busy)).model_dump()
     return result.model_dump(mode="json")
