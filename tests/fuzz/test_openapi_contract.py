@@ -41,7 +41,7 @@ def test_schemathesis_finds_no_undocumented_status_or_body(tmp_path: Path) -> No
             [runner, "run", f"{url}/openapi.json", "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
              "--seed", "14", "--max-examples", str(EXAMPLES_PER_OPERATION), "--request-timeout", "120",
              "--max-response-time", "120",
-             "-H", f"X-API-Key: {key}"],  # /v1/generate runs the whole workflow in the request (issue 16 moves it)
+             "-H", f"X-API-Key: {key}"],  # /v1/generate may run the whole workflow in the request
             capture_output=True, text=True, timeout=900, cwd=tmp_path,
             env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz.schemathesis_hooks", "PYTHONPATH": str(ROOT)})
     (tmp_path / "schemathesis.txt").write_text(done.stdout + done.stderr)  # the whole report
