@@ -43,7 +43,8 @@ from copyloop.tools.sense.vocabulary import (
     non_word_findings,
     off_product_findings,
 )
-from copyloop.tools.words import word_spans, zipf
+from copyloop.tools.words import is_camel_case, word_spans, zipf
+from copyloop.tools.words import words as word_list
 
 RULE_FOLDER = "sense"
 GENERIC_ZIPF = 5.6  # a word at least this common ("made", "use", "great") grounds nothing by itself
@@ -109,10 +110,12 @@ def restated_findings(text: str, ctx: BriefContext) -> list[Finding]:
     Clear.", "… made from 100% natural rubber. It is also made of natural rubber."), or only what the product's
     name in it says ("Atomic Habits by James Clear is written by James Clear"): readers cut it every time.
 
-    Calls to action and stock lines are not judged, nor one-line copy (a title's "| Books" suffix is a shop
-    convention; repeated_phrase_findings judges those).
+    Calls to action and stock lines are not judged. One-line copy is judged by its parts instead: a part after a
+    comma or separator that only repeats words before it ("… Suede Leather Sandal, Suede, Leather Upper").
     """
-    if channel_spec(ctx.brief.channel).sentences == 1 or is_list(text):  # a list restates by design
+    if channel_spec(ctx.brief.channel).sentences == 1:
+        return _restated_parts(text)
+    if is_list(text):  # a list restates by design
         return []
     findings = []
     ctas = cta_spans(text)
@@ -132,6 +135,35 @@ def restated_findings(text: str, ctx: BriefContext) -> list[Finding]:
             findings.append(Finding(rule_id="sense.disfluent_restated", severity="block", span=(start, end),
                                     matched=piece, message=f"{piece.strip()!r} only says again what the copy said."))
     return findings
+
+
+_PART_BREAK = re.compile(r",\s+|\s+[-–—|]\s+")
+
+
+def _restated_parts(text: str) -> list[Finding]:
+    """Parts of a one-line text (after a comma or separator) whose words all came before them; CTAs aside."""
+    findings, start = [], 0
+    ctas = cta_spans(text)
+    for match in [*_PART_BREAK.finditer(text), None]:
+        end = match.start() if match else len(text)
+        part = text[start:end]
+        said = content_tokens(part)
+        if start and said and not any(s < end and start < e for s, e in ctas) and \
+                said <= content_tokens(text[:start]):
+            findings.append(Finding(rule_id="sense.disfluent_restated", severity="block", span=(start, end),
+                                    matched=part, message=f"{part.strip()!r} only says again what came before it."))
+        start = match.end() if match else start
+    return findings
+
+
+def recased_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """A word of the brief given inner capitals the brief never writes ("LED BackLight" for "LED backlight"): a
+    fact misspelt, which a reader fixes every time."""
+    written = set(word_list(" ".join([ctx.fact_text, *ctx.names, ctx.brief.brand or ""])))
+    return [Finding(rule_id="sense.non_word_recased", severity="block", span=m.span(), matched=m.group(),
+                    message=f"{m.group()!r} is the brief's {m.group().lower()!r} with capitals it does not have.")
+            for m in word_spans(text)
+            if is_camel_case(m.group()) and m.group() not in written and m.group().lower() in ctx.words]
 
 
 def repeated_phrase_findings(text: str, brief: Brief) -> list[Finding]:
@@ -163,7 +195,7 @@ def sense_findings(text: str, brief: Brief) -> list[Finding]:
     findings = name_findings(text, ctx)
     findings += entity_findings(text, ctx, judged=[f.span for f in findings])
     findings += non_word_findings(text, ctx) + off_product_findings(text, ctx) + altered_compound_findings(text, ctx)
-    findings += altered_fact_findings(text, ctx)
+    findings += altered_fact_findings(text, ctx) + recased_findings(text, ctx)
     for rule in rules(RULE_FOLDER):
         if rule.applies_to(brief):
             findings += rule_findings(rule, text, brief, ctx.fact_text)

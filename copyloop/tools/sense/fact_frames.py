@@ -60,9 +60,10 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
             if rest and verb in object_imperatives() else ""
         return rf"\b(?:{_HAVE}|comes|is|are)\s+(?:also\s+)?{instruction}\b{acting}", \
             f"\"{fact.text}\" as an instruction"
-    if fact.kind == "spec" and fact.value and fact.text.startswith("in "):  # colour: Navy ("made for the Navy")
-        value = phrase_regex(fact.value)
-        return rf"\b(?:made|designed|perfect|great|ideal)\s+for\s+(?:the\s+)?{value}\b", f"it comes in {fact.value}"
+    if fact.kind == "spec" and fact.value and fact.text.startswith("in "):  # colour: Navy ("made for the Navy",
+        value = phrase_regex(fact.value)  # "comes in a Flame": a colour is no thing)
+        return (rf"\b(?:made|designed|perfect|great|ideal)\s+for\s+(?:the\s+)?{value}\b"
+                rf"|\bcomes?\s+in\s+(?:a|an)\s+{value}\b"), f"it comes in {fact.value}"
     if fact.kind == "spec" and fact.value and fact.text.lower().startswith("made of"):  # material: cotton
         value = phrase_regex(fact.value)
         return rf"\b(?:{_HAVE}|comes in|come in)\s+(?:a\s+|an\s+)?{value}\b", f"it is made of {fact.value.lower()}"
@@ -71,8 +72,8 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
         return rf"\b(?:is|was)\s+(?:also\s+)?{phrase_regex(fact.text)}\b", f"it has {fact.text}"
     if fact.kind == "state":  # "has lined with ...", "comes made from ..."
         return rf"\b(?:{_HAVE}|comes|come)\s+{_ARTICLE}(?:also\s+)?{text}\b", f"it is {fact.text}"
-    if fact.is_material:  # "have 100% cotton muslin" for swaddles made of it
-        return rf"\b{_OWN}\s+{text}\b", f"it is made of {fact.text}"
+    if fact.is_material:  # "have 100% cotton muslin" for swaddles made of it, "has an 18/8 stainless steel"
+        return rf"\b{_OWN}\s+{_ARTICLE}{text}\b", f"it is made of {fact.text}"
     if fact.kind == "thing" and with_article(fact.text) != fact.text:
         return rf"\b{_HAVE}\s+{text}\b", f"{with_article(fact.text)} (with its article)"
     verb, _, thing = fact.text.partition(" ")
