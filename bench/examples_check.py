@@ -26,7 +26,7 @@ from copyloop.generation import generate
 from copyloop.memory import CopyMemory
 from copyloop.result import Result
 from copyloop.tools.channels import channel_spec
-from copyloop.tools.cta import has_cta
+from copyloop.tools.cta import cta_as_channel_wants
 from copyloop.tools.sense.checks import passes_sense
 
 BRIEFS = Path(__file__).resolve().parents[1] / "examples" / "briefs"
@@ -43,7 +43,7 @@ def verdict(result: Result) -> dict[str, object]:
         "sense": all(passes_sense(v.text, brief) for v in shipped),
         "distinct": len({v.text for v in shipped}) == len(shipped),
         "in_limit": all(spec.min_chars <= len(v.text) <= spec.max_chars for v in shipped),
-        "cta": all(has_cta(v.text, brief.cta_goal) for v in shipped),
+        "cta": all(cta_as_channel_wants(v.text, brief) for v in shipped),  # none on a product title
         "no_block": all(not [f for f in v.findings if f.severity == "block" and not f.fixed] for v in shipped),
         "in_band": all(low <= v.scores.sentiment <= high for v in shipped),
     }
