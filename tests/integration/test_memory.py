@@ -279,6 +279,7 @@ def persisted_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     child = run_child(f"""
         import chromadb
         from chromadb.config import Settings
+        from copyloop.memory import embeddings
         client = chromadb.PersistentClient(path={str(folder)!r}, settings=Settings(anonymized_telemetry=False))
         client.get_or_create_collection(
             "copy", embedding_function=embeddings.MiniLMEmbeddingFunction(),
