@@ -114,7 +114,7 @@ def restated_findings(text: str, ctx: BriefContext) -> list[Finding]:
     comma or separator that only repeats words before it ("… Suede Leather Sandal, Suede, Leather Upper").
     """
     if channel_spec(ctx.brief.channel).sentences == 1:
-        return _restated_parts(text)
+        return _restated_parts(text, ctx.brief)
     if is_list(text):  # a list restates by design
         return []
     findings = []
@@ -140,15 +140,17 @@ def restated_findings(text: str, ctx: BriefContext) -> list[Finding]:
 _PART_BREAK = re.compile(r",\s+|\s+[-–—|]\s+")
 
 
-def _restated_parts(text: str) -> list[Finding]:
-    """Parts of a one-line text (after a comma or separator) whose words all came before them; CTAs aside."""
+def _restated_parts(text: str, brief: Brief) -> list[Finding]:
+    """Parts of a one-line text (after a comma or separator) whose words all came before them; CTAs and the shop's
+    category label ("… | Books", a shop convention) aside."""
     findings, start = [], 0
     ctas = cta_spans(text)
+    category = content_tokens(brief.category or "")
     for match in [*_PART_BREAK.finditer(text), None]:
         end = match.start() if match else len(text)
         part = text[start:end]
         said = content_tokens(part)
-        if start and said and not any(s < end and start < e for s, e in ctas) and \
+        if start and said and not any(s < end and start < e for s, e in ctas) and not said <= category and \
                 said <= content_tokens(text[:start]):
             findings.append(Finding(rule_id="sense.disfluent_restated", severity="block", span=(start, end),
                                     matched=part, message=f"{part.strip()!r} only says again what came before it."))
