@@ -1,10 +1,13 @@
-"""Integration fixtures: one real SmolLM2 model and one real Postgres server per test session."""
+"""Integration fixtures: one real SmolLM2 model and one Postgres server per session, a Chroma server per module."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.chroma import chroma_server
 
 
 @pytest.fixture(scope="session")
@@ -31,4 +34,11 @@ def service_db_url(request: pytest.FixtureRequest, tmp_path: Path):
     from tests.postgres import service_url
 
     with service_url(request, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chroma_url() -> Iterator[str]:
+    """A real `chroma run` on loopback for the module's tests (tests/chroma.py), stopped and deleted after them."""
+    with chroma_server() as url:
         yield url

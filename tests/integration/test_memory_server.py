@@ -17,18 +17,12 @@ from copyloop.cli import app
 from copyloop.config import Settings
 from copyloop.errors import MemoryStoreError
 from copyloop.memory import CopyMemory, open_memory
-from tests.chroma import chroma_server, empty_copy
+from tests.chroma import empty_copy
 from tests.integration.test_memory import *  # noqa: F403 - the shared suite, collected here against the server
 from tests.integration.test_memory import rec
 from tests.servers import free_port
 
 FOLDER_ONLY = "builds its own embedded folder or tests only the embedding model: runs in test_memory.py"
-
-
-@pytest.fixture(scope="module")
-def chroma_url() -> Iterator[str]:
-    with chroma_server() as url:
-        yield url
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.chroma import chroma_server
 from tests.postgres import database
 from tests.servers import copyloop_server, free_port, wait_for
 
@@ -28,12 +27,6 @@ EXPERIMENT = {"name": "trail bottle subject", "sku": "TB-750", "category": "Drin
               "variants": [{"key": "cold", "text": WINNER}, {"key": "plain", "text": LOSER}]}
 BRIEF = {"product_name": "Trail Bottle", "sku": "TB-750", "category": "Drinkware", "channel": "email_subject",
          "features": ["keeps drinks cold 24h", "750 ml"], "price": 29, "audience": "hikers", "n_variants": 3}
-
-
-@pytest.fixture(scope="module")
-def chroma_url() -> Iterator[str]:
-    with chroma_server() as url:
-        yield url
 
 
 @pytest.fixture
