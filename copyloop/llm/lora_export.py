@@ -82,10 +82,13 @@ class Export:
     changes: list[str] = field(default_factory=list)
 
     def vllm_command(self, name: str = "copyloop") -> str:
-        """The `vllm serve` line that serves the base with this adapter as the LoRA module `name`."""
-        module = json.dumps({"name": name, "path": str(self.folder.resolve()), "base_model_name": self.base})
-        return (f"vllm serve {self.base} --enable-lora --max-lora-rank {self.max_lora_rank} "
-                f"--lora-modules '{module}'")
+        """The `vllm serve` line that serves the base with this adapter as the LoRA module `name` (a base in a local
+        folder is served as `smollm2`, not under its path)."""
+        local = Path(self.base).expanduser().is_dir()
+        served = "smollm2" if local else self.base
+        module = json.dumps({"name": name, "path": str(self.folder.resolve()), "base_model_name": served})
+        return (f"vllm serve {self.base}" + (f" --served-model-name {served}" if local else "")
+                + f" --enable-lora --max-lora-rank {self.max_lora_rank} --lora-modules '{module}'")
 
 
 def export_adapter(source: Path, target: Path, *, base: str = HF_BASE, max_lora_rank: int | None = None,

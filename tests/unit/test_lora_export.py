@@ -84,6 +84,15 @@ def test_the_shipped_adapter_needs_no_weight_conversion(tmp_path: Path) -> None:
     assert (config["r"], config["lora_alpha"]) == (16, 32)  # the scaling vLLM computes: alpha / r = 2
 
 
+def test_a_base_in_a_local_folder_is_served_under_a_short_name(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    done = export_adapter(adapter(tmp_path / "src", factors()), tmp_path / "out", base=str(tmp_path / "base"))
+    assert done.vllm_command().startswith(f"vllm serve {tmp_path / 'base'} --served-model-name smollm2 --enable-lora")
+    assert '"base_model_name": "smollm2"' in done.vllm_command()
+    config = json.loads((tmp_path / "out" / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == str(tmp_path / "base")
+
+
 @pytest.mark.parametrize(("config", "tensors", "problem"), [
     ({"use_dora": True}, {"base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector": torch.ones(576)},
      "DoRA"),
