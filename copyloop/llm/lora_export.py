@@ -49,7 +49,7 @@ _REFUSED_FLAGS = {  # config key -> why vLLM cannot serve an adapter that sets i
     "use_dora": "DoRA (use_dora): vLLM does not serve DoRA adapters",
     "lora_bias": "LoRA bias (lora_bias): vLLM serves no adapter bias",
     "modules_to_save": "modules_to_save: vLLM loads only LoRA factors, not fully trained modules",
-    "trainable_token_indices": "trainable_token_indices: vLLM releases before 2026 cannot load trained token rows",
+    "trainable_token_indices": "trainable_token_indices: most vLLM releases cannot load trained token rows",
     "alora_invocation_tokens": "Activated LoRA (alora_invocation_tokens): vLLM does not serve aLoRA",
     "layer_replication": "layer_replication: vLLM does not serve replicated layers",
     "use_bdlora": "block-diagonal LoRA (use_bdlora): vLLM does not serve BD-LoRA",
