@@ -34,8 +34,9 @@ class AwaitingApproval(Exception):
 
     @property
     def job_result(self) -> dict[str, Any]:
-        """What a job that paused keeps as its result (and its webhook carries)."""
-        return {"approval": {"id": self.approval_id, "url": link(self.approval_id)}, "variants": self.variants}
+        """What a job that paused keeps as its result (and its webhook carries). The variants sit inside the
+        approval, not at `result.variants`, where a receiver written for finished jobs would take them as copy."""
+        return {"approval": {"id": self.approval_id, "url": link(self.approval_id), "variants": self.variants}}
 
 
 class Undecidable(Exception):
