@@ -218,7 +218,7 @@ class PendingApprovals(BaseModel):
     pending: list[Approval]
 
 
-ApprovedId = Annotated[int, Field(ge=1, le=1000, strict=True)]
+ApprovedId = Annotated[int, Field(ge=1, le=1000, strict=True), BeforeValidator(_whole)]  # 2.0 is the id 2
 
 
 class ApprovalDecision(Strict):

@@ -40,16 +40,13 @@ def run_request(engine: Engine, context: CopyContext, brand: str, request: dict[
     AwaitingApproval is raised; `resume_request` finishes it once a person has chosen."""
     from copyloop.generation import ApprovalPending, generate
 
-    human = request.get("approval") == "human"
     with using_rules(context.rules):  # the server's rules, in the request's thread and the run it starts
         brief = brief_for(brand, request["brief"])
         settings = context.settings.with_(approval=_mode(request))
         try:
             result = generate(brief, settings, llm=context.chat_model(), memory=context.copy_memory(),
                               guidance=request.get("guidance"), on_progress=on_progress)
-        except ApprovalPending as paused:
-            if not human:
-                raise
+        except ApprovalPending as paused:  # only `approval: human` pauses (see _mode)
             offered = list((paused.payload or {}).get("variants") or [])
             raise approvals.record(engine, brand, paused.thread_id, brief, offered, request, source) from None
     if request.get("publish", True):
@@ -61,7 +58,8 @@ def resume_request(engine: Engine, context: CopyContext, brand: str, approval: d
                    approve: list[int]) -> tuple[Result, list[int]]:
     """Finish a paused run (claimed with approvals.claim) with a person's choice: the approved variants are
     stored in memory (unless the request said `store: false`) and published as served copy (unless `publish:
-    false`). On any failure the claim is released, so the decision can be sent again."""
+    false`). Returns the run and the ids approved; on any failure the claim is released, so the decision can be
+    sent again."""
     from copyloop.generation import resume
 
     request = approval["request"]
