@@ -34,7 +34,7 @@ jobs = sa.Table(
     sa.Column("brand", sa.String(120), nullable=False, index=True),
     sa.Column("request", sa.JSON, nullable=False),
     sa.Column("callback_url", sa.String(2048)),
-    sa.Column("status", sa.String(16), nullable=False, index=True),  # queued | running | succeeded | failed
+    sa.Column("status", sa.String(16), nullable=False, index=True),  # queued|running|succeeded|failed|pending_approval
     sa.Column("result", sa.JSON),
     sa.Column("error", sa.Text),
     sa.Column("runs", sa.Integer, nullable=False, default=0),
@@ -114,6 +114,24 @@ events = sa.Table(
     sa.Column("occurred_at", sa.Float, nullable=False),
     sa.Column("received_at", sa.Float, nullable=False),
     sa.Index("events_tally", "experiment_id", "segment", "arm", "type"),
+)
+
+approvals = sa.Table(
+    "approvals", metadata,  # generation runs paused for a person's approval (approval: human)
+    sa.Column("id", sa.String(64), primary_key=True),  # the run's thread in the checkpointer
+    sa.Column("brand", sa.String(120), nullable=False),
+    sa.Column("sku", sa.String(120)),
+    sa.Column("product_name", sa.String(200), nullable=False),
+    sa.Column("channel", sa.String(40), nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),  # the GenerateRequest: its publish and store flags
+    sa.Column("variants", sa.JSON, nullable=False),  # the variants offered, as Variant JSON, best first
+    sa.Column("source", sa.String(60), nullable=False),  # generate | job:<id>
+    sa.Column("status", sa.String(16), nullable=False),  # pending | deciding | approved | rejected
+    sa.Column("approved", sa.JSON),  # the ids a person approved, once decided
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("claimed_at", sa.Float),  # when a decision started (a crashed one can be retried after a lease)
+    sa.Column("decided_at", sa.Float),
+    sa.Index("approvals_pending", "brand", "status", "created_at"),
 )
 
 chat_threads = sa.Table(
