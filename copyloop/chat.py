@@ -19,6 +19,10 @@ from copyloop.memory import CopyMemory
 from copyloop.result import Variant
 
 
+class NoSuchVariant(LookupError):
+    """A variant number the thread's table does not have."""
+
+
 class ChatSession:
     """One chat thread: `send()` a message, get copyloop's reply; the thread survives restarts."""
 
@@ -47,11 +51,11 @@ class ChatSession:
     def edit(self, number: int, text: str) -> Variant:
         """Put the marketer's own text on variant `number` (1-based, as shown): re-checked and re-scored by the
         workflow's checks, saved in the thread (no longer approved: the approval was of the old text).
-        IndexError for a number the table does not have; BriefError when the thread has no valid brief."""
+        NoSuchVariant for a number the table does not have; BriefError when the thread has no valid brief."""
         state = self._state()
         table = list(state.get("variants") or [])
         if not 1 <= number <= len(table):
-            raise IndexError(f"no variant #{number}: the thread has {len(table)}")
+            raise NoSuchVariant(f"no variant #{number}: the thread has {len(table)}")
         brief = brief_of(dict(state.get("fields") or {}), self.context.brand)
         edited = edit_variant(table, number - 1, text, brief, self.context.copy_memory())
         table[number - 1] = edited

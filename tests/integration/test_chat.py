@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from copyloop.chat import ChatSession
+from copyloop.chat import ChatSession, NoSuchVariant
 from copyloop.config import Settings
 from copyloop.memory import CopyMemory
 from copyloop.result import Variant
@@ -490,7 +490,7 @@ def test_an_edit_is_saved_in_the_thread_and_survives_a_restart(bottle, settings,
     text = "Love cold drinks? Meet the Insulated Steel Bottle - Shop Now"
     edited = bottle.edit(3, text)
     assert edited.text == text and edited.status == "ok" and edited.trace[-1].node == "marketer"
-    with pytest.raises(IndexError):
+    with pytest.raises(NoSuchVariant, match="no variant #5: the thread has 4"):
         bottle.edit(5, text)
     bottle.close()
     with ChatSession(THREAD, settings, llm=model, memory=memory) as again:

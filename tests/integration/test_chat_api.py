@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from copyloop.config import Settings
 from copyloop.memory import CopyMemory
 from copyloop.service.keys import create_key
 from tests.fakes import ScriptedChatModel, reply_for
+from tests.postgres import database
 
 BOTTLE = ("a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, "
           "email subject line, sku TB-750")
@@ -30,19 +32,22 @@ CLEAN = "Love cold drinks? Meet the Insulated Steel Bottle - Shop Now"
 BLOCKED = "The Insulated Steel Bottle is 100% guaranteed - Shop Now"
 
 
-def make_app(tmp_path: Path, llm: Any) -> Any:
+def make_app(tmp_path: Path, llm: Any, url: str | None = None) -> Any:
     settings = Settings(home=tmp_path / "home", candidates=1, spares=0,
-                        database_url=f"sqlite:///{tmp_path / 'service.sqlite'}")
+                        database_url=url or f"sqlite:///{tmp_path / 'service.sqlite'}")
     return create_app(settings, llm=llm, memory=CopyMemory(tmp_path / "memory"), worker=False)
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    app = make_app(tmp_path, ScriptedChatModel(script=reply_for))
-    acme, globex = create_key(app.state.engine, "Acme"), create_key(app.state.engine, "Globex")
-    with TestClient(app) as client:
-        yield {"client": client, "app": app, "as_acme": {"Authorization": f"Bearer {acme.api_key}"},
-               "as_globex": {"X-API-Key": globex.api_key}}
+def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """The app on SQLite, or (indirect parameter "postgres") with its store and chat threads on Postgres."""
+    on_postgres = getattr(request, "param", "sqlite") == "postgres"
+    with database(request.getfixturevalue("postgres_url")) if on_postgres else nullcontext() as url:
+        app = make_app(tmp_path, ScriptedChatModel(script=reply_for), url)
+        acme, globex = create_key(app.state.engine, "Acme"), create_key(app.state.engine, "Globex")
+        with TestClient(app) as client:
+            yield {"client": client, "app": app, "as_acme": {"Authorization": f"Bearer {acme.api_key}"},
+                   "as_globex": {"X-API-Key": globex.api_key}}
 
 
 def events(text: str) -> list[tuple[str, Any]]:
@@ -129,6 +134,7 @@ def test_a_failing_turn_ends_the_stream_with_an_error_event(tmp_path: Path) -> N
 # Threads: list and read back
 
 
+@pytest.mark.parametrize("service", ["sqlite", "postgres"], indirect=True)
 def test_threads_are_listed_newest_first_and_only_to_their_brand(service: dict[str, Any]) -> None:
     client, acme, globex = service["client"], service["as_acme"], service["as_globex"]
     first = send(service, "help")
@@ -211,6 +217,7 @@ def test_bad_edits_get_clear_4xx_answers(service: dict[str, Any]) -> None:
     thread = send(service, BOTTLE)["thread_id"]
     words = send(service, "help")["thread_id"]  # a thread with no variants yet
     cases = [(f"/v1/chat/{thread}/variants/9", {"text": CLEAN}, 404, "no variant #9"),
+             (f"/v1/chat/{thread}/variants/100000", {"text": CLEAN}, 404, "no variant #100000"),
              (f"/v1/chat/{words}/variants/1", {"text": CLEAN}, 404, "no variant #1"),
              ("/v1/chat/unknown/variants/1", {"text": CLEAN}, 404, "unknown"),
              (f"/v1/chat/{thread}/variants/0", {"text": CLEAN}, 422, "number"),
@@ -233,6 +240,7 @@ def test_bad_edits_get_clear_4xx_answers(service: dict[str, Any]) -> None:
 # Approvals are served
 
 
+@pytest.mark.parametrize("service", ["sqlite", "postgres"], indirect=True)
 def test_approving_in_a_chat_serves_the_copy_and_dropping_withdraws_it(service: dict[str, Any]) -> None:
     start = send(service, BOTTLE)
     thread, texts = start["thread_id"], [v["text"] for v in start["variants"]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -30,7 +31,7 @@ from copyloop.api.schemas import (
     error_responses,
 )
 from copyloop.api.sse import Emit, EventStream, sse
-from copyloop.chat import ChatSession
+from copyloop.chat import ChatSession, NoSuchVariant
 from copyloop.errors import CopyloopError
 from copyloop.generation import ProgressCallback
 from copyloop.graphs.context import CopyContext
@@ -75,7 +76,7 @@ async def chat_stream(body: ChatRequest, caller: Caller, engine: DB, context: Co
             log.exception("chat turn on thread %s failed", thread_id)
             emit("error", {"error": "internal error", "detail": "the message could not be answered; send it again"})
 
-    async def run(job: Any) -> None:
+    async def run(job: Callable[[], None]) -> None:
         await slots.run(job, wait=True)
 
     return EventStream([sse("thread", {"thread_id": thread_id})], work, run)
@@ -96,7 +97,7 @@ def chat_thread(thread_id: ThreadId, caller: Caller, engine: DB, context: Contex
 
 
 @router.put("/chat/{thread_id}/variants/{number}", responses={**WRITE_ERRORS, **error_responses(404)})
-def edit_variant(thread_id: ThreadId, number: Annotated[int, Path(ge=1, le=100)], body: VariantEdit,
+def edit_variant(thread_id: ThreadId, number: Annotated[int, Path(ge=1)], body: VariantEdit,
                  caller: Caller, engine: DB, context: Context) -> EditedVariant:
     """Put your own text on variant `number` (1-based, as shown): it is re-checked by the workflow's checks
     (compliance, sense, tone, length, CTA) and re-scored, and saved in the thread — blocked with its findings when
@@ -106,7 +107,7 @@ def edit_variant(thread_id: ThreadId, number: Annotated[int, Path(ge=1, le=100)]
                                               memory=context.copy_memory()) as session:
         try:
             edited = session.edit(number, body.text)
-        except IndexError as exc:
+        except NoSuchVariant as exc:
             raise HTTPException(404, f"{exc} on chat thread {thread_id!r}") from None
         chat_threads.touch(engine, thread_id, session.fields.get("product_name"))
         return EditedVariant(variant=edited.model_dump(mode="json"),
@@ -129,8 +130,8 @@ def _own(engine: Engine, brand: str, thread_id: str) -> None:
 def _session(context: CopyContext, brand: str, thread_id: str, llm: BaseChatModel | None = None,
              memory: CopyMemory | None = None) -> ChatSession:
     """The thread's session; the model and memory are only loaded where they are used (answering, editing)."""
-    return ChatSession(thread_id, context.settings, llm=llm or context.llm, memory=memory or context.memory,
-                       brand=brand)
+    return ChatSession(thread_id, context.settings, llm=context.llm if llm is None else llm,
+                       memory=context.memory if memory is None else memory, brand=brand)
 
 
 def _turn(engine: Engine, context: CopyContext, brand: str, thread_id: str, message: str,
