@@ -1,19 +1,22 @@
-"""The chat endpoints a web page uses (issue 17), against the real app on SQLite with a real Chroma memory and the
-real copy workflow; only the chat model is scripted (tests/fakes.py), except in the last test.
+"""The chat endpoints a web page uses (issue 17), against the real app (SQLite, and Postgres where marked) with a
+real Chroma memory and the real copy workflow; only the chat model is scripted (tests/fakes.py), except in the
+last test.
 
-Covers the event stream (thread, one progress event per workflow step, reply), the thread list and a thread read
-back, a marketer's edit re-checked and saved, approvals published as served copy and withdrawn by a drop, brand
-isolation and the 4xx answers to bad input.
+Covers the event stream (thread, one progress event per workflow step, reply; a client leaving mid-stream on a
+real server), the thread list and a thread read back, a marketer's edit re-checked and saved, approvals published
+as served copy and withdrawn by a drop, brand isolation and the 4xx answers to bad input.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,6 +26,7 @@ from copyloop.memory import CopyMemory
 from copyloop.service.keys import create_key
 from tests.fakes import ScriptedChatModel, reply_for
 from tests.postgres import database
+from tests.servers import serve_app
 
 BOTTLE = ("a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, "
           "email subject line, sku TB-750")
@@ -114,6 +118,26 @@ def test_the_stream_refuses_bad_input_and_other_brands_before_streaming(service:
     other = client.post("/v1/chat/stream", json={"message": "hi", "thread_id": thread}, headers=service["as_globex"])
     assert other.status_code == 404 and thread in other.json()["detail"]
     assert client.post("/v1/chat/stream", json={"message": "hi"}).status_code == 401
+
+
+def test_a_client_that_leaves_mid_stream_leaves_the_turn_to_finish(tmp_path: Path) -> None:
+    app = make_app(tmp_path, ScriptedChatModel(script=reply_for))
+    headers = {"X-API-Key": create_key(app.state.engine, "Acme").api_key}
+    with serve_app(app) as url:  # a real uvicorn: the events really arrive one by one
+        with httpx.stream("POST", f"{url}/v1/chat/stream", json={"message": BOTTLE}, headers=headers,
+                          timeout=60) as response:
+            first = next(line for line in response.iter_lines() if line.startswith("data:"))
+            thread = json.loads(first.removeprefix("data:"))["thread_id"]
+            during = httpx.get(f"{url}/v1/chat/{thread}", headers=headers).json()
+            assert "assistant" not in [m["role"] for m in during["messages"]], "the thread event comes first"
+        deadline = time.monotonic() + 120  # the client is gone; the turn goes on
+        while time.monotonic() < deadline:
+            shown = httpx.get(f"{url}/v1/chat/{thread}", headers=headers).json()
+            if [m["role"] for m in shown["messages"]] == ["user", "assistant"]:
+                break
+            time.sleep(0.5)
+        assert len(shown["variants"]) == 4 and "Understood" in shown["messages"][1]["content"]
+        assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
 
 
 def test_a_failing_turn_ends_the_stream_with_an_error_event(tmp_path: Path) -> None:
