@@ -105,10 +105,58 @@ class ChatRequest(Strict):
 
 
 class ChatReply(BaseModel):
+    """One answer on a thread, with everything a page needs to show the thread as it now stands."""
+
     thread_id: str
     reply: str
     fields: dict[str, Any]
+    variants: list[dict[str, Any]] = Field(description="the variants on the table, numbered 1.. as the chat "
+                                                       "shows them; each a Variant (id, text, status, scores, …)")
+    missing: list[str] = Field(default_factory=list, description="Brief fields still needed before copy can be "
+                                                                  "written, e.g. ['product_name']")
+    approved: list[int] = Field(default_factory=list, description="ids of the approved variants on the table")
+    followups: list[str] = Field(default_factory=list, description="follow-up messages the chat understands, for "
+                                                                    "buttons ('shorter', 'approve #1' …)")
+
+
+class ChatMessage(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ChatThread(BaseModel):
+    """A thread as it stands: enough to show it again after a reload or a server restart."""
+
+    thread_id: str
+    messages: list[ChatMessage]
+    fields: dict[str, Any]
+    missing: list[str]
     variants: list[dict[str, Any]]
+    approved: list[int]
+    followups: list[str]
+
+
+class ChatThreadSummary(BaseModel):
+    thread_id: str
+    title: str | None = Field(description="the product's name, else the first message; null for threads started "
+                                          "before titles were kept")
+    created_at: float = Field(description="UNIX seconds")
+    updated_at: float = Field(description="UNIX seconds of the last answered message")
+
+
+class ChatThreads(BaseModel):
+    threads: list[ChatThreadSummary] = Field(description="the brand's threads, the most recently active first")
+
+
+class VariantEdit(Strict):
+    text: clean_text_field(2000, min_length=1) = Field(description="the marketer's own text for the variant")
+
+
+class EditedVariant(BaseModel):
+    variant: dict[str, Any] = Field(description="the edited Variant: status 'blocked' with its findings when a "
+                                                "check fails, else 'ok' with fresh scores")
+    variants: list[dict[str, Any]] = Field(description="the thread's whole table after the edit")
+
 
 
 class ExperimentVariant(Strict):

@@ -59,7 +59,7 @@ served_copy = sa.Table(
     sa.Column("angle", sa.String(120)),
     sa.Column("rank", sa.Integer, nullable=False),
     sa.Column("predicted_ctr", sa.Float),
-    sa.Column("source", sa.String(60), nullable=False),  # job:<id> | generate | experiment:<id>
+    sa.Column("source", sa.String(60), nullable=False),  # job:<id> | generate | experiment:<id> | chat
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Index("served_copy_lookup", "brand", "sku", "channel", "segment", "active"),
@@ -139,6 +139,8 @@ chat_threads = sa.Table(
     sa.Column("thread_id", sa.String(64), primary_key=True),
     sa.Column("brand", sa.String(120), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float),  # the last message; NULL in threads older than the column
+    sa.Column("title", sa.String(200)),  # the product's name, else the first message, cut short
 )
 
 
@@ -161,11 +163,37 @@ def connect(url: str) -> Engine:
         else:
             engine = sa.create_engine(url, pool_size=16, max_overflow=32, pool_pre_ping=True)
         metadata.create_all(engine)
+        add_new_columns(engine)
     except sa.exc.ArgumentError as exc:
         raise CopyloopError(f"database URL {url!r} is not valid: {exc}") from None
     except sa.exc.OperationalError as exc:
         raise CopyloopError(f"cannot open the database at {_safe(url)}: {exc.orig}") from None
     return engine
+
+
+def add_new_columns(engine: Engine) -> None:
+    """Bring a database made by an earlier version up to date: `create_all` makes missing tables but never alters
+    an existing one, so each column added since (always nullable, so old rows stay valid) is added here."""
+    if not _missing_columns(sa.inspect(engine)):
+        return
+    with writing(engine) as conn:  # on SQLite the write lock is held, so what is read next is what is altered
+        postgres = conn.dialect.name == "postgresql"
+        quote = conn.dialect.identifier_preparer.quote
+        for table, column in _missing_columns(sa.inspect(conn)):
+            exists = " IF NOT EXISTS" if postgres else ""  # another server may be adding it right now
+            conn.execute(sa.text(f"ALTER TABLE {quote(table.name)} ADD COLUMN{exists} {quote(column.name)} "
+                                 f"{column.type.compile(conn.dialect)}"))
+
+
+def _missing_columns(inspector: sa.Inspector) -> list[tuple[sa.Table, sa.Column]]:
+    missing = []
+    for table in metadata.sorted_tables:
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing += [(table, column) for column in table.columns if column.name not in have]
+    if any(not column.nullable for _, column in missing):
+        raise CopyloopError(f"the database lacks required columns {[c.name for _, c in missing]}; "
+                            "a new column must be nullable so existing rows stay valid")
+    return missing
 
 
 @contextmanager
