@@ -9,6 +9,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from copyloop.config import Settings
+from copyloop.graphs import retention
 from copyloop.graphs.chat_graph import compile_chat
 from copyloop.graphs.checkpoints import open_checkpointer
 from copyloop.graphs.context import CopyContext
@@ -17,11 +18,14 @@ from copyloop.result import Variant
 
 
 class ChatSession:
-    """One chat thread: `send()` a message, get copyloop's reply; the thread survives restarts."""
+    """One chat thread: `send()` a message, get copyloop's reply; the thread survives restarts, and is pruned once
+    left idle longer than `keep_chats_days`. With `existing=True` a thread that is not there (pruned, or never
+    started) raises ThreadExpired on `send()` instead of starting afresh under the old id."""
 
     def __init__(self, thread_id: str | None = None, settings: Settings | None = None, *,
-                 llm: BaseChatModel | None = None, memory: CopyMemory | None = None, brand: str | None = None):
-        self.thread_id = thread_id or uuid.uuid4().hex[:12]
+                 llm: BaseChatModel | None = None, memory: CopyMemory | None = None, brand: str | None = None,
+                 existing: bool = False):
+        self.thread_id, self.existing = thread_id or uuid.uuid4().hex[:12], existing
         self.context = CopyContext(settings=settings or Settings.from_env(), llm=llm, memory=memory, brand=brand)
         self._saver, self._close = open_checkpointer(self.context.settings)
         self._graph = compile_chat(self._saver)
@@ -29,16 +33,30 @@ class ChatSession:
 
     def send(self, text: str, on_progress: Callable[[str], None] | None = None) -> str:
         """Answer one message; `on_progress` hears each workflow node as it finishes."""
+        self._touch()
         reply = ""
-        for namespace, mode, chunk in self._graph.stream({"messages": [{"role": "user", "content": text}]},
-                                                         self._config, context=self.context, subgraphs=True,
-                                                         stream_mode=["updates", "values"]):
-            if namespace and mode == "updates" and on_progress:  # a node of the copy workflow finished
-                for node in chunk:
-                    on_progress(node)
-            elif not namespace and mode == "values" and chunk.get("messages"):
-                reply = chunk["messages"][-1]["content"]
+        try:
+            for namespace, mode, chunk in self._graph.stream({"messages": [{"role": "user", "content": text}]},
+                                                             self._config, context=self.context, subgraphs=True,
+                                                             stream_mode=["updates", "values"]):
+                if namespace and mode == "updates" and on_progress:  # a node of the copy workflow finished
+                    for node in chunk:
+                        on_progress(node)
+                elif not namespace and mode == "values" and chunk.get("messages"):
+                    reply = chunk["messages"][-1]["content"]
+        finally:
+            retention.prune_quietly(self._saver, self.context.settings)
         return reply
+
+    def _touch(self) -> None:
+        """Mark the thread in use before it runs, so no pruner deletes it meanwhile (a new thread is recorded)."""
+        try:
+            retention.touch(self._saver, self.thread_id, "chat", "active")
+        except retention.ThreadExpired:
+            if self.existing:
+                raise
+            retention.record(self._saver, self.thread_id, "chat", "active")
+            self.existing = True
 
     @property
     def variants(self) -> list[Variant]:
