@@ -228,6 +228,9 @@ def chat(
     for message in session.history:
         console.print(("you> " if message["role"] == "user" else "") + message["content"], markup=False,
                       highlight=False)
+    if thread and not session.history:
+        errors.print(f"[dim]thread {thread} has no messages (new, or pruned after {settings.keep_chats_days:g} "
+                     "days idle): it starts afresh[/]")
     while True:
         try:
             text = console.input("[bold green]you>[/] ").strip()

@@ -126,6 +126,11 @@ def prune(saver: BaseCheckpointSaver, settings: Settings, *, now: float | None =
     return pruned
 
 
+def counts(saver: BaseCheckpointSaver) -> dict[str, int]:
+    """How many threads of each kind the checkpointer holds now."""
+    return dict(_Db(saver).rows(f"SELECT kind, count(*) FROM {TABLE} GROUP BY kind ORDER BY kind"))
+
+
 def existing(saver: BaseCheckpointSaver, thread_ids: list[str]) -> set[str]:
     """Those of `thread_ids` the checkpointer still holds: recorded, or checkpointed before retention existed."""
     if not thread_ids:

@@ -108,6 +108,7 @@ def test_finished_runs_beyond_the_newest_keep_threads_are_deleted_with_all_their
         assert rows_left(saver, gone) == 0
     assert graph.get_state(config("run-4")).values["brief"] == "run-4!"
     assert retention.state_of(saver, "run-3") == ("generation", "finished")
+    assert retention.counts(saver) == {"generation": 2}
     assert len(retention.prune(saver, Settings(keep_threads=2, keep_threads_days=0))) == 0
 
 
@@ -246,3 +247,29 @@ def test_several_pruners_at_once_delete_each_thread_once_and_never_fail(tmp_path
 def test_negative_limits_are_refused() -> None:
     with pytest.raises(CopyloopError, match="keep_chats_days"):
         Settings(keep_chats_days=-1)
+
+
+def test_copyloop_prune_takes_on_old_threads_prunes_them_and_shrinks_the_file(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from copyloop.cli import app
+    from copyloop.graphs.checkpoints import sqlite_bytes
+
+    home = tmp_path / "home"
+    path = home / "checkpoints.sqlite"
+    legacy = sqlite_checkpointer(path)
+    graph = _run_graph().compile(checkpointer=legacy)
+    for n in range(30):  # written before retention existed: no rows in its table
+        graph.invoke({"brief": f"run {n} " + "x" * 2000}, config(f"run-{n}"))
+    legacy.conn.close()
+    before = sqlite_bytes(path)
+    done = CliRunner().invoke(app, ["prune", "--home", str(home), "--vacuum", "--json"],
+                              env={"COPYLOOP_KEEP_THREADS": "1"})
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output)
+    assert {k: report[k] for k in ("adopted", "pruned_generations", "pruned_chats")} == \
+        {"adopted": 30, "pruned_generations": 29, "pruned_chats": 0}
+    assert report["sqlite_bytes"] == sqlite_bytes(path) < before / 4
+    assert not (home / "service.sqlite").exists(), "a home without a server gets no service database"
