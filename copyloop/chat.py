@@ -12,6 +12,7 @@ from copyloop.agents.chat_responder import brief_of
 from copyloop.agents.marketer_edit import edit_variant
 from copyloop.config import Settings
 from copyloop.generation import ProgressCallback, plain_update
+from copyloop.graphs import retention
 from copyloop.graphs.chat_graph import compile_chat
 from copyloop.graphs.checkpoints import open_checkpointer
 from copyloop.graphs.context import CopyContext
@@ -24,11 +25,14 @@ class NoSuchVariant(LookupError):
 
 
 class ChatSession:
-    """One chat thread: `send()` a message, get copyloop's reply; the thread survives restarts."""
+    """One chat thread: `send()` a message, get copyloop's reply; the thread survives restarts, and is pruned once
+    left idle longer than `keep_chats_days`. With `existing=True` a thread that is not there (pruned, or never
+    started) raises ThreadExpired on `send()` instead of starting afresh under the old id."""
 
     def __init__(self, thread_id: str | None = None, settings: Settings | None = None, *,
-                 llm: BaseChatModel | None = None, memory: CopyMemory | None = None, brand: str | None = None):
-        self.thread_id = thread_id or uuid.uuid4().hex[:12]
+                 llm: BaseChatModel | None = None, memory: CopyMemory | None = None, brand: str | None = None,
+                 existing: bool = False):
+        self.thread_id, self.existing = thread_id or uuid.uuid4().hex[:12], existing
         self.context = CopyContext(settings=settings or Settings.from_env(), llm=llm, memory=memory, brand=brand)
         self._saver, self._close = open_checkpointer(self.context.settings)
         self._graph = compile_chat(self._saver)
@@ -37,21 +41,26 @@ class ChatSession:
     def send(self, text: str, on_progress: ProgressCallback | None = None) -> str:
         """Answer one message; `on_progress(node, update)` hears each workflow node as it finishes, with what it
         changed (graphs/progress.py puts that in words)."""
+        self._touch()
         reply = ""
-        for namespace, mode, chunk in self._graph.stream({"messages": [{"role": "user", "content": text}]},
-                                                         self._config, context=self.context, subgraphs=True,
-                                                         stream_mode=["updates", "values"]):
-            if namespace and mode == "updates" and on_progress:  # a node of the copy workflow finished
-                for node, update in chunk.items():
-                    on_progress(node, plain_update(update))
-            elif not namespace and mode == "values" and chunk.get("messages"):
-                reply = chunk["messages"][-1]["content"]
+        try:
+            for namespace, mode, chunk in self._graph.stream({"messages": [{"role": "user", "content": text}]},
+                                                             self._config, context=self.context, subgraphs=True,
+                                                             stream_mode=["updates", "values"]):
+                if namespace and mode == "updates" and on_progress:  # a node of the copy workflow finished
+                    for node, update in chunk.items():
+                        on_progress(node, plain_update(update))
+                elif not namespace and mode == "values" and chunk.get("messages"):
+                    reply = chunk["messages"][-1]["content"]
+        finally:
+            retention.prune_quietly(self._saver, self.context.settings)
         return reply
 
     def edit(self, number: int, text: str) -> Variant:
         """Put the marketer's own text on variant `number` (1-based, as shown): re-checked and re-scored by the
         workflow's checks, saved in the thread (no longer approved: the approval was of the old text).
         NoSuchVariant for a number the table does not have; BriefError when the thread has no valid brief."""
+        self._touch()
         state = self._state()
         table = list(state.get("variants") or [])
         if not 1 <= number <= len(table):
@@ -66,6 +75,16 @@ class ChatSession:
 
     def _state(self) -> dict[str, Any]:
         return dict(self._graph.get_state(self._config).values)
+
+    def _touch(self) -> None:
+        """Mark the thread in use before it runs, so no pruner deletes it meanwhile (a new thread is recorded)."""
+        try:
+            retention.touch(self._saver, self.thread_id, "chat", "active")
+        except retention.ThreadExpired:
+            if self.existing:
+                raise
+            retention.record(self._saver, self.thread_id, "chat", "active")
+            self.existing = True
 
     @property
     def variants(self) -> list[Variant]:

@@ -223,6 +223,9 @@ def chat(
     for message in session.history:
         console.print(("you> " if message["role"] == "user" else "") + message["content"], markup=False,
                       highlight=False)
+    if thread and not session.history:
+        errors.print(f"[dim]thread {thread} has no messages (new, or pruned after {settings.keep_chats_days:g} "
+                     "days idle): it starts afresh[/]")
     while True:
         try:
             text = console.input("[bold green]you>[/] ").strip()
@@ -382,6 +385,44 @@ def serve(
         return
     errors.print(f"copyloop API on http://{host}:{port}  (OpenAPI: /openapi.json, docs: /docs)")
     uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def prune(
+    vacuum: Annotated[bool, typer.Option(help="Then give the freed space back to the disk: SQLite's VACUUM, "
+                                               "which needs the file to itself for a moment (Postgres' autovacuum "
+                                               "reuses freed space by itself).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    database: DatabaseOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Delete the LangGraph threads the keep_* settings say are due. Runs, chats and the server do this as they go;
+    this also takes on threads from before retention existed, and can shrink the SQLite file."""
+    from copyloop.graphs import retention
+    from copyloop.graphs.checkpoints import open_checkpointer, postgres_dsn, vacuum_sqlite
+    from copyloop.service.housekeeping import clean_up
+
+    try:
+        settings = settings_from(home, database_url=database)
+        saver, close = open_checkpointer(settings)
+        try:
+            adopted = retention.adopt_untracked(saver)
+        finally:
+            close()
+        served = settings.database_url or (settings.home / "service.sqlite").exists()
+        pruned = clean_up(service_engine(home, database) if served else None, settings, max_batches=1_000_000)
+        size = vacuum_sqlite(settings.checkpoint_db) if vacuum and not postgres_dsn(settings) else None
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    report = {"adopted": adopted, "pruned_generations": len(pruned.generations), "pruned_chats": len(pruned.chats),
+              **({"sqlite_bytes": size} if size is not None else {})}
+    if as_json:
+        console.print_json(json.dumps(report))
+        return
+    console.print(f"pruned {report['pruned_generations']} generation and {report['pruned_chats']} chat threads"
+                  + (f" (took on {adopted} from before retention)" if adopted else "")
+                  + (f"; {settings.checkpoint_db} is now {size / 1e6:.1f} MB" if size is not None else ""))
 
 
 def service_engine(home: Path | None, database: str | None) -> Any:

@@ -62,6 +62,14 @@ class Settings:
     approval: Approval = field(default="auto", metadata={"help": "auto | human (interrupt) | off"})
     database_url: str | None = field(default=None, metadata={
         "help": "service database: sqlite:///path or postgresql://user@host/db (default: SQLite in home)"})
+    keep_threads: int = field(default=1000, metadata={
+        "help": "finished generation runs kept in the checkpointer, the newest first (0: no count limit)"})
+    keep_threads_days: float = field(default=7.0, metadata={
+        "help": "days a finished generation run is kept in the checkpointer (0: no age limit)"})
+    keep_approvals_days: float = field(default=30.0, metadata={
+        "help": "days a run waiting for a human approval is kept before it is pruned unanswered (0: for ever)"})
+    keep_chats_days: float = field(default=30.0, metadata={
+        "help": "days a chat thread is kept after its last message (0: for ever)"})
     max_request_bytes: int = field(default=1_000_000, metadata={"help": "HTTP request body limit (413 above)"})
     generate_concurrency: int = field(default=2, metadata={
         "help": "POST /v1/generate runs at once per server, on threads of their own; another one while all are "
@@ -77,6 +85,9 @@ class Settings:
     def __post_init__(self) -> None:
         if self.generate_concurrency < 1:  # 0 slots would turn every POST /v1/generate into a job
             raise CopyloopError(f"generate_concurrency must be at least 1, got {self.generate_concurrency}")
+        for name in ("keep_threads", "keep_threads_days", "keep_approvals_days", "keep_chats_days"):
+            if getattr(self, name) < 0:  # a typo, not a way to say 'no limit' (that is 0)
+                raise CopyloopError(f"{name} must be 0 (no limit) or more, got {getattr(self, name)}")
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -1,8 +1,9 @@
 """The Python API: `generate(brief)` runs the workflow and returns a Result.
 
 It streams per-node progress to an optional callback, keeps every run as a thread in the checkpointer (SQLite,
-or the service's Postgres), and resumes a paused thread with the person's answer. A run uses the rulebook in force
-where it is called: `with using_rules(Rulebook(folder)): generate(brief)` runs on other rules.
+or the service's Postgres) until retention prunes it (`graphs/retention.py`), and resumes a paused thread with the
+person's answer. A run uses the rulebook in force where it is called: `with using_rules(Rulebook(folder)):
+generate(brief)` runs on other rules.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command, Overwrite
 
 from copyloop.brief import Brief, brief_from_dict
 from copyloop.config import Settings
-from copyloop.errors import CopyloopError
+from copyloop.graphs import retention
 from copyloop.graphs.checkpoints import open_checkpointer
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.copy_workflow import compile_workflow
@@ -75,21 +77,32 @@ def resume(
 
 
 def _run(payload: Any, context: CopyContext, thread_id: str, on_progress: ProgressCallback | None) -> Result:
+    """Stream the run, its thread recorded as running, then finished (failed runs too) or waiting for approval; what
+    retention says is due is pruned after each run, so the checkpointer stays the size the settings allow."""
     started = time.perf_counter()
     state: dict[str, Any] = {}
-    with _workflow(context.settings, thread_id) as (workflow, config):
-        if isinstance(payload, Command) and not workflow.get_state(config).values:  # LangGraph would start afresh
-            raise CopyloopError(f"no run {thread_id!r} in this checkpointer to resume: a server resuming another's "
-                                "run needs the same database_url (Postgres) or, on one machine, the same home")
-        for mode, chunk in workflow.stream(payload, config, context=context, stream_mode=["updates", "values"]):
-            if mode == "values":
-                state = chunk
-                continue
-            for node, update in chunk.items():
-                if node == "__interrupt__":
-                    raise ApprovalPending(str(thread_id), update[0].value if update else None)
-                if on_progress:
-                    on_progress(node, plain_update(update))
+    with _workflow(context.settings, thread_id) as (saver, workflow, config):
+        if isinstance(payload, Command):  # an answer: only to a run still waiting (raises ThreadExpired if pruned)
+            if not workflow.get_state(config).values:  # LangGraph would start afresh
+                raise retention.ThreadExpired(thread_id)
+            retention.touch(saver, thread_id, "generation", "running")
+        else:
+            retention.record(saver, thread_id, "generation", "running")
+        outcome: retention.State = "finished"
+        try:
+            for mode, chunk in workflow.stream(payload, config, context=context, stream_mode=["updates", "values"]):
+                if mode == "values":
+                    state = chunk
+                    continue
+                for node, update in chunk.items():
+                    if node == "__interrupt__":
+                        outcome = "waiting"
+                        raise ApprovalPending(str(thread_id), update[0].value if update else None)
+                    if on_progress:
+                        on_progress(node, plain_update(update))
+        finally:
+            retention.record(saver, thread_id, "generation", outcome)
+            retention.prune_quietly(saver, context.settings)
     return Result(
         brief=state["brief"], variants=state.get("variants", []), model=model_label(context.settings),
         thread_id=thread_id, distinct_2=state.get("distinct_2", 0.0), rounds=dict(state.get("rounds") or {}),
@@ -107,10 +120,10 @@ def plain_update(update: dict[str, Any] | None) -> dict[str, Any]:
 
 
 @contextmanager
-def _workflow(settings: Settings, thread_id: str) -> Iterator[tuple[Any, dict]]:
-    """The compiled graph with the settings' checkpointer, configured for the run's thread."""
+def _workflow(settings: Settings, thread_id: str) -> Iterator[tuple[BaseCheckpointSaver, Any, dict]]:
+    """The settings' checkpointer and the compiled graph on it, configured for the run's thread."""
     saver, close = open_checkpointer(settings)
     try:
-        yield compile_workflow(saver), {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
+        yield saver, compile_workflow(saver), {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
     finally:
         close()

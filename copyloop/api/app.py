@@ -18,6 +18,7 @@ from copyloop.config import Settings
 from copyloop.graphs.context import CopyContext
 from copyloop.memory import CopyMemory
 from copyloop.service.db import connect, default_url
+from copyloop.service.housekeeping import clean_up
 from copyloop.service.runner import run_request
 from copyloop.service.worker import Worker
 
@@ -40,8 +41,8 @@ def create_app(settings: Settings | None = None, *, llm: BaseChatModel | None = 
         return result.model_dump(mode="json")
 
     background = Worker(engine, run_job, lease_seconds=settings.job_lease_seconds,
-                        backoff_base=settings.webhook_backoff_seconds,
-                        webhook_allow=settings.webhook_allow_list) if worker else None
+                        backoff_base=settings.webhook_backoff_seconds, webhook_allow=settings.webhook_allow_list,
+                        clean_up=lambda: clean_up(engine, settings)) if worker else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -36,6 +36,7 @@ class ErrorBody(BaseModel):
 _MEANINGS = {401: "no API key, or an unknown or revoked one",
              403: "the brief names another brand than the API key's (leave `brand` out)",
              404: "no such resource for this API key's brand",
+             410: "the chat thread expired: idle longer than `keep_chats_days`, it was pruned (start a new one)",
              409: "the resource's state does not allow this (already concluded, no significant winner yet, a "
                   "variant or unit the experiment does not have)",
              413: "the body is over `max_request_bytes`", 415: "the body is not application/json",

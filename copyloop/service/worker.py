@@ -1,4 +1,5 @@
-"""Background threads of the server: one runs queued jobs, one delivers their webhooks with retries.
+"""Background threads of the server: one runs queued jobs, one delivers their webhooks with retries, and one
+cleans up (prunes old LangGraph threads) every few minutes.
 
 Both read their work from the database, so a restarted server picks up where a killed one stopped: a job
 whose lease ran out is run again, a webhook not yet acknowledged is sent again with the same idempotency key.
@@ -25,6 +26,7 @@ log = logging.getLogger("copyloop.service")
 MAX_RUNS = 3  # a job that killed its worker this often is failed instead of taken again
 DELIVERY_THREADS = 8
 DELIVERIES_PER_BRAND = 2
+CLEAN_UP_SECONDS = 600.0  # runs and chats prune as they go; this catches up after quiet spells
 
 RunJob = Callable[[dict[str, Any], Callable[[], None]], dict[str, Any]]
 
@@ -33,13 +35,17 @@ class Worker:
     """Runs jobs and delivers webhooks until `stop()`."""
 
     def __init__(self, engine: Engine, run: RunJob, *, lease_seconds: float, backoff_base: float,
-                 poll_seconds: float = 0.5, webhook_allow: Sequence[str] = ()):
+                 poll_seconds: float = 0.5, webhook_allow: Sequence[str] = (),
+                 clean_up: Callable[[], object] | None = None, clean_up_seconds: float = CLEAN_UP_SECONDS):
         self.engine, self.run = engine, run
         self.lease_seconds, self.backoff_base, self.poll_seconds = lease_seconds, backoff_base, poll_seconds
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._loop, args=(self.run_one,), name="copyloop-jobs", daemon=True),
                          threading.Thread(target=self._loop, args=(self.deliver_due,), name="copyloop-webhooks",
                                           daemon=True)]
+        if clean_up is not None:
+            self._threads.append(threading.Thread(target=self._every, args=(clean_up, clean_up_seconds),
+                                                  name="copyloop-clean-up", daemon=True))
         self.webhook_allow = tuple(webhook_allow)
         self._deliveries = ThreadPoolExecutor(max_workers=DELIVERY_THREADS, thread_name_prefix="copyloop-webhook")
         self._in_flight: dict[str, str] = {}  # job id -> brand, while its delivery runs
@@ -66,6 +72,16 @@ class Worker:
                 busy = False
             if not busy:
                 self._stop.wait(self.poll_seconds)
+
+    def _every(self, step: Callable[[], object], seconds: float) -> None:
+        """Run `step` now and then every `seconds` until stopped."""
+        while True:
+            try:
+                step()
+            except Exception:  # the next round tries again
+                log.exception("clean-up failed")
+            if self._stop.wait(seconds):
+                return
 
     def run_one(self) -> bool:
         """Run the next job, if any; True when one was run."""

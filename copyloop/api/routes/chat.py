@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -36,8 +37,10 @@ from copyloop.errors import CopyloopError
 from copyloop.generation import ProgressCallback
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.progress import describe
+from copyloop.graphs.retention import ThreadExpired
 from copyloop.memory import CopyMemory
 from copyloop.service import chat_threads
+from copyloop.service.housekeeping import forget_chats
 from copyloop.tools.rulebook import using_rules
 
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -51,11 +54,13 @@ STREAM = {200: {"description": "`text/event-stream`: `event: thread` {thread_id}
                 "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
 
 
-@router.post("/chat", responses={**WRITE_ERRORS, **error_responses(404)})
+@router.post("/chat", responses={**WRITE_ERRORS, **error_responses(404, 410)})
 def chat(body: ChatRequest, caller: Caller, engine: DB, context: Context) -> ChatReply:
-    """Send one message; omit `thread_id` to start a thread, pass it back to continue (even after a restart)."""
+    """Send one message; omit `thread_id` to start a thread, pass it back to continue (even after a restart, for
+    `keep_chats_days` after its last message; after that it answers 410)."""
     thread_id = _start(engine, caller.brand, body)
-    return _turn(engine, context, caller.brand, thread_id, body.message)
+    with _expiry(engine, context, thread_id):
+        return _turn(engine, context, caller.brand, thread_id, body.message, new=body.thread_id is None)
 
 
 @router.post("/chat/stream", status_code=200, response_class=EventStream,
@@ -67,7 +72,7 @@ async def chat_stream(body: ChatRequest, caller: Caller, engine: DB, context: Co
 
     def work(emit: Emit) -> None:
         try:
-            reply = _turn(engine, context, caller.brand, thread_id, body.message,
+            reply = _turn(engine, context, caller.brand, thread_id, body.message, new=body.thread_id is None,
                           on_progress=lambda node, update: emit("progress", describe(node, update)))
             emit("reply", reply.model_dump(mode="json"))
         except CopyloopError as exc:  # a store is unreadable: what the JSON route answers with 503
@@ -96,15 +101,15 @@ def chat_thread(thread_id: ThreadId, caller: Caller, engine: DB, context: Contex
         return ChatThread(thread_id=thread_id, messages=session.history, **_standing(session))
 
 
-@router.put("/chat/{thread_id}/variants/{number}", responses={**WRITE_ERRORS, **error_responses(404)})
+@router.put("/chat/{thread_id}/variants/{number}", responses={**WRITE_ERRORS, **error_responses(404, 410)})
 def edit_variant(thread_id: ThreadId, number: Annotated[int, Path(ge=1)], body: VariantEdit,
                  caller: Caller, engine: DB, context: Context) -> EditedVariant:
     """Put your own text on variant `number` (1-based, as shown): it is re-checked by the workflow's checks
     (compliance, sense, tone, length, CTA) and re-scored, and saved in the thread — blocked with its findings when
     a check fails. An approved variant that is edited is no longer approved: approve it again to publish it."""
     _own(engine, caller.brand, thread_id)
-    with using_rules(context.rules), _session(context, caller.brand, thread_id,
-                                              memory=context.copy_memory()) as session:
+    with _expiry(engine, context, thread_id), using_rules(context.rules), \
+            _session(context, caller.brand, thread_id, memory=context.copy_memory()) as session:
         try:
             edited = session.edit(number, body.text)
         except NoSuchVariant as exc:
@@ -128,17 +133,29 @@ def _own(engine: Engine, brand: str, thread_id: str) -> None:
 
 
 def _session(context: CopyContext, brand: str, thread_id: str, llm: BaseChatModel | None = None,
-             memory: CopyMemory | None = None) -> ChatSession:
-    """The thread's session; the model and memory are only loaded where they are used (answering, editing)."""
+             memory: CopyMemory | None = None, new: bool = False) -> ChatSession:
+    """The thread's session; the model and memory are only loaded where they are used (answering, editing).
+    Only a new thread may start afresh: an existing one that retention pruned raises ThreadExpired."""
     return ChatSession(thread_id, context.settings, llm=context.llm if llm is None else llm,
-                       memory=context.memory if memory is None else memory, brand=brand)
+                       memory=context.memory if memory is None else memory, brand=brand, existing=not new)
 
 
-def _turn(engine: Engine, context: CopyContext, brand: str, thread_id: str, message: str,
+@contextmanager
+def _expiry(engine: Engine, context: CopyContext, thread_id: str) -> Iterator[None]:
+    """A thread pruned after `keep_chats_days` idle answers 410 (and is forgotten, so later calls get 404)."""
+    try:
+        yield
+    except ThreadExpired:
+        forget_chats(engine, [thread_id])
+        raise HTTPException(410, f"chat thread {thread_id!r} has expired: it was idle longer than "
+                                 f"{context.settings.keep_chats_days:g} days; start a new one") from None
+
+
+def _turn(engine: Engine, context: CopyContext, brand: str, thread_id: str, message: str, *, new: bool,
           on_progress: ProgressCallback | None = None) -> ChatReply:
     """Answer one message on the thread, publish what its approvals asked for, and say where the thread stands."""
     with using_rules(context.rules), _session(context, brand, thread_id, llm=context.chat_model(),
-                                              memory=context.copy_memory()) as session:
+                                              memory=context.copy_memory(), new=new) as session:
         reply = session.send(message, on_progress)
         chat_threads.publish(engine, brand, session.publications)
         standing = _standing(session)
