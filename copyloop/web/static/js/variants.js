@@ -61,7 +61,7 @@ function findings(list) {
 function trace(steps) {
   if (!steps.length) return null;
   return h("details", { class: "trace" },
-    h("summary", {}, `Trace: which agent changed what (${steps.length} steps)`),
+    h("summary", {}, `Trace: which agent changed what (${steps.length} step${steps.length === 1 ? "" : "s"})`),
     h("ol", {}, steps.map((step) => h("li", {},
       h("strong", {}, step.agent || step.node || "agent"), ` ${step.action}: `, step.reason || "",
       step.before ? h("div", { class: "diff" },
