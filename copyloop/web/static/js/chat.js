@@ -45,7 +45,7 @@ export function render(main, params) {
   const conversation = h("section", { class: "conversation", "aria-label": "Current chat" },
     log, understood, progress, errors, variantsBox, followups, composer);
 
-  main.append(heading(state.threadId ? "Chat" : "New chat"),
+  main.append(heading("Chat"),
     h("div", { class: "chat-layout" }, conversation, threads));
 
   composer.addEventListener("submit", (event) => {
@@ -205,14 +205,15 @@ export function render(main, params) {
 
   function drawUnderstood() {
     const entries = Object.entries(state.fields).filter(([, v]) => v !== null && v !== "" &&
-      !(Array.isArray(v) && !v.length) && !(typeof v === "object" && !Array.isArray(v) && !Object.keys(v).length));
+      !(Array.isArray(v) && !v.length) && !(typeof v === "object" && !Array.isArray(v) && !Object.keys(v).length))
+      .sort(([a], [b]) => rank(a) - rank(b));
     understood.hidden = !entries.length && !state.missing.length;
     fill(understood, h("h2", { id: "understood-title" }, "What copyloop understood"),
       h("dl", { class: "fields" },
-        entries.map(([name, value]) => h("div", { class: "field-value" }, h("dt", {}, label(name)),
-          h("dd", {}, show(value)))),
         state.missing.map((name) => h("div", { class: "field-value missing", "data-field": name },
-          h("dt", {}, label(name)), h("dd", {}, h("strong", {}, "Missing — please tell me"))))));
+          h("dt", {}, fieldName(name)), h("dd", {}, h("strong", {}, "Missing — please tell me")))),
+        entries.map(([name, value]) => h("div", { class: "field-value", "data-field": name },
+          h("dt", {}, fieldName(name)), h("dd", {}, show(name, value))))));
   }
 
   function drawVariants() {
@@ -320,7 +321,22 @@ export function render(main, params) {
   return () => abort.abort();
 }
 
-function show(value) {
+const ORDER = ["product_name", "short_name", "brand", "sku", "category", "features", "attributes", "price", "currency",
+  "audience", "channel", "tone", "target_sentiment", "cta_goal", "n_variants"];
+const NAMES = { sku: "SKU", n_variants: "Variants", cta_goal: "CTA goal", target_sentiment: "Target sentiment" };
+
+function rank(name) {
+  const at = ORDER.indexOf(name);
+  return at < 0 ? ORDER.length : at;
+}
+
+function fieldName(name) {
+  return NAMES[name] || label(name);
+}
+
+function show(name, value) {
+  if (name === "target_sentiment" && Array.isArray(value)) return `${value[0]} to ${value[1]}`;
+  if (name === "channel" || name === "cta_goal") return String(value).replace(/_/g, " ");
   if (Array.isArray(value)) return value.join(", ");
   if (value && typeof value === "object") return Object.entries(value).map(([k, v]) => `${k}: ${v}`).join("; ");
   return String(value);
