@@ -51,7 +51,7 @@ def tab_until(driver, predicate, backwards: bool = False, most: int = 30) -> dic
 
 def test_login_navigation_and_logout_with_the_keyboard_only(site: Site, browser, screenshots: Path) -> None:
     driver = browser
-    logout(driver)
+    logout(driver, site)
     driver.get(site.url + "/")
     wait(driver, lambda d: d.execute_script("return location.hash") == "#/login", what="the login redirect")
     shot(driver, screenshots, "login")
@@ -69,7 +69,7 @@ def test_login_navigation_and_logout_with_the_keyboard_only(site: Site, browser,
     stored = driver.execute_script("return [sessionStorage.getItem('copyloop.key'), localStorage.length,"
                                    " document.cookie]")
     assert stored == [site.key, 0, ""], "the key lives in sessionStorage only"
-    assert find(driver, "h1.page-title").text == "New chat"
+    assert find(driver, "h1.page-title").text == "Chat"
 
     focused = tab_until(driver, lambda f: f["tag"] == "A" and f["text"] == "Library", backwards=True)
     assert focused["outline"] != "none"
