@@ -11,7 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class Site:
     brand: str
     home: Path
     http: httpx.Client
+    restart: Callable[[], None]  # stop the server and start it again on the same port and home
 
 
 def cli(home: Path, *args: str) -> str:
@@ -47,9 +49,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     key = json.loads(cli(home, "keys", "create", "--brand", "Acme", "--json"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with copyloop_server(home, port), httpx.Client(base_url=url, timeout=600, headers={
+    servers = ExitStack()
+
+    def restart() -> None:
+        servers.close()
+        servers.enter_context(copyloop_server(home, port))
+
+    with servers, httpx.Client(base_url=url, timeout=600, headers={
             "Authorization": f"Bearer {key['api_key']}"}) as http:
-        yield Site(url=url, key=key["api_key"], brand=key["brand"], home=home, http=http)
+        servers.enter_context(copyloop_server(home, port))
+        yield Site(url=url, key=key["api_key"], brand=key["brand"], home=home, http=http, restart=restart)
 
 
 @pytest.fixture(scope="session")

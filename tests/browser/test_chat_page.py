@@ -1,6 +1,6 @@
 """The chat page in headless Chromium against a real `copyloop serve` and the real model: log in, describe a
 product, answer the question, watch progress arrive, get variant cards, edit one, approve two, find them in the
-library and under /v1/variants/{sku}, resume the thread after a reload; keyboard-only use and phone width."""
+library and under /v1/variants/{sku}, resume the thread after a server restart and a reload; keyboard-only use and phone width."""
 
 from __future__ import annotations
 
@@ -139,10 +139,12 @@ def test_chat_writes_copy_that_is_edited_approved_and_served(site: Site, browser
     approved = [e.text for e in all_of(driver, "article.variant.approved .variant-text")]
     shot(driver, screenshots, "chat-approved")
 
-    # a reload resumes the thread: messages, variants and approvals
+    # a reload after a server restart resumes the thread: messages, variants and approvals
+    site.restart()
     driver.refresh()
     wait(driver, lambda d: len(all_of(d, "article.variant.approved")) >= 2, QUICK, "the resumed thread")
-    assert thread in text_of(driver, ".thread-list") or all_of(driver, ".thread-list a[aria-current='page']")
+    assert [e.text for e in all_of(driver, "article.variant.approved .variant-text")] == approved
+    assert all_of(driver, f'.thread-list a[href="#/chat/{thread}"][aria-current="page"]'), "listed among the chats"
     assert len(all_of(driver, ".messages .message.user")) == 3
 
     goto(driver, site, "library")
