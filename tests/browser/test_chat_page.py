@@ -1,6 +1,7 @@
 """The chat page in headless Chromium against a real `copyloop serve` and the real model: log in, describe a
 product, answer the question, watch progress arrive, get variant cards, edit one, approve two, find them in the
-library and under /v1/variants/{sku}, resume the thread after a server restart and a reload; keyboard-only use and phone width."""
+library and under /v1/variants/{sku}, resume the thread after a server restart and a reload; keyboard-only use and
+phone width."""
 
 from __future__ import annotations
 
