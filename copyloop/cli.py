@@ -31,6 +31,8 @@ memory_app = typer.Typer(help="Inspect, import and export the memory of past cop
 app.add_typer(memory_app, name="memory")
 keys_app = typer.Typer(help="Create, list and revoke the HTTP API's keys (one brand per key).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+adapter_app = typer.Typer(help="Prepare the LoRA adapter for a GPU engine (vLLM, Ray Serve LLM).", no_args_is_help=True)
+app.add_typer(adapter_app, name="adapter")
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -437,3 +439,41 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id, as `copy
         errors.print(f"[bold red]error:[/] no active key {key_id!r}")
         raise typer.Exit(2)
     console.print(f"revoked {key_id}")
+
+
+@adapter_app.command("export")
+def adapter_export(
+    output: Annotated[Path, typer.Argument(help="Folder to write the LoRA module into.")],
+    adapter: Annotated[Path | None, typer.Option(help="PEFT LoRA folder (default: copyloop's shipped adapter).")]
+    = None,
+    base: Annotated[str, typer.Option(help="The base model the engine serves: a hub id or a local folder (a folder's "
+                                           "config.json is checked against the adapter).")] = "",
+    max_lora_rank: Annotated[int | None, typer.Option(help="Check against a server started with this "
+                                                           "--max-lora-rank.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an earlier export in OUTPUT.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was written as JSON.")] = False,
+) -> None:
+    """Write the adapter as a vLLM / Ray Serve LLM LoRA module, or say why an engine could not serve it."""
+    from copyloop.llm.factory import SHIPPED_ADAPTER
+    from copyloop.llm.lora_export import HF_BASE, export_adapter, load_base_config
+    from copyloop.llm.smollm2 import MODEL_NAME
+
+    served = base or HF_BASE
+    # A hub id is checked against the converted SmolLM2 in the cache when it is there (nothing is converted for it).
+    config = load_base_config(served) or (None if base else load_base_config(Settings().model_cache / MODEL_NAME))
+    try:
+        done = export_adapter(adapter or SHIPPED_ADAPTER, output, base=served, max_lora_rank=max_lora_rank,
+                              base_config=config, force=force)
+    except CopyloopError as exc:
+        fail(exc)
+        return
+    command = done.vllm_command()
+    if as_json:
+        console.print_json(json.dumps({**done.__dict__, "folder": str(done.folder), "vllm_command": command}))
+        return
+    unchecked = "" if config else " [dim](shapes not checked: no base config.json)[/]"
+    console.print(f"[bold green]exported[/] {output}: rank {done.rank}, {done.tensors} tensors on "
+                  f"{', '.join(done.modules)}{unchecked}", highlight=False)
+    for change in done.changes:
+        console.print(f"  {change}", highlight=False, soft_wrap=True)
+    console.print(f"serve it:\n  {command}", highlight=False, soft_wrap=True)

@@ -12,24 +12,30 @@ import threading
 from urllib.parse import SplitResult, urlsplit
 
 import chromadb
+import httpx
 from chromadb.config import Settings
 
 from copyloop.errors import MemoryStoreError
 from copyloop.memory.collection import copy_collection
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+REQUEST_SECONDS = 30.0  # one memory call; Chroma's own client waits forever on a server that stopped answering
+CONNECT_SECONDS = 5.0
 
 
 class ServerStore:
     """The copy collection on the Chroma server at `url` (http or https, no path); fails early when unreachable."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, request_seconds: float = REQUEST_SECONDS):
         host, port, ssl = _parse(url)
         self.where = f"on {url}"
         self.lock = threading.RLock()
+        timeout = httpx.Timeout(request_seconds, connect=min(CONNECT_SECONDS, request_seconds))
         try:
+            _heartbeat(url, timeout)  # the client's own first requests have no timeout: a hung server hangs them
             self._client = chromadb.HttpClient(host=host, port=port, ssl=ssl,
                                                settings=Settings(anonymized_telemetry=False))
+            _bound_requests(self._client, timeout)
             self.collection = copy_collection(self._client)
         except Exception as exc:
             raise MemoryStoreError(f"cannot open copy memory on the Chroma server at {url}: {exc}") from exc
@@ -39,6 +45,24 @@ class ServerStore:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _heartbeat(url: str, timeout: httpx.Timeout) -> None:
+    """Fail within `timeout` when nothing answers at `url` as a Chroma server would."""
+    try:
+        httpx.get(url.rstrip("/") + "/api/v2/heartbeat", timeout=timeout).raise_for_status()
+    except httpx.TimeoutException:
+        raise MemoryStoreError("no answer within "
+                               f"{timeout.read:.0f} s (is it a Chroma server, and is it up?)") from None
+
+
+def _bound_requests(client: chromadb.api.ClientAPI, timeout: httpx.Timeout) -> None:
+    """Give every later request of the client a deadline, so a Chroma server that stops answering fails a memory
+    call with an error instead of holding a generation forever. chromadb (1.x) builds its httpx session with
+    `timeout=None` and has no setting for it, so the session's timeout is set in place."""
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = timeout
 
 
 def _parse(url: str) -> tuple[str, int, bool]:

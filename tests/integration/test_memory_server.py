@@ -8,6 +8,7 @@ only the embedding model, so they are skipped here with that reason. Server-only
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,7 @@ from copyloop.cli import app
 from copyloop.config import Settings
 from copyloop.errors import MemoryStoreError
 from copyloop.memory import CopyMemory, open_memory
+from copyloop.memory.server import ServerStore
 from tests.chroma import empty_copy
 from tests.integration.test_memory import *  # noqa: F403 - the shared suite, collected here against the server
 from tests.integration.test_memory import rec
@@ -84,6 +86,16 @@ def test_an_unreachable_server_fails_with_a_clear_error():
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(MemoryStoreError, match=f"cannot open copy memory on the Chroma server at {url}"):
         CopyMemory.on_server(url)
+
+
+def test_a_server_that_never_answers_fails_within_the_deadline():
+    """Something listening on the port that never replies (a hung Chroma, a wrong service) is an error, not a hang:
+    chromadb's own client would wait forever."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(MemoryStoreError, match="no answer within 1 s"):
+            ServerStore(url, request_seconds=1.0)
 
 
 def test_memory_commands_use_the_configured_server(mem: CopyMemory, chroma_url: str, tmp_path, monkeypatch):
