@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -23,7 +24,8 @@ def wait(driver: WebDriver, condition: Callable[[WebDriver], Any], timeout: floa
          what: str = "the page") -> Any:
     """Wait until `condition(driver)` is truthy and return it; fails naming `what` and showing the page's text."""
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.25).until(condition)
+        return WebDriverWait(driver, timeout, poll_frequency=0.25,  # an element redrawn while looked at: look again
+                             ignored_exceptions=[StaleElementReferenceException]).until(condition)
     except Exception as exc:
         text = driver.find_element(By.TAG_NAME, "body").text[-3000:]
         raise AssertionError(f"timed out waiting for {what} at {driver.current_url}; the page says:\n{text}") from exc
@@ -73,6 +75,7 @@ def shot(driver: WebDriver, folder: Path, name: str) -> Path:
     width, height = driver.get_window_size()["width"], driver.get_window_size()["height"]
     full = driver.execute_script("return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)")
     driver.set_window_size(width, min(max(height, full + 120), 6000))
+    driver.execute_script("window.scrollTo(0, 0)")
     path = folder / f"{name}.png"
     driver.save_screenshot(str(path))
     driver.set_window_size(width, height)

@@ -115,28 +115,34 @@ def test_chat_writes_copy_that_is_edited_approved_and_served(site: Site, browser
     assert all_of(driver, ".followups button.chip"), "follow-ups are offered as buttons"
     shot(driver, screenshots, "chat-variants")
 
-    # edit #1 inline: re-checked by the agents, a marketer's edit in the trace
+    # edit one inline: saved, re-checked by the same agents, the marketer's edit in its trace
+    name = find(driver, '.understood .field-value[data-field="product_name"] dd').text
     ok = [c.get_attribute("data-number") for c in cards if "blocked" not in c.get_attribute("class")]
-    assert len(ok) >= 2, f"need two shippable variants to approve, got {len(ok)}: {text_of(driver, '.cards')}"
+    assert ok, f"no shippable variant: {text_of(driver, '.cards')}"
     number = ok[0]
     find(driver, f'article[data-number="{number}"] button[data-action="edit"]').click()
     area = find(driver, f'form.editing[data-number="{number}"] textarea')
-    edited = "Cold for 24 hours on every trail: the Trail Bottle, $29. Shop now"
+    edited = f"Enjoy the {name} - Buy Now"  # within the channel: positive, 15-60 characters
     area.clear()
     area.send_keys(edited)
     area.submit()
-    edited_card = find(driver, f'article[data-number="{number}"]', QUICK * 5)
     wait(driver, lambda d: "marketer" in d.find_element(By.CSS_SELECTOR, f'article[data-number="{number}"] '
                                                                            "details.trace").get_attribute("textContent"),
          QUICK * 5, "the edit in the trace")
-    edited_text = find(driver, f'article[data-number="{number}"] .variant-text').text
-    assert "Trail Bottle" in edited_text, edited_card.text
+    edited_card = find(driver, f'article[data-number="{number}"]')
+    assert edited_card.find_element(By.CSS_SELECTOR, ".variant-text").text == edited
+    assert "blocked" not in edited_card.get_attribute("class"), f"the edit was held back: {edited_card.text}"
+    shot(driver, screenshots, "chat-edited")
 
-    # approve two: pick both, one click
-    for n in ok[:2]:
+    # approve two, the edited one among them: tick both, one click
+    cards = all_of(driver, ".variants-box article.variant")
+    ok = [c.get_attribute("data-number") for c in cards if "blocked" not in c.get_attribute("class")]
+    assert len(ok) >= 2, f"need two shippable variants to approve, got {len(ok)}: {text_of(driver, '.cards')}"
+    picked = [number, *[n for n in ok if n != number][:1]]
+    for n in picked:
         find(driver, f'article[data-number="{n}"] input.pick').click()
     find(driver, 'button[data-action="approve-selected"]').click()
-    wait(driver, lambda d: len(all_of(d, "article.variant.approved")) >= 2, MODEL, "two approved cards")
+    wait(driver, lambda d: len(all_of(d, "article.variant.approved")) == 2, MODEL, "two approved cards")
     approved = [e.text for e in all_of(driver, "article.variant.approved .variant-text")]
     shot(driver, screenshots, "chat-approved")
 
