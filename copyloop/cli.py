@@ -19,7 +19,7 @@ from rich.table import Table
 from copyloop.brief import load_brief
 from copyloop.config import Settings
 from copyloop.errors import BriefError, CopyloopError
-from copyloop.graphs.state import is_spare_drop
+from copyloop.graphs.progress import describe
 from copyloop.result import Result
 
 if TYPE_CHECKING:
@@ -120,15 +120,8 @@ def show_pending(payload: dict[str, Any]) -> None:
 
 def show_progress(node: str, update: dict[str, Any]) -> None:
     """One line per finished node: what it did to the variants."""
-    variants = update.get("variants") or []
-    sent_back = [v.id for v in variants if v.feedback]
-    dropped = [v.id for v in variants if is_spare_drop(v)]
-    blocked = [v.id for v in variants if v.status == "blocked" and not is_spare_drop(v)]
-    detail = f"{len(variants)} variants" if variants else ", ".join(f"{k}" for k in update) or "done"
-    for label, ids in (("sent back", sent_back), ("dropped for a spare", dropped), ("blocked", blocked)):
-        if ids:
-            detail += f"; {label} #{', #'.join(map(str, ids))}"
-    console.print(f"[dim]✓ {node:<18}[/] {detail}")
+    step = describe(node, update)
+    console.print(f"[dim]✓ {step['label']:<44}[/] {step['detail']}")
 
 
 def show_result(result: Result) -> None:
@@ -239,7 +232,8 @@ def chat(
             continue
         try:
             with console.status("[bold]working…", spinner="dots") as status:
-                reply = session.send(text, on_progress=lambda node: status.update(f"[bold]{node}…"))
+                reply = session.send(text, on_progress=lambda node, update: status.update(
+                    f"[bold]{describe(node, update)['label']}…"))
         except CopyloopError as exc:
             errors.print(f"[bold red]error:[/] {exc}")
             continue

@@ -18,6 +18,7 @@ from langgraph.types import Command, Overwrite
 
 from copyloop.brief import Brief, brief_from_dict
 from copyloop.config import Settings
+from copyloop.errors import CopyloopError
 from copyloop.graphs.checkpoints import open_checkpointer
 from copyloop.graphs.context import CopyContext
 from copyloop.graphs.copy_workflow import compile_workflow
@@ -77,6 +78,9 @@ def _run(payload: Any, context: CopyContext, thread_id: str, on_progress: Progre
     started = time.perf_counter()
     state: dict[str, Any] = {}
     with _workflow(context.settings, thread_id) as (workflow, config):
+        if isinstance(payload, Command) and not workflow.get_state(config).values:  # LangGraph would start afresh
+            raise CopyloopError(f"no run {thread_id!r} in this checkpointer to resume: a server resuming another's "
+                                "run needs the same database_url (Postgres) or, on one machine, the same home")
         for mode, chunk in workflow.stream(payload, config, context=context, stream_mode=["updates", "values"]):
             if mode == "values":
                 state = chunk

@@ -22,7 +22,7 @@ def approve(state: CopyState, runtime: Runtime[CopyContext]) -> dict:
         return {"approved": shippable}
     answer = interrupt({
         "question": "Which variants do you approve? Resume with {'approve': [ids]} or {'approve': 'all'}.",
-        "variants": [{"id": v.id, "text": v.text, "rank": v.rank} for v in live(state["variants"])],
+        "variants": [v.model_dump(mode="json") for v in live(state["variants"])],  # id, text, rank, scores …
     })
     chosen = answer.get("approve", []) if isinstance(answer, dict) else answer
     if chosen == "all":

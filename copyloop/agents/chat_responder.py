@@ -5,6 +5,10 @@ regenerate #n, approve #n …) and carries the plan out until an action needs ne
 copy workflow as its `write` subgraph, and `present` puts the new variants on the table and carries on with the
 rest of the plan. The reply is sent when the plan is done: it asks for what is missing, shows what it understood
 and the variants.
+
+Approval is of a text: the thread keeps the ids of its approved variants (an edit, a new CTA or a regeneration
+takes the mark off), and each approve or drop of an approved variant records a publication — the brief and the
+approved variants as they stand — for whoever serves copy (the HTTP service) to carry out after the message.
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ class Turn:
         self.fields: dict[str, Any] = dict(state.get("fields") or {})
         table = state.get("kept") if continuing else state.get("variants")
         self.variants: list[Variant] = [v.model_copy(deep=True) for v in table or []]
+        self.approved: list[int] = list(state.get("approvals") or [])
+        self.publish: list[dict[str, Any]] = list(state.get("publish") or []) if continuing else []
         self.turns: int = state.get("turns", 0) + (0 if continuing else 1)
         self.context = context
         self.lines: list[str] = list(state.get("reply") or []) if continuing else []
@@ -77,13 +83,13 @@ class Turn:
 
     def update(self, plan: list[list[Any]], cursor: int) -> dict[str, Any]:
         """The state update: a request for the write subgraph (the table waits in `kept`), or the finished reply."""
+        kept = {"fields": self.fields, "turns": self.turns, "approvals": self.approved, "publish": self.publish}
         if self.request is not None:
-            return {"fields": self.fields, "turns": self.turns, "reply": self.lines, "plan": plan, "cursor": cursor,
+            return {**kept, "reply": self.lines, "plan": plan, "cursor": cursor,
                     "kept": self.variants, "writing": True, "replace": self.request.replace,
                     "brief": self.request.brief, "guidance": self.request.guidance,
                     "seed": self.context.settings.seed + self.turns, "approval": "off"}
-        return {"fields": self.fields, "variants": self.variants, "turns": self.turns, "writing": False,
-                "reply": [], "plan": [], "cursor": 0, "kept": [],
+        return {**kept, "variants": self.variants, "writing": False, "reply": [], "plan": [], "cursor": 0, "kept": [],
                 "messages": [{"role": "assistant", "content": "\n".join(self.lines)}]}
 
 
@@ -100,12 +106,25 @@ def present(state: dict[str, Any], runtime: Runtime[CopyContext]) -> dict[str, A
     turn.lines += [f"(held back one variant: {v.blocked_reason})" for v in written if v.status == "blocked"]
     fresh = iter(v for v in written if v.status == "ok")
     replace = state.get("replace")
+    kept = turn.variants
     if replace is None:
         turn.variants = list(fresh)
     else:
         turn.variants = [next(fresh, v) if i in replace else v for i, v in enumerate(turn.variants)]
+    settle_ids(turn, [v for v in turn.variants if among(v, kept)])
     show(turn)
     return proceed(turn, list(state.get("plan") or []), int(state.get("cursor") or 0))
+
+
+def settle_ids(turn: Turn, survivors: list[Variant]) -> None:
+    """After new copy joined the table: approval stays only on the variants that were kept, and each new variant
+    gets an id no kept one has (each workflow run numbers its variants from 1), so ids name one variant each."""
+    kept_ids = {v.id for v in survivors}
+    turn.approved = [i for i in turn.approved if i in kept_ids]
+    next_id = max((v.id for v in turn.variants), default=0) + 1
+    for variant in turn.variants:
+        if variant.id in kept_ids and not among(variant, survivors):
+            variant.id, next_id = next_id, next_id + 1
 
 
 def route_after_turn(state: dict[str, Any]) -> Literal["write", "__end__"]:
@@ -205,7 +224,7 @@ def _quit(turn: Turn, f: Followup, targets: list[Variant]) -> None:
 
 
 def _new_brief(turn: Turn, f: Followup, targets: list[Variant]) -> None:
-    turn.variants = []
+    turn.variants, turn.approved = [], []
     take_product_info(turn, f.text, fresh=True)
 
 
@@ -216,8 +235,14 @@ def _approve(turn: Turn, f: Followup, targets: list[Variant]) -> None:
 
 def _reject(turn: Turn, f: Followup, targets: list[Variant]) -> None:
     if targets:
+        withdrawn = [v for v in targets if v.id in turn.approved]
         turn.variants = [v for v in turn.variants if not among(v, targets)]
         turn.lines.append(f"Dropped {len(targets)} variant(s).")
+        if withdrawn:
+            turn.approved = [i for i in turn.approved if i not in {v.id for v in withdrawn}]
+            brief = current_brief(turn)
+            if brief is not None:
+                record_publication(turn, brief, retire=[v.text for v in withdrawn])
         show(turn)
 
 
@@ -275,11 +300,15 @@ def number_of(turn: Turn, variant: Variant) -> int:
     return next(n for n, v in enumerate(turn.variants, start=1) if v is variant)
 
 
+def brief_of(fields: dict[str, Any], brand: str | None, **changes: Any) -> Brief:
+    """The brief a thread's fields describe, for the brand an API key fixes (if any); BriefError when invalid."""
+    return brief_from_dict({**fields, **changes, **({"brand": brand} if brand else {})})
+
+
 def current_brief(turn: Turn, **changes: Any) -> Brief | None:
     """The brief the fields describe now, or None (with the reason told) when they do not validate."""
     try:
-        tenant = {"brand": turn.context.brand} if turn.context.brand else {}
-        return brief_from_dict({**turn.fields, **changes, **tenant})
+        return brief_of(turn.fields, turn.context.brand, **changes)
     except BriefError as exc:
         turn.lines += ["I can't use that brief yet:", *(f"  {p}" for p in exc.problems)]
         return None
@@ -340,6 +369,7 @@ def swap_cta(turn: Turn, targets: list[Variant]) -> None:
         before, variant.text, variant.cta = variant.text, placement.text, placement.cta
         variant.note("chat", "another CTA", f"asked for another CTA: '{placement.cta}'", before=before)
         score_final(variant, brief)
+        unapprove(turn, variant)
     show(turn)
 
 
@@ -356,6 +386,7 @@ def shorten(turn: Turn, targets: list[Variant]) -> None:
             before, variant.text = variant.text, shorter
             variant.note("chat", "shorter", f"asked for shorter copy (≤ {limit} characters)", before=before)
             score_final(variant, brief)
+            unapprove(turn, variant)
         else:
             turn.lines.append(f"#{number_of(turn, variant)} is already as short as its channel allows.")
     show(turn)
@@ -373,18 +404,41 @@ def cut_keeping_cta(variant: Variant, limit: int) -> str | None:
 
 
 def approve(turn: Turn, targets: list[Variant], ask: bool = True) -> None:
-    """Store the named variants in memory as approved copy; `ask` which one when none is named."""
+    """Store the named variants in memory as approved copy and record them for publishing; `ask` which one when
+    none is named. A blocked variant (a marketer's edit that failed a check) cannot be approved."""
     brief = current_brief(turn)
     if brief is None:
         return
+    for variant in [v for v in targets if v.status != "ok"]:
+        turn.lines.append(f"#{number_of(turn, variant)} is held back ({variant.blocked_reason}); edit or "
+                          f"regenerate it first.")
+    targets = [v for v in targets if v.status == "ok"]
     if not targets:
         if ask:
             turn.lines.append("Which one? Say e.g. 'approve #2'." if turn.variants
                               else "There is nothing to approve yet.")
         return
-    ids = turn.context.copy_memory().add([to_record(v, brief) for v in targets])
+    fresh = [v for v in targets if v.id not in turn.approved]
+    ids = turn.context.copy_memory().add([to_record(v, brief) for v in fresh]) if fresh else []
+    turn.approved += [v.id for v in fresh]
+    record_publication(turn, brief)
     numbers = ", ".join(f"#{number_of(turn, v)}" for v in targets)
     turn.lines.append(f"Approved {numbers}: stored {len(ids)} in memory for future briefs.")
+
+
+def unapprove(turn: Turn, variant: Variant) -> None:
+    """A changed text is not the one that was approved: take the mark off and say so."""
+    if variant.id in turn.approved:
+        turn.approved.remove(variant.id)
+        turn.lines.append(f"#{number_of(turn, variant)} changed, so it is no longer approved; approve it again "
+                          f"to publish the new text.")
+
+
+def record_publication(turn: Turn, brief: Brief, retire: list[str] | None = None) -> None:
+    """Note that the brief's placement should now serve the thread's approved variants (in table order), and no
+    longer the `retire` texts; the chat graph serves nothing itself."""
+    approved = [v.model_copy(deep=True) for v in turn.variants if v.id in turn.approved and v.status == "ok"]
+    turn.publish.append({"brief": brief, "variants": approved, "retire": list(retire or [])})
 
 
 def show(turn: Turn) -> None:
@@ -394,5 +448,7 @@ def show(turn: Turn) -> None:
         return
     for number, variant in enumerate(turn.variants, start=1):
         s = variant.scores
+        mark = f" — held back: {variant.blocked_reason}" if variant.status != "ok" else \
+            " — approved" if variant.id in turn.approved else ""
         turn.lines.append(f"#{number} {variant.text}  [sentiment {s.sentiment:+.2f} · novelty {s.novelty:.2f} · "
-                          f"{len(variant.text)} chars]")
+                          f"{len(variant.text)} chars]{mark}")

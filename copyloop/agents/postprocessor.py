@@ -74,11 +74,12 @@ def drop_duplicates(variants: list[Variant]) -> None:
             variant.note("postprocess", "block", variant.blocked_reason)
 
 
-def recheck(variant: Variant, brief: Brief) -> None:
-    """Compliance and sense on the final text: fix what can be fixed once more, block what cannot."""
+def recheck(variant: Variant, brief: Brief, fix: bool = True) -> None:
+    """Compliance and sense on the final text: fix what can be fixed once more (unless `fix` is off: a marketer's
+    own words are reported, never rewritten), block what cannot."""
     found = check_compliance(variant.text, brief)
     blocking = [f for f in found if f.severity == "block"]
-    if blocking and all(f.fix is not None for f in blocking):
+    if fix and blocking and all(f.fix is not None for f in blocking):
         before = variant.text
         variant.text = fix_findings(variant.text, blocking, brief)
         variant.note("postprocess", "fix", "final check: " + ", ".join(f.rule_id for f in blocking), before=before)

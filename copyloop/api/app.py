@@ -13,7 +13,7 @@ from langchain_core.language_models import BaseChatModel
 
 from copyloop import __doc__ as package_doc
 from copyloop.api import errors
-from copyloop.api.routes import chat, events, experiments, generate, jobs, variants
+from copyloop.api.routes import approvals, chat, events, experiments, generate, jobs, library, me, variants
 from copyloop.api.routes import memory as memory_routes
 from copyloop.api.slots import GenerateSlots
 from copyloop.config import Settings
@@ -24,7 +24,8 @@ from copyloop.service.runner import run_request
 from copyloop.service.worker import Worker
 from copyloop.web import STATIC
 
-ROUTERS = tuple(m.router for m in (generate, jobs, variants, chat, experiments, events, memory_routes))
+ROUTERS = tuple(m.router for m in (generate, jobs, variants, chat, experiments, events, memory_routes, approvals,
+                                   library, me))
 
 
 def create_app(settings: Settings | None = None, *, llm: BaseChatModel | None = None,

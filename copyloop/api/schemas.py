@@ -59,6 +59,9 @@ class GenerateRequest(Strict):
     guidance: str | None = Field(default=None, max_length=400, description="extra instruction, e.g. 'shorter'")
     store: bool = Field(default=True, strict=True, description="remember approved copy in memory (novelty, exemplars)")
     publish: bool = Field(default=True, strict=True, description="serve the shippable variants from /v1/variants/{sku}")
+    approval: Literal["auto", "human"] = Field(
+        default="auto", description="'human': pause before anything is stored or published, until a person "
+                                    "approves variants at /v1/approvals/{id}")
 
 
 class JobRequest(GenerateRequest):
@@ -79,9 +82,20 @@ class GenerateQueued(JobAccepted):
     detail: str
 
 
-GENERATE_QUEUED = {202: {"model": GenerateQueued, "description": "every generation slot is busy "
-                         "(`generate_concurrency`): the request was queued as a job, at `Location`",
-                         "headers": {"Location": {"description": "the job, `/v1/jobs/{id}`",
+class PendingApproval(BaseModel):
+    """A run with `approval: human`, paused before anything was stored or published: approve at `url`."""
+
+    status: Literal["pending_approval"]
+    id: str
+    url: str
+    variants: list[dict[str, Any]] = Field(description="the variants offered, best first")
+
+
+GENERATE_QUEUED = {202: {"model": GenerateQueued | PendingApproval,
+                         "description": "every generation slot is busy (`generate_concurrency`): the request was "
+                                        "queued as a job, at `Location`; or, with `approval: human`, the run waits "
+                                        "for a person at `Location` (`/v1/approvals/{id}`)",
+                         "headers": {"Location": {"description": "the job, `/v1/jobs/{id}`, or the approval",
                                                   "schema": {"type": "string"}}}}}
 
 
@@ -91,10 +105,58 @@ class ChatRequest(Strict):
 
 
 class ChatReply(BaseModel):
+    """One answer on a thread, with everything a page needs to show the thread as it now stands."""
+
     thread_id: str
     reply: str
     fields: dict[str, Any]
+    variants: list[dict[str, Any]] = Field(description="the variants on the table, numbered 1.. as the chat "
+                                                       "shows them; each a Variant (id, text, status, scores, …)")
+    missing: list[str] = Field(default_factory=list, description="Brief fields still needed before copy can be "
+                                                                  "written, e.g. ['product_name']")
+    approved: list[int] = Field(default_factory=list, description="ids of the approved variants on the table")
+    followups: list[str] = Field(default_factory=list, description="follow-up messages the chat understands, for "
+                                                                    "buttons ('shorter', 'approve #1' …)")
+
+
+class ChatMessage(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ChatThread(BaseModel):
+    """A thread as it stands: enough to show it again after a reload or a server restart."""
+
+    thread_id: str
+    messages: list[ChatMessage]
+    fields: dict[str, Any]
+    missing: list[str]
     variants: list[dict[str, Any]]
+    approved: list[int]
+    followups: list[str]
+
+
+class ChatThreadSummary(BaseModel):
+    thread_id: str
+    title: str | None = Field(description="the product's name, else the first message; null for threads started "
+                                          "before titles were kept")
+    created_at: float = Field(description="UNIX seconds")
+    updated_at: float = Field(description="UNIX seconds of the last answered message")
+
+
+class ChatThreads(BaseModel):
+    threads: list[ChatThreadSummary] = Field(description="the brand's threads, the most recently active first")
+
+
+class VariantEdit(Strict):
+    text: clean_text_field(2000, min_length=1) = Field(description="the marketer's own text for the variant")
+
+
+class EditedVariant(BaseModel):
+    variant: dict[str, Any] = Field(description="the edited Variant: status 'blocked' with its findings when a "
+                                                "check fails, else 'ok' with fresh scores")
+    variants: list[dict[str, Any]] = Field(description="the thread's whole table after the edit")
+
 
 
 class ExperimentVariant(Strict):
@@ -185,3 +247,92 @@ class MemoryItem(Strict):
 
 class MemoryImport(Strict):
     records: list[MemoryItem] = Field(min_length=1, max_length=1000)
+
+
+class Approval(BaseModel):
+    """A run waiting for a person (status `pending`), or one decided (`approved`, `rejected`)."""
+
+    id: str
+    sku: str | None
+    product_name: str
+    channel: str
+    created_at: float
+    status: str
+    variants: list[dict[str, Any]] = Field(description="the variants offered, as Variant JSON, best first")
+    approved: list[int] | None = Field(default=None, description="the ids approved, once decided")
+
+
+class PendingApprovals(BaseModel):
+    pending: list[Approval]
+
+
+ApprovedId = Annotated[int, Field(ge=1, le=1000, strict=True), BeforeValidator(_whole)]  # 2.0 is the id 2
+
+
+class ApprovalDecision(Strict):
+    approve: list[ApprovedId] = Field(max_length=100, description="ids of the variants to approve, as listed; [] "
+                                                                  "rejects them all")
+
+
+class ApprovalDone(BaseModel):
+    id: str
+    status: Literal["approved", "rejected"]
+    approved: list[int]
+    result: dict[str, Any] = Field(description="the finished run's Result")
+
+
+class Me(BaseModel):
+    brand: str
+    key_id: str = Field(description="the key's public id (the part after 'cl_'), never its secret")
+
+
+class ServedVariant(BaseModel):
+    text: str
+    rank: int
+    angle: str | None
+    predicted_ctr: float | None
+    source: str = Field(description="what wrote it: generate, job:<id>, approval, chat, experiment:<id>")
+    created_at: float
+
+
+class ArmNumbers(BaseModel):
+    key: str
+    text: str
+    impressions: int
+    clicks: int
+    conversions: int
+    ctr: float
+    cvr: float
+
+
+class ExperimentNumbers(BaseModel):
+    experiment_id: str
+    name: str
+    status: str
+    winner: str | None
+    arms: list[ArmNumbers]
+
+
+class LibraryItem(BaseModel):
+    sku: str
+    channel: str
+    segment: str = Field(description="'' = every segment")
+    variants: list[ServedVariant] = Field(description="best first")
+    results: ExperimentNumbers | None = Field(description="the latest experiment on this SKU and channel, if any")
+
+
+class Library(BaseModel):
+    items: list[LibraryItem]
+
+
+class ExperimentSummary(BaseModel):
+    id: str
+    name: str
+    sku: str | None
+    channel: str
+    status: str
+    created_at: float
+
+
+class ExperimentList(BaseModel):
+    experiments: list[ExperimentSummary]

@@ -28,14 +28,16 @@ class GenerateSlots:
         self.limiter = anyio.CapacityLimiter(size)
         self._admitted = 0
 
-    async def run(self, work: Callable[[], T]) -> T:
-        """`work()` on a generation thread; SlotsBusy at once, without waiting, when all slots are taken.
+    async def run(self, work: Callable[[], T], *, wait: bool = False) -> T:
+        """`work()` on a generation thread; SlotsBusy at once, without waiting, when all slots are taken — or,
+        with `wait`, a place in the queue for the next free slot (a chat stream, whose client is watching it).
 
         Admission is counted here rather than read off `limiter.available_tokens`: `run_sync` yields before it
         takes a token, so two requests could both see the last one free and the second would wait. Counting in
-        the same event-loop step as the check keeps admissions <= size, so the limiter itself never waits.
+        the same event-loop step as the check keeps admissions <= size, so the limiter itself never waits for a
+        request that did not ask to (a waiting one is counted too, so the others see the slots as taken).
         """
-        if self._admitted >= self.size:
+        if self._admitted >= self.size and not wait:
             raise SlotsBusy(f"every generation slot ({self.size}, `generate_concurrency`) is busy; the request "
                             "was queued as a job: poll its Location")
         self._admitted += 1

@@ -25,13 +25,17 @@ from copyloop.result import Variant
 
 
 class ChatState(TypedDict, total=False):
-    """A chat thread: its messages, the brief fields gathered so far and the variants on the table; while one
-    message is handled, its plan and reply so far, and the write subgraph's input (brief, guidance, seed, approval)
-    and output (`variants`, until `present` merges them into the table kept aside in `kept`)."""
+    """A chat thread: its messages, the brief fields gathered so far, the variants on the table and the ids of the
+    approved ones (`approvals`); the publications the last message asked for (`publish`: the brief, the approved
+    variants, texts to retire — carried out by whoever serves copy); while one message is handled, its plan and
+    reply so far, and the write subgraph's input (brief, guidance, seed, approval) and output (`variants`, until
+    `present` merges them into the table kept aside in `kept`)."""
 
     messages: Annotated[list[dict[str, str]], operator.add]
     fields: dict[str, Any]
     variants: list[Variant]
+    approvals: list[int]  # not `approved`: the write subgraph's own key of that name would overwrite it
+    publish: list[dict[str, Any]]
     turns: int
     plan: list[list[Any]]
     cursor: int

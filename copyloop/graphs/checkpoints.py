@@ -20,6 +20,7 @@ from copyloop.config import Settings
 # Our own state types, allowed through the checkpointer's deserializer.
 STATE_TYPES = [
     ("copyloop.brief", "Brief"), ("copyloop.brief", "Channel"), ("copyloop.brief", "CtaGoal"),
+    ("copyloop.vocabulary", "Channel"), ("copyloop.vocabulary", "CtaGoal"),  # where the enums live now
     ("copyloop.result", "Variant"), ("copyloop.result", "Scores"), ("copyloop.result", "Finding"),
     ("copyloop.result", "TraceStep"), ("copyloop.result", "Result"), ("decimal", "Decimal"),
 ]

@@ -34,7 +34,7 @@ jobs = sa.Table(
     sa.Column("brand", sa.String(120), nullable=False, index=True),
     sa.Column("request", sa.JSON, nullable=False),
     sa.Column("callback_url", sa.String(2048)),
-    sa.Column("status", sa.String(16), nullable=False, index=True),  # queued | running | succeeded | failed
+    sa.Column("status", sa.String(16), nullable=False, index=True),  # queued|running|succeeded|failed|pending_approval
     sa.Column("result", sa.JSON),
     sa.Column("error", sa.Text),
     sa.Column("runs", sa.Integer, nullable=False, default=0),
@@ -59,7 +59,7 @@ served_copy = sa.Table(
     sa.Column("angle", sa.String(120)),
     sa.Column("rank", sa.Integer, nullable=False),
     sa.Column("predicted_ctr", sa.Float),
-    sa.Column("source", sa.String(60), nullable=False),  # job:<id> | generate | experiment:<id>
+    sa.Column("source", sa.String(60), nullable=False),  # job:<id> | generate | experiment:<id> | chat
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Index("served_copy_lookup", "brand", "sku", "channel", "segment", "active"),
@@ -116,11 +116,31 @@ events = sa.Table(
     sa.Index("events_tally", "experiment_id", "segment", "arm", "type"),
 )
 
+approvals = sa.Table(
+    "approvals", metadata,  # generation runs paused for a person's approval (approval: human)
+    sa.Column("id", sa.String(64), primary_key=True),  # the run's thread in the checkpointer
+    sa.Column("brand", sa.String(120), nullable=False),
+    sa.Column("sku", sa.String(120)),
+    sa.Column("product_name", sa.String(200), nullable=False),
+    sa.Column("channel", sa.String(40), nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),  # the GenerateRequest: its publish and store flags
+    sa.Column("variants", sa.JSON, nullable=False),  # the variants offered, as Variant JSON, best first
+    sa.Column("source", sa.String(60), nullable=False),  # generate | job:<id>
+    sa.Column("status", sa.String(16), nullable=False),  # pending | deciding | approved | rejected
+    sa.Column("approved", sa.JSON),  # the ids a person approved, once decided
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("claimed_at", sa.Float),  # when a decision started (a crashed one can be retried after a lease)
+    sa.Column("decided_at", sa.Float),
+    sa.Index("approvals_pending", "brand", "status", "created_at"),
+)
+
 chat_threads = sa.Table(
     "chat_threads", metadata,
     sa.Column("thread_id", sa.String(64), primary_key=True),
     sa.Column("brand", sa.String(120), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float),  # the last message; NULL in threads older than the column
+    sa.Column("title", sa.String(200)),  # the product's name, else the first message, cut short
 )
 
 
@@ -143,11 +163,37 @@ def connect(url: str) -> Engine:
         else:
             engine = sa.create_engine(url, pool_size=16, max_overflow=32, pool_pre_ping=True)
         metadata.create_all(engine)
+        add_new_columns(engine)
     except sa.exc.ArgumentError as exc:
         raise CopyloopError(f"database URL {url!r} is not valid: {exc}") from None
     except sa.exc.OperationalError as exc:
         raise CopyloopError(f"cannot open the database at {_safe(url)}: {exc.orig}") from None
     return engine
+
+
+def add_new_columns(engine: Engine) -> None:
+    """Bring a database made by an earlier version up to date: `create_all` makes missing tables but never alters
+    an existing one, so each column added since (always nullable, so old rows stay valid) is added here."""
+    if not _missing_columns(sa.inspect(engine)):
+        return
+    with writing(engine) as conn:  # on SQLite the write lock is held, so what is read next is what is altered
+        postgres = conn.dialect.name == "postgresql"
+        quote = conn.dialect.identifier_preparer.quote
+        for table, column in _missing_columns(sa.inspect(conn)):
+            exists = " IF NOT EXISTS" if postgres else ""  # another server may be adding it right now
+            conn.execute(sa.text(f"ALTER TABLE {quote(table.name)} ADD COLUMN{exists} {quote(column.name)} "
+                                 f"{column.type.compile(conn.dialect)}"))
+
+
+def _missing_columns(inspector: sa.Inspector) -> list[tuple[sa.Table, sa.Column]]:
+    missing = []
+    for table in metadata.sorted_tables:
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing += [(table, column) for column in table.columns if column.name not in have]
+    if any(not column.nullable for _, column in missing):
+        raise CopyloopError(f"the database lacks required columns {[c.name for _, c in missing]}; "
+                            "a new column must be nullable so existing rows stay valid")
+    return missing
 
 
 @contextmanager

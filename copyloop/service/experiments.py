@@ -69,6 +69,25 @@ def load(conn: Connection, brand: str, experiment_id: str) -> tuple[dict[str, An
     return dict(row._mapping), [Arm(a.arm, a.key, a.text, a.angle, a.weight, a.memory_id) for a in found]
 
 
+def listing(engine: Engine, brand: str, limit: int = 200) -> list[dict[str, Any]]:
+    """The brand's experiments, newest first: id, name, placement, status and when it started."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(experiments.c.id, experiments.c.name, experiments.c.sku, experiments.c.channel,
+                                      experiments.c.status, experiments.c.created_at)
+                            .where(experiments.c.brand == brand)
+                            .order_by(experiments.c.created_at.desc(), experiments.c.id).limit(limit)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def latest_on(conn: Connection, brand: str, sku: str, channel: str, status: str | None = None) -> str | None:
+    """The id of the brand's newest experiment on a placement (with that status, if given), or None."""
+    query = sa.select(experiments.c.id).where(experiments.c.brand == brand, experiments.c.sku == sku,
+                                              experiments.c.channel == channel)
+    if status:
+        query = query.where(experiments.c.status == status)
+    return conn.execute(query.order_by(experiments.c.created_at.desc()).limit(1)).scalar_one_or_none()
+
+
 def assign(engine: Engine, brand: str, experiment_id: str, unit: str, segment: str = "") -> tuple[Arm, bool]:
     """The unit's arm, the same on every call (the winner once concluded); returns (arm, whether this call made
     the assignment). A unit seen before costs one read: send-time pulls never wait for the write lock."""

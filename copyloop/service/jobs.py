@@ -57,13 +57,15 @@ def renew(engine: Engine, job_id: str, lease_seconds: float) -> None:
                      .values(lease_until=now() + lease_seconds))
 
 
-def finish(engine: Engine, job_id: str, *, result: dict[str, Any] | None = None, error: str | None = None) -> None:
-    """Record the outcome; a job with a callback URL gets a webhook due now."""
+def finish(engine: Engine, job_id: str, *, result: dict[str, Any] | None = None, error: str | None = None,
+           status: str | None = None) -> None:
+    """Record the outcome (succeeded, failed, or a `status` such as pending_approval); a job with a callback URL
+    gets a webhook due now, whatever the outcome."""
     stamp = now()
     with writing(engine) as conn:
         callback = conn.execute(sa.select(jobs.c.callback_url).where(jobs.c.id == job_id)).scalar_one()
         conn.execute(jobs.update().where(jobs.c.id == job_id).values(
-            status="failed" if error else "succeeded", result=result, error=error, finished_at=stamp,
+            status=status or ("failed" if error else "succeeded"), result=result, error=error, finished_at=stamp,
             lease_until=None, delivery="pending" if callback else "none", next_delivery_at=stamp if callback else None))
 
 

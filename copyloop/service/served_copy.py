@@ -1,7 +1,8 @@
 """Approved copy ready for send-time pulls: one indexed lookup per request, no model, no vector search.
 
 Every finished generation replaces the active copy for its brand, SKU, channel and segment; a concluded
-experiment puts its winner first.
+experiment puts its winner first; a chat's approvals replace it too, and dropping an approved variant there
+retires its text.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from copyloop.result import Result
+from copyloop.brief import Brief
+from copyloop.result import Result, Variant
 from copyloop.service.db import now, served_copy, writing
 
 COLUMNS = (served_copy.c.text, served_copy.c.rank, served_copy.c.angle, served_copy.c.predicted_ctr,
@@ -20,7 +22,12 @@ COLUMNS = (served_copy.c.text, served_copy.c.rank, served_copy.c.angle, served_c
 
 def sku_of(result: Result) -> str:
     """The key copy is served under: the brief's SKU, else its product name."""
-    return result.brief.sku or result.brief.product_name
+    return placement(result.brief)[0]
+
+
+def placement(brief: Brief) -> tuple[str, str, str]:
+    """Where a brief's copy is served: its SKU (else product name), channel and segment (its audience)."""
+    return brief.sku or brief.product_name, brief.channel.value, brief.audience or ""
 
 
 def publish(engine: Engine, brand: str, result: Result, source: str) -> int:
@@ -32,6 +39,26 @@ def publish(engine: Engine, brand: str, result: Result, source: str) -> int:
     with writing(engine) as conn:
         replace(conn, brand, sku_of(result), result.brief.channel.value, result.brief.audience or "", rows, source)
     return len(rows)
+
+
+def publish_variants(engine: Engine, brand: str, brief: Brief, variants: list[Variant], source: str) -> int:
+    """Make `variants` (best first, as the marketer ordered them) the active copy for the brief's placement."""
+    rows = [{"text": v.text, "angle": v.angle, "predicted_ctr": v.scores.predicted_ctr} for v in variants]
+    if rows:
+        with writing(engine) as conn:
+            replace(conn, brand, *placement(brief), rows, source)
+    return len(rows)
+
+
+def retire(engine: Engine, brand: str, brief: Brief, texts: list[str], source: str) -> int:
+    """Stop serving these texts (published by `source`) for the brief's placement; returns how many rows."""
+    if not texts:
+        return 0
+    with writing(engine) as conn:
+        done = conn.execute(served_copy.update().where(
+            *_key(brand, *placement(brief)), served_copy.c.active.is_(True), served_copy.c.source == source,
+            served_copy.c.text.in_(texts)).values(active=False))
+    return done.rowcount
 
 
 def replace(conn: Connection, brand: str, sku: str, channel: str, segment: str, rows: list[dict[str, Any]],

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from copyloop.errors import BriefError, CopyloopError
 from copyloop.service import jobs
+from copyloop.service.approvals import AwaitingApproval
 from copyloop.service.db import api_keys
 from copyloop.service.webhooks import post
 
@@ -77,6 +78,8 @@ class Worker:
         heartbeat = lambda: jobs.renew(self.engine, job["id"], self.lease_seconds)  # noqa: E731
         try:
             result = self.run({**job["request"], "job_id": job["id"], "brand": job["brand"]}, heartbeat)
+        except AwaitingApproval as paused:  # not a failure: the run waits for a person; the webhook says so
+            jobs.finish(self.engine, job["id"], result=paused.job_result, status="pending_approval")
         except BriefError as exc:
             jobs.finish(self.engine, job["id"], error="invalid brief: " + "; ".join(exc.problems))
         except CopyloopError as exc:

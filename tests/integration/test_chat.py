@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from copyloop.chat import ChatSession
+from copyloop.chat import ChatSession, NoSuchVariant
 from copyloop.config import Settings
 from copyloop.memory import CopyMemory
 from copyloop.result import Variant
@@ -161,10 +161,15 @@ def test_empty_first_message_asks(chat, model) -> None:
     assert "?" in reply and model.calls == []
 
 
-def test_progress_callback_hears_workflow_nodes(chat) -> None:
-    seen: list[str] = []
-    chat.send(BOTTLE, on_progress=seen.append)
+def test_progress_callback_hears_workflow_nodes_and_what_they_changed(chat) -> None:
+    heard: list[tuple[str, dict]] = []
+    chat.send(BOTTLE, on_progress=lambda node, update: heard.append((node, update)))
+    seen = [node for node, _ in heard]
     assert seen[:2] == ["intake", "draft"] and "compliance_review" in seen and "rank" in seen
+    drafted = dict(heard)["draft"]["variants"]
+    assert len(drafted) == 4 and all(isinstance(v, Variant) and v.text for v in drafted)
+    ranked = dict(heard)["rank"]["variants"]
+    assert isinstance(ranked, list) and [v.rank for v in ranked] == [1, 2, 3, 4], "the Overwrite unwrapped"
 
 
 def test_the_copy_workflow_runs_as_the_chat_graphs_write_subgraph(chat, memory) -> None:
@@ -437,6 +442,61 @@ def test_help_works_before_any_brief(chat, model) -> None:
     reply = chat.send("help")
     assert "Describe a product" in reply
     assert model.calls == []
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Suggestions, approvals and edits as a page sees them
+
+SUGGESTED = ["approve #1", "regenerate #4", "shorter", "another CTA", "more professional",
+             "now as a push notification"]
+
+
+def test_a_new_thread_needs_a_product_and_offers_help(chat) -> None:
+    assert chat.missing == ["product_name"] and chat.followups == ["help"]
+    chat.send("playful tone, for hikers")
+    assert chat.missing == ["product_name"] and chat.followups == ["help"]
+
+
+def test_a_thread_with_copy_offers_follow_ups_on_it(bottle) -> None:
+    assert bottle.missing == [] and bottle.approved == [] and bottle.followups == SUGGESTED
+
+
+@pytest.mark.parametrize("suggestion", SUGGESTED)
+def test_every_suggestion_sent_back_is_understood(bottle, suggestion) -> None:
+    before = (texts(bottle), bottle.fields, bottle.approved)
+    reply = bottle.send(suggestion)
+    for refusal in ("nothing new", "no copy to work on", "There is no variant", "Which one?", "can't use"):
+        assert refusal not in reply, (suggestion, reply)
+    assert (texts(bottle), bottle.fields, bottle.approved) != before, f"{suggestion!r} changed nothing"
+
+
+def test_approvals_are_kept_by_id_and_recorded_for_publishing(bottle, memory) -> None:
+    second, third = bottle.variants[1], bottle.variants[2]
+    bottle.send("approve #2 and #3")
+    assert bottle.approved == [second.id, third.id] and memory.count() == 2
+    [publication] = bottle.publications
+    assert [v.text for v in publication["variants"]] == [second.text, third.text]
+    assert publication["brief"].product_name == "Insulated Steel Bottle" and publication["retire"] == []
+    assert "Approved #2" in bottle.send("approve #2") and memory.count() == 2, "approved once, stored once"
+    bottle.send("drop #2")
+    assert bottle.approved == [third.id]
+    assert [(len(p["variants"]), p["retire"]) for p in bottle.publications] == [(1, [second.text])]
+    reply = bottle.send("make #2 shorter")
+    assert bottle.approved == [] and bottle.publications == [], "a changed text is no longer the approved one"
+    assert "#2 changed, so it is no longer approved" in reply
+
+
+def test_an_edit_is_saved_in_the_thread_and_survives_a_restart(bottle, settings, model, memory) -> None:
+    text = "Love cold drinks? Meet the Insulated Steel Bottle - Shop Now"
+    edited = bottle.edit(3, text)
+    assert edited.text == text and edited.status == "ok" and edited.trace[-1].node == "marketer"
+    with pytest.raises(NoSuchVariant, match="no variant #5: the thread has 4"):
+        bottle.edit(5, text)
+    bottle.close()
+    with ChatSession(THREAD, settings, llm=model, memory=memory) as again:
+        assert again.variants[2] == edited
+        assert "Approved #3" in again.send("approve #3")
+        assert again.approved == [edited.id] and [r.text for r in memory.all()] == [text]
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -135,7 +135,8 @@ def test_the_openapi_documents_the_202(tmp_path: Path) -> None:
     app = create_app(Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'service.sqlite'}"), worker=False)
     responses = app.openapi()["paths"]["/v1/generate"]["post"]["responses"]
     assert {"200", "202", "403", "413", "415", "422"} <= set(responses)
-    assert responses["202"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/GenerateQueued"}
+    assert responses["202"]["content"]["application/json"]["schema"]["anyOf"] == [
+        {"$ref": "#/components/schemas/GenerateQueued"}, {"$ref": "#/components/schemas/PendingApproval"}]
     assert "Location" in responses["202"]["headers"]
 
 

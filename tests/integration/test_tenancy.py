@@ -1,6 +1,7 @@
 """Tenancy (issue 14): every resource and id type one brand can learn or guess — job ids, experiment ids (read,
-assign, events, conclude), SKUs of served copy, memory, chat threads and generation run threads, brand-name
-variants — answers another brand with 404, never with the other brand's data,
+assign, events, conclude), SKUs of served copy, memory, chat threads and generation run threads, runs waiting for
+approval (issue 17), brand-name variants — answers another brand with 404, never with the other brand's data (the
+lists: approvals, library, experiments, are empty),
 and leaves the other brand's data as it was.
 """
 
@@ -42,9 +43,11 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
         client.post("/v1/events", headers=as_b, json={"events": [
             {"event_id": "b1", "experiment_id": experiment, "type": "impression", "variant": "x"}]})
         chat = client.post("/v1/chat", json={"message": "a bottle for hikers"}, headers=as_b).json()["thread_id"]
+        approval = client.post("/v1/generate", json={"brief": {**BRIEF, "sku": "TB-1"}, "approval": "human"},
+                               headers=as_b).json()
         client.post("/v1/memory", headers=as_b, json={"records": [{"text": "Brand B's own line", "sku": "B-1"}]})
         yield {"client": client, "as_a": {"X-API-Key": a.api_key}, "as_b": as_b, "run": run["thread_id"],
-               "job": job, "experiment": experiment, "chat": chat}
+               "job": job, "experiment": experiment, "chat": chat, "approval": approval}
 
 
 def test_every_id_of_another_brand_is_not_found(world: dict[str, Any]) -> None:
@@ -66,6 +69,13 @@ def _brand_a_tries_every_id_of_brand_b(world: dict[str, Any]) -> None:
         {"event_id": "a1", "experiment_id": exp, "type": "click", "variant": "x"}]})
     assert event.status_code == 404 and event.json()["detail"][0]["field"].endswith("experiment_id")
     assert client.get("/v1/memory", headers=as_a).json()["records"] == []
+    approval = world["approval"]
+    assert client.get(approval["url"], headers=as_a).status_code == 404
+    assert client.post(approval["url"], json={"approve": [approval["variants"][0]["id"]]},
+                       headers=as_a).status_code == 404
+    for listing, empty in (("/v1/approvals", {"pending": []}), ("/v1/library", {"items": []}),
+                           ("/v1/experiments", {"experiments": []})):
+        assert client.get(listing, headers=as_a).json() == empty
 
 
 def test_the_other_brand_still_sees_all_of_its_own_data_unchanged(world: dict[str, Any]) -> None:
@@ -75,6 +85,9 @@ def test_the_other_brand_still_sees_all_of_its_own_data_unchanged(world: dict[st
     assert report["status"] == "running" and sum(v["impressions"] + v["clicks"] for v in report["variants"]) == 1
     assert client.get(f"/v1/jobs/{world['job']}", headers=as_b).status_code == 200
     assert client.get("/v1/variants/TB-750", headers=as_b).status_code == 200
+    assert [a["id"] for a in client.get("/v1/approvals", headers=as_b).json()["pending"]] == [world["approval"]["id"]]
+    assert [i["sku"] for i in client.get("/v1/library", headers=as_b).json()["items"]] == ["TB-750"]
+    assert [e["id"] for e in client.get("/v1/experiments", headers=as_b).json()["experiments"]] == [exp]
     assert "Brand B's own line" in {r["text"] for r in client.get("/v1/memory", headers=as_b).json()["records"]}
     assert client.post("/v1/chat", json={"thread_id": world["chat"], "message": "shorter"},
                        headers=as_b).status_code == 200

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from copyloop.api.deps import DB, Caller, Context
-from copyloop.api.schemas import READ_ERRORS, WRITE_ERRORS, Conclude, ExperimentCreate, error_responses
+from copyloop.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Conclude,
+    ExperimentCreate,
+    ExperimentList,
+    error_responses,
+)
 from copyloop.service import experiments
 from copyloop.service.experiment_results import conclude, results
 from copyloop.service.runner import brief_for
@@ -26,6 +33,12 @@ def create(body: ExperimentCreate, caller: Caller, engine: DB, response: Respons
         variants=[{**v.model_dump(), "key": k} for v, k in zip(body.variants, keys, strict=True)])
     response.headers["Location"] = f"/v1/experiments/{experiment_id}"
     return results(engine, caller.brand, experiment_id)
+
+
+@router.get("", responses=READ_ERRORS)
+def listing(caller: Caller, engine: DB, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> ExperimentList:
+    """The brand's experiments, newest first; read one for its numbers."""
+    return ExperimentList(experiments=experiments.listing(engine, caller.brand, limit))
 
 
 @router.get("/{experiment_id}", responses={**READ_ERRORS, **error_responses(404)})

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Query
 
 from copyloop.api.deps import DB, Caller
 from copyloop.api.schemas import READ_ERRORS, error_responses
 from copyloop.brief import Channel
 from copyloop.service import experiments, served_copy
-from copyloop.service.db import experiments as experiment_rows
 
 router = APIRouter(prefix="/v1/variants", tags=["variants"])
 
@@ -43,7 +41,4 @@ def variants(sku: str, caller: Caller, engine: DB, channel: Channel | None = Non
 
 def _running_experiment(engine: Any, brand: str, sku: str, channel: str) -> str | None:
     with engine.connect() as conn:
-        return conn.execute(sa.select(experiment_rows.c.id).where(
-            experiment_rows.c.brand == brand, experiment_rows.c.sku == sku, experiment_rows.c.channel == channel,
-            experiment_rows.c.status == "running").order_by(experiment_rows.c.created_at.desc()).limit(1)
-        ).scalar_one_or_none()
+        return experiments.latest_on(conn, brand, sku, channel, status="running")
