@@ -137,6 +137,7 @@ export function render(main, params) {
     } finally {
       const seconds = ((performance.now() - started) / 1000).toFixed(0);
       progressStatus.textContent = replied ? `Done in ${seconds} s.` : "Stopped.";
+      if (replied && !progressList.childElementCount) progress.hidden = true;  // a turn that wrote no copy
       setBusy(false);
     }
     if (replied && focusAfter) focusAfter();
@@ -228,11 +229,12 @@ export function render(main, params) {
           if (e.target.checked) state.selected.add(number); else state.selected.delete(number);
         } },
         actions: [
-          { label: "Approve", name: "approve", kind: "primary", onclick: () => act(`approve #${number}`, number) },
+          approvedIds.has(variant.id) ? null
+            : { label: "Approve", name: "approve", kind: "primary", onclick: () => act(`approve #${number}`, number) },
           { label: "Edit", name: "edit", onclick: () => { state.editing = number; drawVariants(); } },
           { label: "Regenerate", name: "regenerate", onclick: () => act(`regenerate #${number}`, number) },
           { label: "Drop", name: "drop", kind: "danger", onclick: () => act(`drop #${number}`, null) },
-        ],
+        ].filter(Boolean),
       });
     });
     fill(variantsBox, h("h2", { id: "variants-title", tabindex: "-1" }, "Variants, best first"),
