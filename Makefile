@@ -33,13 +33,15 @@ demo: setup
 
 # tests/unit (no processes, servers or models: seconds) and tests/fuzz, then the integration tests without the
 # SmolLM2 model (servers, Postgres, subprocesses, MiniLM, whole workflow runs), all split across TEST_WORKERS
-# processes; the model tests (marked `model`) run on their own, since each already uses every core.
+# processes; the model tests (marked `model`) run on their own, since each already uses every core; last the web
+# page in headless Chromium (tests/browser: Debian's chromium and chromium-driver, a real server and the model).
 TEST_WORKERS ?= 2
 test: setup
 	$(BIN)/ruff check copyloop tests bench
 	$(BIN)/pytest -q -n $(TEST_WORKERS) tests/unit tests/fuzz
 	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not model" tests/integration
 	$(BIN)/pytest -q -m model tests/integration
+	$(BIN)/pytest -q tests/browser
 
 bench: setup
 	$(BIN)/python bench/workflow_bench.py

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from langchain_core.language_models import BaseChatModel
 
 from copyloop import __doc__ as package_doc
@@ -21,6 +23,7 @@ from copyloop.service.db import connect, default_url
 from copyloop.service.housekeeping import clean_up
 from copyloop.service.runner import run_request
 from copyloop.service.worker import Worker
+from copyloop.web import STATIC
 
 ROUTERS = tuple(m.router for m in (generate, jobs, variants, chat, experiments, events, memory_routes, approvals,
                                    library, me))
@@ -68,6 +71,23 @@ def create_app(settings: Settings | None = None, *, llm: BaseChatModel | None = 
         """Liveness for load balancers; no key needed."""
         return {"status": "ok"}
 
+    mount_web(app)
     app.add_middleware(errors.JsonGuard)  # inside BodyLimit: it only ever reads a bounded body
     app.add_middleware(errors.BodyLimit, limit=settings.max_request_bytes)
     return app
+
+
+# The page only talks to this server: no inline script, nothing from elsewhere, never framed.
+PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
+
+
+def mount_web(app: FastAPI) -> None:
+    """The marketers' web page (copyloop/web/static): index at `/`, its assets at `/app/...`, no key needed to load
+    them; the page then calls the API with the key its user logs in with."""
+    app.mount("/app", StaticFiles(directory=STATIC), name="app")
+
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
