@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any, TypedDict
@@ -208,40 +207,6 @@ def test_a_legacy_thread_is_taken_on_when_touched(saver) -> None:
     retention.touch(saver, "legacy", "chat", "active")
     assert retention.state_of(saver, "legacy") == ("chat", "active")
     assert retention.existing(saver, ["legacy", "never"]) == {"legacy"}
-
-
-def test_several_pruners_at_once_delete_each_thread_once_and_never_fail(tmp_path: Path) -> None:
-    path = tmp_path / "checkpoints.sqlite"
-    setup = sqlite_checkpointer(path)
-    for n in range(60):
-        finished_run(setup, f"run-{n:02}")
-    setup.conn.close()
-    settings = Settings(keep_threads=10, keep_threads_days=0)
-    pruned: list[str] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(4)
-
-    def prune_all() -> None:
-        own = sqlite_checkpointer(path)
-        try:
-            start.wait()
-            while batch := retention.prune(own, settings, limit=5):
-                pruned.extend(batch.generations)
-        except BaseException as exc:  # collected: an exception in a thread would not fail the test by itself
-            errors.append(exc)
-        finally:
-            own.conn.close()
-
-    workers = [threading.Thread(target=prune_all) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(120)
-    assert not errors, errors[:2]
-    assert sorted(pruned) == [f"run-{n:02}" for n in range(50)]
-    check = sqlite_checkpointer(path)
-    assert retention.existing(check, [f"run-{n:02}" for n in range(60)]) == {f"run-{n}" for n in range(50, 60)}
-    check.conn.close()
 
 
 def test_negative_limits_are_refused() -> None:
