@@ -135,6 +135,19 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
            features=["leave on for at least 10 minutes before shampooing"], channel="social_post"),
      "Enjoy the Olaplex No. 3 Hair Perfector. It comes with leave on for at least 10 minutes before shampooing. "
      "Learn more.", "disfluent"),
+    # held-out products, 2026-11-28 reading: two openers run together, a fact's verb turned perfect, a part said
+    # as a material
+    (Brief(product_name="Dyson V8 Cordless Vacuum", brand="Dyson", category="Home > Vacuums",
+           features=["point-and-shoot bin emptying"], channel="social_post"),
+     "Good news for your new favorite: the Dyson V8 Cordless Vacuum, with point-and-shoot bin emptying. Shop now.",
+     "disfluent"),
+    (Brief(product_name="LEGO Classic Large Creative Brick Box 10698", brand="LEGO", category="Toys",
+           features=["includes doors, windows, wheels and eyes"], channel="social_post"),
+     "Meet the LEGO Classic Large Creative Brick Box 10698. It has included doors, windows, wheels and eyes. Buy now.",
+     "disfluent"),
+    (Brief(product_name="LAMY safari Fountain Pen", brand="LAMY", category="Office > Pens",
+           features=["ABS plastic body", "steel nib"], channel="social_post"),
+     "Enjoy the LAMY safari Fountain Pen. It is made of ABS plastic body. Order yours today.", "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)
@@ -155,6 +168,9 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
              "single-origin Colombian beans. Buy now."),
     (QUILT.model_copy(update={"features": ["a pair of pillow shams", "100% cotton"]}),
      "Meet the Hearthside Cotton Quilt. It comes with a pair of pillow shams. Shop now."),
+    (Brief(product_name="LAMY safari Fountain Pen", brand="LAMY", category="Office > Pens",
+           features=["ABS plastic body", "steel nib"], channel="social_post"),
+     "Enjoy the LAMY safari Fountain Pen. It has an ABS plastic body and a steel nib. Order yours today."),
 ])
 def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:
     assert sense_findings(text, brief) == []
