@@ -49,6 +49,14 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody, "description": _MEANINGS[code]} for code in codes}
 
 
+def json_errors(responses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """The same error responses for a route whose own body is not JSON (an event stream): FastAPI would document a
+    `model` under the route's media type, but errors are always JSON, so ErrorBody is named as JSON content."""
+    schema = {"$ref": "#/components/schemas/ErrorBody"}
+    return {code: {"description": r["description"], "content": {"application/json": {"schema": schema}}}
+            for code, r in responses.items()}
+
+
 READ_ERRORS = error_responses(401, 422, 503)  # every authenticated route
 WRITE_ERRORS = error_responses(401, 413, 415, 422, 503)  # every route that takes a body
 

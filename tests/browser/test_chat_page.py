@@ -161,6 +161,25 @@ def test_chat_writes_copy_that_is_edited_approved_and_served(site: Site, browser
     shot(driver, screenshots, "library")
     served = site.http.get(f"/v1/variants/{SKU}").json()
     assert {v["text"] for v in served["variants"]} >= set(approved), served
+
+    # back in the thread: Drop a card nobody approved, then a follow-up button; each is a message the chat answers
+    goto(driver, site, f"chat/{thread}")
+    find(driver, "article.variant", QUICK)
+    cards = all_of(driver, ".variants-box article.variant")
+    spare = [c.get_attribute("data-number") for c in cards if "approved" not in c.get_attribute("class")]
+    if spare:
+        find(driver, f'article[data-number="{spare[-1]}"] button[data-action="drop"]').click()
+        wait(driver, lambda d: len(all_of(d, ".variants-box article.variant")) == len(cards) - 1, QUICK * 5,
+             "the dropped card gone")
+    chips = {e.text: e for e in all_of(driver, ".followups button.chip")}
+    chip = next((t for t in ("another CTA", "shorter") if t in chips), None)
+    assert chip, f"no quick follow-up among {sorted(chips)}"
+    chips[chip].click()
+    wait(driver, lambda d: len(all_of(d, ".messages .message.user")) == 4 + bool(spare), QUICK * 5,
+         f"the {chip!r} button sent as a message")
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, ".composer button[type=submit]").is_enabled(), MODEL,
+         f"the answer to {chip!r}")
+    shot(driver, screenshots, "chat-followup")
     assert page_errors(driver) == []
 
 

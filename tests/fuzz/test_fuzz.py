@@ -163,6 +163,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         created = client.post("/v1/experiments", headers={"X-API-Key": key.api_key}, json={
             "name": "fuzz", "sku": "TB-750", "channel": "email_subject",
             "variants": [{"key": "a", "text": "Meet the Trail Bottle"}, {"key": "b", "text": "Cold for 24 hours"}]})
+        # loads the embedding model once, here: a first memory write takes ~10 s, past a single example's deadline
+        client.post("/v1/memory", headers={"X-API-Key": key.api_key}, json={"records": [{"text": "Seed copy."}]})
         yield {"client": client, "key": key.api_key, "experiment": created.json()["id"]}
 
 

@@ -30,6 +30,7 @@ from copyloop.api.schemas import (
     EditedVariant,
     VariantEdit,
     error_responses,
+    json_errors,
 )
 from copyloop.api.sse import Emit, EventStream, sse
 from copyloop.chat import ChatSession, NoSuchVariant
@@ -46,12 +47,16 @@ from copyloop.tools.rulebook import using_rules
 router = APIRouter(prefix="/v1", tags=["chat"])
 log = logging.getLogger(__name__)
 ThreadId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+SSE_EVENT = {  # OpenAPI 3.1: the schema of an event stream's content describes one event
+    "type": "object", "required": ["event", "data"],
+    "properties": {"event": {"type": "string", "enum": ["thread", "progress", "reply", "error"]},
+                   "data": {"type": "string", "description": "the event's JSON object"}}}
 STREAM = {200: {"description": "`text/event-stream`: `event: thread` {thread_id}; then `event: progress` {node, "
                                "label, detail} as each copy-workflow step finishes (label in plain words, e.g. "
                                "'Drafting 4 variants'; detail: what it changed); then `event: reply` with the "
                                "ChatReply — or `event: error` {error, detail}, which ends the stream. Comment lines "
                                "(': ping') keep an idle connection open.",
-                "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+                "content": {"text/event-stream": {"schema": SSE_EVENT}}}}
 
 
 @router.post("/chat", responses={**WRITE_ERRORS, **error_responses(404, 410)})
@@ -64,7 +69,7 @@ def chat(body: ChatRequest, caller: Caller, engine: DB, context: Context) -> Cha
 
 
 @router.post("/chat/stream", status_code=200, response_class=EventStream,
-             responses={**STREAM, **WRITE_ERRORS, **error_responses(404)})
+             responses={**STREAM, **json_errors({**WRITE_ERRORS, **error_responses(404)})})
 async def chat_stream(body: ChatRequest, caller: Caller, engine: DB, context: Context, slots: Slots) -> EventStream:
     """POST /v1/chat as server-sent events, so a page can show each step of the copy workflow as it finishes.
     The turn runs on a generation slot (waiting for one if all are busy) and finishes even if the client leaves."""
