@@ -147,3 +147,14 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float
             raise RuntimeError(f"{' '.join(map(str, process.args))} did not answer {url}:\n"
                                f"{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.2)
+
+
+def sse_events(text: str) -> list[tuple[str, Any]]:
+    """(event, data) for each event of a text/event-stream body; comment lines (keep-alive pings) are skipped."""
+    found = []
+    for block in text.split("\n\n"):
+        lines = [line for line in block.splitlines() if line and not line.startswith(":")]
+        if lines:
+            fields = dict(line.split(": ", 1) for line in lines)
+            found.append((fields["event"], json.loads(fields["data"])))
+    return found

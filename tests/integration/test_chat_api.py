@@ -26,7 +26,7 @@ from copyloop.memory import CopyMemory
 from copyloop.service.keys import create_key
 from tests.fakes import ScriptedChatModel, reply_for
 from tests.postgres import database
-from tests.servers import serve_app
+from tests.servers import serve_app, sse_events
 
 BOTTLE = ("a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, "
           "email subject line, sku TB-750")
@@ -54,17 +54,6 @@ def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
                    "as_globex": {"X-API-Key": globex.api_key}}
 
 
-def events(text: str) -> list[tuple[str, Any]]:
-    """(event, data) for each event of a text/event-stream body; comment lines (keep-alive pings) are skipped."""
-    found = []
-    for block in text.split("\n\n"):
-        lines = [line for line in block.splitlines() if line and not line.startswith(":")]
-        if lines:
-            fields = dict(line.split(": ", 1) for line in lines)
-            found.append((fields["event"], json.loads(fields["data"])))
-    return found
-
-
 def send(service: dict[str, Any], message: str, thread: str | None = None, who: str = "as_acme") -> dict[str, Any]:
     body = {"message": message, **({"thread_id": thread} if thread else {})}
     response = service["client"].post("/v1/chat", json=body, headers=service[who])
@@ -85,7 +74,7 @@ def test_the_stream_sends_the_thread_each_workflow_step_then_the_reply(service: 
     client = service["client"]
     response = client.post("/v1/chat/stream", json={"message": BOTTLE}, headers=service["as_acme"])
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
-    stream = events(response.text)
+    stream = sse_events(response.text)
     kinds = [kind for kind, _ in stream]
     assert kinds[0] == "thread" and kinds[-1] == "reply" and set(kinds[1:-1]) == {"progress"}
     thread = stream[0][1]["thread_id"]
@@ -149,7 +138,7 @@ def test_a_failing_turn_ends_the_stream_with_an_error_event(tmp_path: Path) -> N
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.post("/v1/chat/stream", json={"message": BOTTLE}, headers={"X-API-Key": key.api_key})
     assert response.status_code == 200
-    stream = events(response.text)
+    stream = sse_events(response.text)
     assert stream[0][0] == "thread" and stream[-1][0] == "error"
     assert set(stream[-1][1]) == {"error", "detail"} and "went away" not in response.text
 
@@ -316,7 +305,7 @@ def test_the_stream_on_the_real_model(tmp_path: Path, real_llm: Any) -> None:
     key = create_key(app.state.engine, "Acme")
     with TestClient(app) as client:
         response = client.post("/v1/chat/stream", json={"message": BOTTLE}, headers={"X-API-Key": key.api_key})
-    stream = events(response.text)
+    stream = sse_events(response.text)
     assert stream[0][0] == "thread" and stream[-1][0] == "reply", stream[-1]
     assert {"intake", "draft", "rank"} <= {data["node"] for kind, data in stream if kind == "progress"}
     reply = stream[-1][1]

@@ -13,17 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from copyloop.api.sse import EventStream, sse
-
-
-def parse(text: str) -> list[tuple[str, Any]]:
-    """(event, data) for each event of an SSE body; comment lines (pings) are skipped."""
-    events = []
-    for block in text.split("\n\n"):
-        lines = [line for line in block.splitlines() if line and not line.startswith(":")]
-        if lines:
-            fields = dict(line.split(": ", 1) for line in lines)
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
+from tests.servers import sse_events
 
 
 async def on_thread(job: Any) -> None:
@@ -55,7 +45,7 @@ def test_events_arrive_in_order_after_the_first() -> None:
         response = client.post("/stream")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
     assert "content-length" not in response.headers and response.headers["cache-control"] == "no-cache"
-    assert parse(response.text) == [("start", {"n": 0}), ("step", {"n": 1}), ("step", {"n": 2}),
+    assert sse_events(response.text) == [("start", {"n": 0}), ("step", {"n": 1}), ("step", {"n": 2}),
                                     ("step", {"n": 3}), ("done", {"n": 4})]
 
 
@@ -67,7 +57,7 @@ def test_a_work_that_raises_ends_the_stream_with_an_error_event() -> None:
     with TestClient(app_for(work), raise_server_exceptions=True) as client:
         response = client.post("/stream")
     assert response.status_code == 200
-    events = parse(response.text)
+    events = sse_events(response.text)
     assert events[-1][0] == "error" and "boom" not in json.dumps(events), "no internals leak"
 
 
