@@ -82,10 +82,8 @@ def _run(payload: Any, context: CopyContext, thread_id: str, on_progress: Progre
     started = time.perf_counter()
     state: dict[str, Any] = {}
     with _workflow(context.settings, thread_id) as (saver, workflow, config):
-        if isinstance(payload, Command):  # an answer: only to a run still waiting (raises ThreadExpired if pruned)
-            if not workflow.get_state(config).values:  # LangGraph would start afresh
-                raise retention.ThreadExpired(thread_id)
-            retention.touch(saver, thread_id, "generation", "running")
+        if isinstance(payload, Command):  # an answer: only to a run this checkpointer holds, never started afresh
+            retention.touch(saver, thread_id, "generation", "running")  # ThreadExpired: pruned, or never here
         else:
             retention.record(saver, thread_id, "generation", "running")
         outcome: retention.State = "finished"
