@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from copyloop.brief import Brief
 from copyloop.tools.channels import channel_spec
-from copyloop.tools.cta import cta_room
+from copyloop.tools.cta import cta_lead, cta_room, takes_cta
 from copyloop.tools.facts import (
     Fact,
     brief_facts,
@@ -98,7 +98,8 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
              "audience": audience, "audience_cap": audience[:1].upper() + audience[1:] if audience else None,
              "audience_title": title_case(audience) if audience else None, "is": "are" if plural else "is",
              "category_title": title_case(brief.category.split(">")[-1].strip()) if brief.category else None,
-             "they": "they" if plural else "it", "They": "They" if plural else "It"}
+             "they": "they" if plural else "it", "They": "They" if plural else "It",
+             "cta_lead": cta_lead(brief.cta_goal) if takes_cta(brief) else None}
     missing = False
 
     def fill(match: re.Match[str]) -> str:
@@ -113,7 +114,8 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
         return value or ""
 
     text = tidy(_SLOT.sub(fill, template))
-    return None if missing or len(text) + cta_room(brief) > spec.max_chars else text
+    room = 0 if "{cta_lead}" in template else cta_room(brief)  # a text that opens with its CTA needs no more
+    return None if missing or len(text) + room > spec.max_chars else text
 
 
 def ordered_facts(brief: Brief, slot: int) -> list[Fact]:

@@ -46,6 +46,12 @@ def _detectors(goal: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in [*entry.get("detect", []), *(rf"\b{x}\b" for x in literal)])
 
 
+def cta_lead(goal: CtaGoal) -> str | None:
+    """The verb a one-line ad may open with as its CTA ("Shop"), if the goal has one."""
+    lead = _library()[CtaGoal(goal).value].get("lead")
+    return str(lead) if lead else None
+
+
 def cta_spans(text: str, goal: CtaGoal | None = None) -> list[tuple[int, int]]:
     """Every CTA for the goal (or for any goal) in the text, left to right; overlapping matches merged."""
     goals = [CtaGoal(goal).value] if goal else list(_library())

@@ -331,7 +331,7 @@ def _as_identity(feature: str, brief: Brief) -> str:
     kind = re.split(r"\s+with\s+|[,(]", brief.product_name)[0]  # "Barbour Jacket with ... System": a jacket
     typed = [w for m in product_types().scan.finditer(kind) for w in m.group(0).split()] or kind.split()[-1:]
     leaf = brief.category.split(">")[-1].split() if brief.category else []  # "Hair Care > Treatments"
-    own = {lemma for w in typed + leaf[-1:] for lemma in lemmas(w.lower())}
+    own = {lemma for w in typed + leaf[-1:] for lemma in lemmas(w.lower())} | _word_set("identity_nouns")
     phrase = lower_first(feature.strip().rstrip(".;"))
     articled = with_article(phrase)
     at = next((i - 1 for i, t in enumerate(tokens) if i and t.lower() in _HEAD_STOP), len(tokens) - 1)

@@ -67,6 +67,28 @@ def test_names_fit_the_channel_and_specs_stay_out_of_running_text() -> None:
     assert fitting_name(search) == "Lodge Skillet"
 
 
+def test_a_long_name_still_gives_search_headlines_that_say_something() -> None:
+    """A name and a trailing CTA fill 30 characters with "Carhartt Pant - Buy Now" four times over; headlines that
+    open with the CTA's verb have room for the brand with its category or its type (readers cut the bare ones)."""
+    pant = Brief(product_name="Carhartt Men's Loose Fit Firm Duck Double-Front Utility Work Pant", brand="Carhartt",
+                 short_name="Carhartt Double-Front Pant", category="Clothing > Men > Work Pants",
+                 features=["firm cotton duck fabric"], price=69.99, channel="search_ad_headline", cta_goal="buy")
+    shipped = {finish(text, pant, slot) for slot in range(4) for text in compose_texts(pant, slot)}
+    assert {"Shop Carhartt Work Pants", "Shop the Carhartt Work Pant"} <= shipped
+    assert all(not shipping_problems(text, pant) and find_cta(text, pant.cta_goal) for text in shipped), shipped
+    learn = pant.model_copy(update={"cta_goal": "learn_more"})  # a goal without a leading verb keeps its CTA last
+    assert not any(text.startswith("Shop") for slot in range(4) for text in compose_texts(learn, slot))
+
+
+def test_an_edition_is_what_a_book_is_and_an_activity_takes_no_article() -> None:
+    book = Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
+                 features=["hardcover edition"], channel="social_post")
+    speaker = Brief(product_name="JBL Flip 6 Portable Bluetooth Speaker", brand="JBL", category="Electronics",
+                    features=["PartyBoost pairing with compatible JBL speakers"], channel="social_post")
+    assert brief_facts(book)[0].sentence() == "It is a hardcover edition."
+    assert brief_facts(speaker)[0].sentence() == "It has PartyBoost pairing with compatible JBL speakers."
+
+
 def test_the_name_travels_as_a_slot() -> None:
     text = "Meet the [product]. The [product] is pre-seasoned."
     filled = fill_slots(text, SKILLET, "Lodge 10.25 Inch Cast Iron Skillet", later="Lodge Skillet")

@@ -148,6 +148,25 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
     (Brief(product_name="LAMY safari Fountain Pen", brand="LAMY", category="Office > Pens",
            features=["ABS plastic body", "steel nib"], channel="social_post"),
      "Enjoy the LAMY safari Fountain Pen. It is made of ABS plastic body. Order yours today.", "disfluent"),
+    # held-out products, 2026-11-28 second reading: "a" before an activity, a book that has its edition or "is
+    # hardcover", good news for people who already love the product, the audience said as who takes it
+    (Brief(product_name="JBL Flip 6 Portable Bluetooth Speaker", brand="JBL", category="Electronics > Speakers",
+           features=["PartyBoost pairing with compatible JBL speakers"], channel="social_post"),
+     "Your new favorite: the JBL Flip 6 Portable Bluetooth Speaker. It has a PartyBoost pairing with compatible JBL "
+     "speakers. Order now.", "disfluent"),
+    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
+           features=["hardcover edition"], attributes={"format": "Hardcover"}, channel="social_post"),
+     "Good news: Atomic Habits by James Clear is here. It has a hardcover edition. Get yours today.", "disfluent"),
+    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
+           features=["hardcover edition"], attributes={"format": "Hardcover"}, channel="social_post"),
+     "Enjoy Atomic Habits by James Clear. It is also hardcover. Order yours today.", "disfluent"),
+    (Brief(product_name="LEGO Classic Large Creative Brick Box 10698", brand="LEGO", category="Toys",
+           features=["790 pieces"], channel="social_post"),
+     "Good news for those who love LEGO Classic Large Creative Brick Box 10698: 790 pieces. Shop now.", "disfluent"),
+    (Brief(product_name="LAMY safari Fountain Pen", brand="LAMY", category="Office > Pens", features=["medium nib"],
+           audience="students and writers", channel="social_post"),
+     "The LAMY safari Fountain Pen, taken by the students and writers, is here. It also has a medium nib. Shop now.",
+     "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)
@@ -171,6 +190,14 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     (Brief(product_name="LAMY safari Fountain Pen", brand="LAMY", category="Office > Pens",
            features=["ABS plastic body", "steel nib"], channel="social_post"),
      "Enjoy the LAMY safari Fountain Pen. It has an ABS plastic body and a steel nib. Order yours today."),
+    (Brief(product_name="JBL Flip 6 Portable Bluetooth Speaker", brand="JBL", category="Electronics > Speakers",
+           features=["PartyBoost pairing with compatible JBL speakers"], channel="social_post"),
+     "Meet the JBL Flip 6 Portable Bluetooth Speaker. It has PartyBoost pairing with compatible JBL speakers. Buy now."),
+    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
+           features=["hardcover edition"], channel="social_post"),
+     "Enjoy Atomic Habits by James Clear. It is a hardcover edition. Order yours today."),
+    (Brief(product_name="Carhartt Men's Loose Fit Firm Duck Double-Front Utility Work Pant", brand="Carhartt",
+           category="Clothing > Men > Work Pants", channel="search_ad_headline"), "Shop Carhartt Work Pants"),
 ])
 def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:
     assert sense_findings(text, brief) == []
