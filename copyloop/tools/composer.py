@@ -82,13 +82,24 @@ def _fact_form(fact: Fact, form: str, short: str, plural: bool) -> str | None:
         "thing": lambda: fact.text if fact.kind == "thing" else None,
         "thing_a": lambda: with_article(fact.text) if fact.kind == "thing" else None,
         "thing_title": lambda: fact.title if fact.kind == "thing" else None,
-        "short_title": lambda: fact.title if fact.title and len(fact.title) <= SHORT_TITLE_MAX else None,
+        "short_title": lambda: fact.title if fact.kind != "spec" and fact.title and len(fact.title) <= SHORT_TITLE_MAX
+        else None,  # a benefit beside the name, not a spec ("Spot 400, 3 x AAA" sells nothing)
     }
     return forms[form]() if form in forms else None
 
 
+def lead_names(brief: Brief) -> list[str]:
+    """Names for a headline that opens with its CTA's verb, most specific first: with no CTA after it, such a
+    headline has room for the brand with its model ("Shop the Breville Bambino Plus"). Not the brand alone."""
+    forms = [f for f in name_forms(brief) if f != brief.brand]
+    return sorted(forms, key=lambda f: (not _names_model(f, brief), -len(f)))
+
+
 def render(template: str, brief: Brief, facts: list[Fact], short: str | None = None) -> str | None:
     """The template with its slots filled from the brief, or None when the brief cannot fill one."""
+    if "{lead_name}" in template:  # the longest name that fits
+        return next((text for form in lead_names(brief)
+                     if (text := render(template.replace("{lead_name}", form), brief, facts, short))), None)
     short = short or fitting_name(brief)
     plural = is_plural_name(short)
     audience = lower_first(brief.audience) if brief.audience else None

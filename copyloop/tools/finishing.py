@@ -26,6 +26,7 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     """Tidy, apply channel policy, keep the tone in band, ensure one CTA, fit the length exactly."""
     spec = channel_spec(brief.channel)
     text = drop_filler(apply_channel_policy(without_title_article(tidy(text), brief), brief.channel))
+    text = closing_by_pronoun(text, brief)
     span = find_cta(text, brief.cta_goal)
     if span and span[1] >= len(text.rstrip(" .!")) - 1:
         text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
@@ -53,6 +54,17 @@ def without_title_article(text: str, brief: Brief) -> str:
     for name in name_forms(brief):
         text = re.sub(rf"\b[Tt]he\s+(?={phrase_regex(name)}(?!\w))", "", text)
     return text[:1].upper() + text[1:]
+
+
+def closing_by_pronoun(text: str, brief: Brief) -> str:
+    """"You'll love it." where the text already named the product: "Meet the Burt's Bees Lip Balm. ... You'll love
+    the Burt's Bees Balm." says the name twice, in two forms (both readers cut it to "it")."""
+    names = "|".join(phrase_regex(name) for name in [*name_forms(brief), *([brief.brand] if brief.brand else [])])
+    closing = re.search(rf"\bYou'll love (?:the\s+)?(?:{names})(?!\w)(?=\s*[.!])", text)
+    if not closing or not re.search(rf"(?<!\w)(?:{names})(?!\w)", text[:closing.start()]):
+        return text
+    return text[:closing.start()] + ("You'll love them" if is_plural_name(brief.product_name) else "You'll love it") \
+        + text[closing.end():]
 
 
 def lengthened(text: str, brief: Brief) -> str:

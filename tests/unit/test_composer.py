@@ -89,6 +89,19 @@ def test_an_edition_is_what_a_book_is_and_an_activity_takes_no_article() -> None
     assert brief_facts(speaker)[0].sentence() == "It has PartyBoost pairing with compatible JBL speakers."
 
 
+def test_a_closing_that_names_the_product_again_says_it() -> None:
+    balm = Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", short_name="Burt's Bees Lip Balm",
+                 brand="Burt's Bees", category="Beauty > Lip Care", features=["beeswax"], price=9.99,
+                 channel="push_notification")
+    shipped = finish("Meet the Burt's Bees Beeswax Lip Balm, yours for $9.99. You'll love the Burt's Bees Balm. "
+                     "Buy now.", balm, 0)
+    assert "You'll love it." in shipped and "Bees Balm" not in shipped and not shipping_problems(shipped, balm)
+    teether = Brief(product_name="Sophie la girafe Teether", brand="Sophie la girafe", category="Baby > Teethers",
+                    features=["natural rubber"], channel="product_description")
+    opening = "You'll love the Sophie la girafe Teether. It is made of natural rubber."
+    assert finish(opening, teether, 0).startswith(opening)  # the first naming stays a name
+
+
 def test_the_name_travels_as_a_slot() -> None:
     text = "Meet the [product]. The [product] is pre-seasoned."
     filled = fill_slots(text, SKILLET, "Lodge 10.25 Inch Cast Iron Skillet", later="Lodge Skillet")

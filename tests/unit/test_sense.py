@@ -167,6 +167,14 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
            audience="students and writers", channel="social_post"),
      "The LAMY safari Fountain Pen, taken by the students and writers, is here. It also has a medium nib. Shop now.",
      "disfluent"),
+    (Brief(product_name="Olaplex No. 3 Hair Perfector", brand="Olaplex", category="Beauty > Hair Care",
+           features=["for all hair types"], channel="social_post", cta_goal="learn_more"),
+     "Good news: the Olaplex No. 3 Hair Perfector, for all hair types. Discover more.", "disfluent"),
+    (Brief(product_name="Olaplex No. 3 Hair Perfector", brand="Olaplex", category="Beauty > Hair Care",
+           features=["for all hair types"], attributes={"size": "3.3 fl oz / 100 ml"}, channel="social_post",
+           cta_goal="learn_more"),
+     "Meet the Olaplex No. 3 Hair Perfector. Size: 3.3 fl oz / 100 ml. It is for all hair types. Learn more today.",
+     "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)
@@ -192,7 +200,8 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
      "Enjoy the LAMY safari Fountain Pen. It has an ABS plastic body and a steel nib. Order yours today."),
     (Brief(product_name="JBL Flip 6 Portable Bluetooth Speaker", brand="JBL", category="Electronics > Speakers",
            features=["PartyBoost pairing with compatible JBL speakers"], channel="social_post"),
-     "Meet the JBL Flip 6 Portable Bluetooth Speaker. It has PartyBoost pairing with compatible JBL speakers. Buy now."),
+     "Meet the JBL Flip 6 Portable Bluetooth Speaker. It has PartyBoost pairing with compatible JBL speakers. "
+     "Buy now."),
     (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
            features=["hardcover edition"], channel="social_post"),
      "Enjoy Atomic Habits by James Clear. It is a hardcover edition. Order yours today."),
@@ -209,7 +218,9 @@ def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:
     "Good news for hoodie fans: the Blue Hoodie is made of cotton. Shop now.",
 ])
 def test_attributes_in_their_own_frames_pass(text: str) -> None:
-    assert sense_findings(text, HOODIE.model_copy(update={"audience": "hoodie fans"})) == []
+    """A "Size:" line reads as a spec sheet in a post (readers cut it) but belongs on the product page."""
+    page = HOODIE.model_copy(update={"audience": "hoodie fans", "channel": Channel.PRODUCT_DESCRIPTION})
+    assert sense_findings(text, page) == []
 
 
 def _catalog_copy_naming_its_product(limit: int) -> list[tuple[Brief, str]]:
@@ -380,8 +391,8 @@ def test_the_product_having_itself_or_one_fact_said_twice_is_caught(text: str) -
     blue = Brief(product_name="Blue Hoodie", category="Men > Tops > Hoodies", channel="social_post",
                  attributes={"material": "Cotton", "size": "M, XXL, XL, S, L"})
     assert "disfluent" in sense_failures(text, blue)
-    assert not sense_findings("Say hello to the Blue Hoodie. Size: M, XXL, XL, S, L. It is made of cotton. Buy now.",
-                              blue)
+    assert not sense_findings("Say hello to the Blue Hoodie. It comes in sizes M, XXL, XL, S, L. It is made of cotton. "
+                              "Buy now.", blue)
 
 
 def test_another_form_of_a_brief_word_is_not_an_invented_word() -> None:
