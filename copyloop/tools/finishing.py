@@ -26,7 +26,7 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     """Tidy, apply channel policy, keep the tone in band, ensure one CTA, fit the length exactly."""
     spec = channel_spec(brief.channel)
     text = drop_filler(apply_channel_policy(without_title_article(tidy(text), brief), brief.channel))
-    text = closing_by_pronoun(text, brief)
+    text = audience_after_features(closing_by_pronoun(text, brief), brief)
     span = find_cta(text, brief.cta_goal)
     if span and span[1] >= len(text.rstrip(" .!")) - 1:
         text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
@@ -65,6 +65,22 @@ def closing_by_pronoun(text: str, brief: Brief) -> str:
         return text
     return text[:closing.start()] + ("You'll love them" if is_plural_name(brief.product_name) else "You'll love it") \
         + text[closing.end():]
+
+
+_AUDIENCE_LINE = re.compile(r"^(?:It is )?(?:A|a) great pick for [^.!?]+\.$")
+
+
+def audience_after_features(text: str, brief: Brief) -> str:
+    """Who the product is for, said after its features: "It has a lid thermometer. A great pick for grillers. It
+    also has ..." breaks the run of features that "also" continues (both readers moved it)."""
+    sentences = split_sentences(text)
+    body = [s for s in sentences if not find_cta(s, brief.cta_goal)]
+    lines = [s for s in body if _AUDIENCE_LINE.match(s)]
+    if len(lines) != 1 or body[-1] == lines[0] or not re.match(r"^(?:It|They) also\b", body[body.index(lines[0]) + 1]):
+        return text
+    moved = [s for s in sentences if s != lines[0]]
+    at = max(i for i, s in enumerate(moved) if s in body) + 1
+    return " ".join([*moved[:at], lines[0], *moved[at:]])
 
 
 def lengthened(text: str, brief: Brief) -> str:

@@ -102,6 +102,20 @@ def test_a_closing_that_names_the_product_again_says_it() -> None:
     assert finish(opening, teether, 0).startswith(opening)  # the first naming stays a name
 
 
+def test_who_it_is_for_follows_the_features_it_interrupted() -> None:
+    grill = Brief(product_name="Weber Original Kettle Premium Charcoal Grill", brand="Weber", category="Grills",
+                  features=["built-in lid thermometer", "One-Touch cleaning system"], audience="backyard grillers",
+                  channel="product_description")
+    draft = "Meet the Weber Original Kettle Premium Charcoal Grill. It has a built-in lid thermometer. A great pick " \
+            "for backyard grillers. It also has a One-Touch cleaning system. Order yours today."
+    shipped = finish(draft, grill, 0)
+    assert shipped == ("Meet the Weber Original Kettle Premium Charcoal Grill. It has a built-in lid thermometer. It "
+                       "also has a One-Touch cleaning system. A great pick for backyard grillers. Order yours today.")
+    leading = "Meet the Weber Original Kettle Premium Charcoal Grill. A great pick for backyard grillers. It has a " \
+              "built-in lid thermometer. Order yours today."
+    assert finish(leading, grill, 0) == leading  # an audience line that opens the features stays where it is
+
+
 def test_the_name_travels_as_a_slot() -> None:
     text = "Meet the [product]. The [product] is pre-seasoned."
     filled = fill_slots(text, SKILLET, "Lodge 10.25 Inch Cast Iron Skillet", later="Lodge Skillet")
