@@ -175,6 +175,13 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
            cta_goal="learn_more"),
      "Meet the Olaplex No. 3 Hair Perfector. Size: 3.3 fl oz / 100 ml. It is for all hair types. Learn more today.",
      "disfluent"),
+    # round 13: one of the brief's things made several
+    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
+           features=["practical framework for building good habits"], channel="social_post"),
+     "Your new favorite: Atomic Habits by James Clear. It has practical frameworks. Buy now.", "invented_word"),
+    (Brief(product_name="Fjällräven Kånken Classic Backpack", brand="Fjällräven", category="Bags > Backpacks",
+           features=["removable seat pad"], channel="social_post"),
+     "Discover the Fjällräven Kånken Classic Backpack. It has removable seat pads. Get yours today.", "invented_word"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)
@@ -207,6 +214,9 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
      "Enjoy Atomic Habits by James Clear. It is a hardcover edition. Order yours today."),
     (Brief(product_name="Carhartt Men's Loose Fit Firm Duck Double-Front Utility Work Pant", brand="Carhartt",
            category="Clothing > Men > Work Pants", channel="search_ad_headline"), "Shop Carhartt Work Pants"),
+    (Brief(product_name="Silicone Ice Cube Tray", category="Kitchen > Ice Trays", features=["flexible silicone"],
+           channel="social_post"),
+     "Meet the Silicone Ice Cube Tray. It makes ice cubes in flexible silicone. Shop now."),
 ])
 def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:
     assert sense_findings(text, brief) == []

@@ -42,6 +42,7 @@ from copyloop.tools.sense.vocabulary import (
     invented_word_findings,
     non_word_findings,
     off_product_findings,
+    pluralised_fact_findings,
 )
 from copyloop.tools.words import is_camel_case, word_spans, zipf
 from copyloop.tools.words import words as word_list
@@ -197,7 +198,7 @@ def sense_findings(text: str, brief: Brief) -> list[Finding]:
     findings = name_findings(text, ctx)
     findings += entity_findings(text, ctx, judged=[f.span for f in findings])
     findings += non_word_findings(text, ctx) + off_product_findings(text, ctx) + altered_compound_findings(text, ctx)
-    findings += altered_fact_findings(text, ctx) + recased_findings(text, ctx)
+    findings += altered_fact_findings(text, ctx) + pluralised_fact_findings(text, ctx) + recased_findings(text, ctx)
     for rule in rules(RULE_FOLDER):
         if rule.applies_to(brief):
             findings += rule_findings(rule, text, brief, ctx.fact_text)

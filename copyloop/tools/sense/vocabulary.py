@@ -8,6 +8,7 @@ in rules/product_types.yaml ("trainer" for "sneaker") are fine.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from copyloop.result import Finding
 from copyloop.tools.grounding import content_tokens
@@ -119,6 +120,30 @@ def altered_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
                                         matched=text[span[0]:span[1]],
                                         message=f"{text[span[0]:span[1]]!r} bends the brief's {fact!r}; say it "
                                                 "as the brief does."))
+    return findings
+
+
+def pluralised_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """A noun of the brief made plural after the word the brief puts before it: "removable seat pads" for one
+    "removable seat pad", "practical frameworks" for "a practical framework" — the count is a fact too. Pairs of
+    the features and attributes only: a name's compound ("Ice Cube Tray", "Short Sleeve Shirt") is said in the
+    plural as a matter of course ("makes ice cubes"), and a number's noun is the grounding check's."""
+    lines = [*ctx.brief.features, *ctx.brief.attributes.values()]
+    pairs = {(a.lower(), b.lower()) for line in lines for a, b in pairwise(words(line))
+             if not a[:1].isdigit()}
+    spans = list(word_spans(text))
+    findings = []
+    for first, second in pairwise(spans):
+        before, noun = first.group(0).lower(), second.group(0).lower()
+        if not noun.endswith("s") or noun.endswith("ss") or (before, noun) in pairs or bare(noun) in ctx.words \
+                or text[first.end():second.start()] != " ":
+            continue
+        singular = noun[:-2] if noun.endswith("es") and (before, noun[:-2]) in pairs else noun[:-1]
+        if (before, singular) in pairs and singular in lemmas(noun):
+            span = (first.start(), second.end())
+            findings.append(Finding(rule_id="sense.invented_word", severity="block", span=span,
+                                    matched=text[span[0]:span[1]],
+                                    message=f"{text[span[0]:span[1]]!r}: the brief has one ({before} {singular})."))
     return findings
 
 
