@@ -14,9 +14,13 @@ from copyloop.graphs.state import CopyState
 from copyloop.result import Variant
 from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.diversity import ngram_overlap
+from copyloop.tools.finishing import facts_said
 from copyloop.tools.rewards import combined_rewards, components, reward_functions
 
 OVERLAP_WEIGHT = 0.15  # score a variant gives up per unit of bigram overlap (Jaccard) with a chosen sibling
+REPEAT_WEIGHT = 0.1  # score a variant gives up when every fact it says a chosen sibling already said: more than
+# the spread of the combined score among shippable siblings, so a spare with a new fact goes first (round 13: four
+# push notifications all about one barrel clasp)
 
 
 def rank(state: CopyState) -> dict:
@@ -26,7 +30,7 @@ def rank(state: CopyState) -> dict:
     predict_clicks(variants, brief.reference_copy)
     score_overall(variants, brief)
     variants.sort(key=lambda v: (v.status != "ok", -v.scores.overall, v.id))
-    shipped = varied_selection([v for v in variants if v.status == "ok"], brief.n_variants)
+    shipped = varied_selection([v for v in variants if v.status == "ok"], brief.n_variants, brief)
     held = [] if len(shipped) == brief.n_variants else [v for v in variants if v.status == "blocked"]
     for position, variant in enumerate(shipped + held, start=1):
         variant.rank = position
@@ -51,14 +55,20 @@ def score_overall(variants: list[Variant], brief: Brief) -> None:
         variant.scores.overall = round(overall, 4)
 
 
-def varied_selection(ranked: list[Variant], n: int) -> list[Variant]:
-    """The best variant, then each next one by its score less its word overlap with those already picked: with
-    spares to choose from, a marketer gets n different texts to test, not n rewordings of the best one."""
+def varied_selection(ranked: list[Variant], n: int, brief: Brief) -> list[Variant]:
+    """The best variant, then each next one by its score less its word overlap with those already picked, and
+    less REPEAT_WEIGHT when it says no fact they have not: with spares to choose from, a marketer gets n different
+    texts to test, not n rewordings of the best one."""
+    said = {v.id: facts_said(v.body, brief) or frozenset({f"#{v.id}"}) for v in ranked}  # none said: nothing repeated
     chosen = ranked[:1]
     rest = ranked[1:]
     while rest and len(chosen) < n:
-        pick = max(rest, key=lambda v: v.scores.overall - OVERLAP_WEIGHT * max(
-            ngram_overlap(v.body, c.body, 2) for c in chosen))
+        covered = frozenset().union(*(said[c.id] for c in chosen))
+
+        def value(v: Variant, covered: frozenset[str] = covered) -> float:
+            overlap = max(ngram_overlap(v.body, c.body, 2) for c in chosen)
+            return v.scores.overall - OVERLAP_WEIGHT * overlap - REPEAT_WEIGHT * bool(said[v.id] <= covered)
+        pick = max(rest, key=value)
         chosen.append(pick)
         rest.remove(pick)
     return chosen

@@ -26,6 +26,7 @@ from copyloop.tools.facts import (
 from copyloop.tools.grounding import content_tokens
 from copyloop.tools.sense.context import base_name, model_only_names, name_forms, required_names
 from copyloop.tools.text_cleanup import tidy
+from copyloop.tools.words import lemmas, words
 
 _SLOT = re.compile(r"\{([a-z_]+)(?:(\d)\.([a-z_]+))?\}")
 SHORT_TITLE_MAX = 16  # a fact short enough to sit beside the name in a search headline
@@ -95,6 +96,16 @@ def lead_names(brief: Brief) -> list[str]:
     return sorted(forms, key=lambda f: (not _names_model(f, brief), -len(f)))
 
 
+def _category_title(brief: Brief, name: str) -> str | None:
+    """The category's last level in title case, unless the name beside it already says it ("… Leather Sandal -
+    Sandals", which both readers cut)."""
+    leaf = brief.category.split(">")[-1].strip() if brief.category else ""
+    said = {lemma for word in words(name.lower()) for lemma in lemmas(word)}
+    if not leaf or all(lemmas(word) & said for word in words(leaf.lower())):
+        return None
+    return title_case(leaf)
+
+
 def render(template: str, brief: Brief, facts: list[Fact], short: str | None = None) -> str | None:
     """The template with its slots filled from the brief, or None when the brief cannot fill one."""
     if "{lead_name}" in template:  # the longest name that fits
@@ -108,7 +119,8 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
     plain = {"name": name, "short": short, "brand": brief.brand, "price": price_text(brief),
              "audience": audience, "audience_cap": audience[:1].upper() + audience[1:] if audience else None,
              "audience_title": title_case(audience) if audience else None, "is": "are" if plural else "is",
-             "category_title": title_case(brief.category.split(">")[-1].strip()) if brief.category else None,
+             "category_title": _category_title(brief, name if "{name}" in template else short
+                                                if "{short}" in template else ""),
              "they": "they" if plural else "it", "They": "They" if plural else "It",
              "cta_lead": cta_lead(brief.cta_goal) if takes_cta(brief) else None}
     missing = False

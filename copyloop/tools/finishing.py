@@ -94,6 +94,13 @@ def lengthened(text: str, brief: Brief) -> str:
     return text
 
 
+def facts_said(text: str, brief: Brief) -> frozenset[str]:
+    """The brief's facts the text says, each by all its content words (an attribute by its value)."""
+    said = content_tokens(text)
+    return frozenset(f.text for f in brief_facts(brief)
+                     if (words := content_tokens(f.value or f.text)) and words <= said)
+
+
 def unsaid_fact_sentences(text: str, brief: Brief) -> list[str]:
     """A plain sentence for each fact of the brief the text does not say yet, in the brief's order."""
     said = content_tokens(text)

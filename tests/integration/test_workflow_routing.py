@@ -330,13 +330,19 @@ def test_the_ranker_ships_different_texts_before_a_rewording_of_the_best() -> No
         v.scores.overall = overall
         return v
 
+    bottle = Brief(product_name="Trail Bottle", category="Outdoors > Bottles", channel="push_notification",
+                   features=["keeps drinks cold for 24 hours", "fits a cup holder", "weighs 340 g"])
     best = variant(1, "Meet the Trail Bottle. It keeps drinks cold for 24 hours. Shop now", 0.86)
     rewording = variant(2, "Meet the Trail Bottle. It keeps your drinks cold for 24 hours. Shop now", 0.85)
     other = variant(3, "Hike all day: the Trail Bottle weighs 340 g and fits a cup holder. Shop now", 0.82)
-    assert [v.id for v in varied_selection([best, rewording, other], 2)] == [1, 3]
+    assert [v.id for v in varied_selection([best, rewording, other], 2, bottle)] == [1, 3]
     weak = variant(3, other.text, 0.40)  # a different text that scores far lower does not displace a good one
-    assert [v.id for v in varied_selection([best, rewording, weak], 2)] == [1, 2]
-    assert [v.id for v in varied_selection([best, rewording, other], 5)] == [1, 3, 2]
+    assert [v.id for v in varied_selection([best, rewording, weak], 2, bottle)] == [1, 2]
+    assert [v.id for v in varied_selection([best, rewording, other], 5, bottle)] == [1, 3, 2]
+    # a sibling that only says again what a chosen one said gives way to one with a new fact, if it scores near
+    same_fact = variant(2, "Cold drinks for 24 hours? The Trail Bottle keeps drinks cold for 24 hours. Shop now", 0.85)
+    new_fact = variant(4, "Say hello to the Trail Bottle. It fits a cup holder. Shop now", 0.80)
+    assert [v.id for v in varied_selection([best, same_fact, new_fact], 2, bottle)] == [1, 4]
 
 
 def test_nodes_hand_back_only_the_variants_they_changed(brief, settings, memory) -> None:

@@ -80,6 +80,15 @@ def test_a_long_name_still_gives_search_headlines_that_say_something() -> None:
     assert not any(text.startswith("Shop") for slot in range(4) for text in compose_texts(learn, slot))
 
 
+def test_a_title_adds_its_category_only_where_the_name_does_not_say_it() -> None:
+    sandal = Brief(product_name="Birkenstock Arizona Soft Footbed Suede Leather Sandal", brand="Birkenstock",
+                   category="Shoes > Sandals", features=["EVA sole"], channel="product_title")
+    titles = {text for slot in range(4) for text in compose_texts(sandal, slot)}
+    assert titles and not any(text.endswith("Sandals") for text in titles)
+    search = sandal.model_copy(update={"channel": Channel.SEARCH_AD_HEADLINE})  # no name beside it: it names the kind
+    assert "Shop Birkenstock Sandals" in {text for slot in range(4) for text in compose_texts(search, slot)}
+
+
 def test_an_edition_is_what_a_book_is_and_an_activity_takes_no_article() -> None:
     book = Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
                  features=["hardcover edition"], channel="social_post")

@@ -182,6 +182,35 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
     (Brief(product_name="Fjällräven Kånken Classic Backpack", brand="Fjällräven", category="Bags > Backpacks",
            features=["removable seat pad"], channel="social_post"),
      "Discover the Fjällräven Kånken Classic Backpack. It has removable seat pads. Get yours today.", "invented_word"),
+    # round 13, every shipped variant read: model slips the checks let through
+    (Brief(product_name="Sophie la girafe Teether", brand="Sophie la girafe", category="Baby > Teethers",
+           features=["painted with food-grade paint", "made in France since 1961"], price=25.99,
+           audience="parents of babies", channel="product_description"),
+     "Good news for parents of babies is the Sophie la girafe Teether. It is painted with food-grade paint. It also "
+     "comes in France since 1961. Buy now.", "disfluent"),
+    (Brief(product_name="Sophie la girafe Teether", brand="Sophie la girafe", category="Baby > Teethers",
+           features=["painted with food-grade paint"], price=25.99, channel="product_description"),
+     "Say hello to the Sophie la girafe Teether. It comes in $25.99. It is painted with food-grade paint. Buy now.",
+     "disfluent"),
+    (Brief(product_name="DEWALT 20V MAX Cordless Drill/Driver Kit", short_name="DEWALT 20V Drill", brand="DEWALT",
+           category="Tools > Drills", features=["two batteries, a charger and a bag"], audience="DIYers",
+           channel="product_description"),
+     "Good news for DIYers: the DEWALT 20V MAX Cordless Drill/Driver Kit. It has two batteries, a charger and a "
+     "bag. A great pick if you love the DEWALT 20V Drill. Buy now.", "disfluent"),
+    (Brief(product_name="Crocs Classic Clog", brand="Crocs", category="Shoes > Clogs",
+           features=["customizable with Jibbitz charms"], channel="push_notification"),
+     "Enjoy the Crocs Classic Clog. It has customizable with Jibbitz charms. Order now.", "disfluent"),
+    (Brief(product_name="Maldon Sea Salt Flakes, 250 g", brand="Maldon", category="Grocery > Salt",
+           features=["harvested in Maldon, Essex"], channel="push_notification"),
+     "Meet the Maldon Sea Salt Flakes. It is made of harvested in Maldon, Essex. Get yours today.", "disfluent"),
+    (Brief(product_name="PopSockets PopGrip Phone Grip and Stand", brand="PopSockets", category="Phone Accessories",
+           features=["works as a phone stand"], channel="push_notification"),
+     "Treat yourself to the PopSockets PopGrip Phone Grip and Stand. It is a work as a phone stand. Buy now.",
+     "disfluent"),
+    (Brief(product_name="KONG Classic Dog Toy, Medium", brand="KONG", category="Pets > Dog Toys",
+           features=["natural red rubber"], channel="push_notification"),
+     "The KONG Classic Dog Toy, which is made of natural red rubber, comes here every day. Order yours today.",
+     "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     assert check in sense_failures(text, brief), sense_findings(text, brief)
