@@ -170,6 +170,10 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
     (Brief(product_name="Olaplex No. 3 Hair Perfector", brand="Olaplex", category="Beauty > Hair Care",
            features=["for all hair types"], channel="social_post", cta_goal="learn_more"),
      "Good news: the Olaplex No. 3 Hair Perfector, for all hair types. Discover more.", "disfluent"),
+    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help", audience="readers",
+           features=["practical framework for building good habits"], channel="social_post"),
+     "Good news for readers: Atomic Habits by James Clear, with a practical framework for building good habits. "
+     "Buy now.", "disfluent"),
     (Brief(product_name="Olaplex No. 3 Hair Perfector", brand="Olaplex", category="Beauty > Hair Care",
            features=["for all hair types"], attributes={"size": "3.3 fl oz / 100 ml"}, channel="social_post",
            cta_goal="learn_more"),
