@@ -186,6 +186,10 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
     (Brief(product_name="Fjällräven Kånken Classic Backpack", brand="Fjällräven", category="Bags > Backpacks",
            features=["removable seat pad"], channel="social_post"),
      "Discover the Fjällräven Kånken Classic Backpack. It has removable seat pads. Get yours today.", "invented_word"),
+    # round 14: a pack's price beside a name cut short of its pack size
+    (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
+           features=["four 0.15 oz tubes"], price=9.99, channel="push_notification"),
+     "Meet the Burt's Bees Beeswax Lip Balm, yours for $9.99. You'll love it. Buy now.", "offer"),
     # round 13, every shipped variant read: model slips the checks let through
     (Brief(product_name="Sophie la girafe Teether", brand="Sophie la girafe", category="Baby > Teethers",
            features=["painted with food-grade paint", "made in France since 1961"], price=25.99,
@@ -250,6 +254,9 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     (Brief(product_name="Silicone Ice Cube Tray", category="Kitchen > Ice Trays", features=["flexible silicone"],
            channel="social_post"),
      "Meet the Silicone Ice Cube Tray. It makes ice cubes in flexible silicone. Shop now."),
+    (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
+           features=["four 0.15 oz tubes"], price=9.99, channel="push_notification"),
+     "Meet the Burt's Bees Beeswax Lip Balm 4 Pack, yours for $9.99. Buy now."),
 ])
 def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:
     assert sense_findings(text, brief) == []

@@ -10,7 +10,15 @@ import re
 
 from copyloop.brief import currency_symbols
 from copyloop.result import Finding
-from copyloop.tools.facts import Fact, brief_facts, clause_verbs, is_plural_name, object_imperatives, with_article
+from copyloop.tools.facts import (
+    Fact,
+    brief_facts,
+    clause_verbs,
+    is_plural_name,
+    object_imperatives,
+    price_text,
+    with_article,
+)
 from copyloop.tools.grounding import phrase_regex, stemmed_words
 from copyloop.tools.sense.context import BriefContext
 
@@ -199,3 +207,18 @@ def currency_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return [Finding(rule_id="sense.offer_currency", severity="block", span=m.span(), matched=m.group(0),
                     message=f"{m.group(0)!r}: the brief's prices are in {ctx.brief.currency}.")
             for m in re.finditer(rf"[{others}]\s?\d[\d,.]*", text)] if others else []
+
+
+_PACK = re.compile(r"\b(\d+)[\s-]*(?:pack|count|ct|pcs|pieces|piece set)\b|\b(?:pack|set) of (\d+)\b", re.IGNORECASE)
+
+
+def pack_price_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """The price beside a name cut short of its pack size ("Meet the Burt's Bees Lip Balm, yours for $9.99" for a
+    4-pack): the reader takes the pack's price for one (both round-14 readers added "4-Pack")."""
+    pack = _PACK.search(ctx.brief.product_name)
+    price = price_text(ctx.brief)
+    if not pack or not price or price not in text or _PACK.search(text):
+        return []
+    start = text.index(price)
+    return [Finding(rule_id="sense.offer_pack_price", severity="block", span=(start, start + len(price)),
+                    matched=price, message=f"{price} is for the {pack.group(0)}: say so beside the price.")]
