@@ -99,10 +99,10 @@ def test_an_edition_is_what_a_book_is_and_an_activity_takes_no_article() -> None
 
 
 def test_a_closing_that_names_the_product_again_says_it() -> None:
-    balm = Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", short_name="Burt's Bees Lip Balm",
-                 brand="Burt's Bees", category="Beauty > Lip Care", features=["beeswax"], price=9.99,
+    balm = Brief(product_name="Burt's Bees Beeswax Lip Balm", short_name="Burt's Bees Lip Balm",
+                 brand="Burt's Bees", category="Beauty > Lip Care", features=["beeswax"], price=3.99,
                  channel="push_notification")
-    shipped = finish("Meet the Burt's Bees Beeswax Lip Balm, yours for $9.99. You'll love the Burt's Bees Balm. "
+    shipped = finish("Meet the Burt's Bees Beeswax Lip Balm, yours for $3.99. You'll love the Burt's Bees Balm. "
                      "Buy now.", balm, 0)
     assert "You'll love it." in shipped and "Bees Balm" not in shipped and not shipping_problems(shipped, balm)
     teether = Brief(product_name="Sophie la girafe Teether", brand="Sophie la girafe", category="Baby > Teethers",
