@@ -68,19 +68,23 @@ def closing_by_pronoun(text: str, brief: Brief) -> str:
 
 
 _AUDIENCE_LINE = re.compile(r"^(?:It is )?(?:A|a) great pick for [^.!?]+\.$")
+_STOCK_LINE = re.compile(r"^You'll love (?:it|them)\.$")
 
 
 def audience_after_features(text: str, brief: Brief) -> str:
-    """Who the product is for, said after its features: "It has a lid thermometer. A great pick for grillers. It
-    also has ..." breaks the run of features that "also" continues (both readers moved it)."""
-    sentences = split_sentences(text)
-    body = [s for s in sentences if not find_cta(s, brief.cta_goal)]
-    lines = [s for s in body if _AUDIENCE_LINE.match(s)]
-    if len(lines) != 1 or body[-1] == lines[0] or not re.match(r"^(?:It|They) also\b", body[body.index(lines[0]) + 1]):
-        return text
-    moved = [s for s in sentences if s != lines[0]]
-    at = max(i for i, s in enumerate(moved) if s in body) + 1
-    return " ".join([*moved[:at], lines[0], *moved[at:]])
+    """Who the product is for, and "You'll love it.", said after the features: "It has a lid thermometer. A great
+    pick for grillers. It also has ..." breaks the run of features that "also" continues, and "You'll love it. It
+    has a 40 litre capacity." closes before the end (readers moved both)."""
+    for pattern, follows in ((_AUDIENCE_LINE, r"^(?:It|They) also\b"), (_STOCK_LINE, r"")):
+        sentences = split_sentences(text)
+        body = [s for s in sentences if not find_cta(s, brief.cta_goal)]
+        lines = [s for s in body if pattern.match(s)]
+        if len(lines) != 1 or body[-1] == lines[0] or not re.match(follows, body[body.index(lines[0]) + 1]):
+            continue
+        moved = [s for s in sentences if s != lines[0]]
+        at = max(i for i, s in enumerate(moved) if s in body) + 1
+        text = " ".join([*moved[:at], lines[0], *moved[at:]])
+    return text
 
 
 def lengthened(text: str, brief: Brief) -> str:

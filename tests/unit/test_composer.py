@@ -120,6 +120,12 @@ def test_who_it_is_for_follows_the_features_it_interrupted() -> None:
     shipped = finish(draft, grill, 0)
     assert shipped == ("Meet the Weber Original Kettle Premium Charcoal Grill. It has a built-in lid thermometer. It "
                        "also has a One-Touch cleaning system. A great pick for backyard grillers. Order yours today.")
+    pack = Brief(product_name="Osprey Farpoint 40 Travel Backpack", brand="Osprey", category="Travel",
+                 features=["lockable main compartment zippers", "40 litre capacity"], channel="product_description")
+    assert finish("Meet the Osprey Farpoint 40 Travel Backpack. It has lockable main compartment zippers. You'll love "
+                  "it. It has a 40 litre capacity. Buy now.", pack, 4).startswith(
+        "Meet the Osprey Farpoint 40 Travel Backpack. It has lockable main compartment zippers. It has a 40 litre "
+        "capacity. You'll love it.")  # a closing line closes
     leading = "Meet the Weber Original Kettle Premium Charcoal Grill. A great pick for backyard grillers. It has a " \
               "built-in lid thermometer. Order yours today."
     assert finish(leading, grill, 0) == leading  # an audience line that opens the features stays where it is

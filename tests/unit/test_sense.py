@@ -190,6 +190,20 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
     (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
            features=["four 0.15 oz tubes"], price=9.99, channel="push_notification"),
      "Meet the Burt's Bees Beeswax Lip Balm, yours for $9.99. You'll love it. Buy now.", "offer"),
+    # round 14, every shipped variant read: a plural product called "It", a title's verb without its subject's
+    # "s", a count made singular, a sales line in a catalogue title
+    (Brief(product_name="Maldon Sea Salt Flakes, 250 g", brand="Maldon", category="Grocery > Salt",
+           features=["harvested in Maldon, Essex"], channel="push_notification"),
+     "Meet the Maldon Sea Salt Flakes. It is harvested in Maldon, Essex. Order now.", "disfluent"),
+    (Brief(product_name="Levi's Men's 501 Original Fit Jeans", brand="Levi's", category="Clothing > Jeans",
+           features=["sits at the waist"], channel="product_title"),
+     "Levi's Men's 501 Original Fit Jeans, Sit at the Waist", "invented_word"),
+    (Brief(product_name="Bowflex SelectTech 552 Adjustable Dumbbells", brand="Bowflex", category="Fitness",
+           features=["replaces 15 sets of weights"], channel="email_subject"),
+     "Bowflex SelectTech 552: replaces 15 set of weights - Buy Now", "invented_word"),
+    (Brief(product_name="Casio F-91W Digital Watch", brand="Casio", category="Watches",
+           features=["daily alarm and stopwatch"], channel="product_title"),
+     "Casio F-91W Digital Watch, Daily Alarm and Stopwatch. You'll love it", "disfluent"),
     # round 13, every shipped variant read: model slips the checks let through
     (Brief(product_name="Sophie la girafe Teether", brand="Sophie la girafe", category="Baby > Teethers",
            features=["painted with food-grade paint", "made in France since 1961"], price=25.99,
@@ -257,6 +271,12 @@ def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
     (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
            features=["four 0.15 oz tubes"], price=9.99, channel="push_notification"),
      "Meet the Burt's Bees Beeswax Lip Balm 4 Pack, yours for $9.99. Buy now."),
+    (Brief(product_name="Maldon Sea Salt Flakes, 250 g", brand="Maldon", category="Grocery > Salt",
+           features=["harvested in Maldon, Essex"], channel="push_notification"),
+     "Meet the Maldon Sea Salt Flakes. They are harvested in Maldon, Essex. Order now."),
+    (Brief(product_name="Levi's Men's 501 Original Fit Jeans", brand="Levi's", category="Clothing > Jeans",
+           features=["sits at the waist"], channel="product_title"),
+     "Levi's Men's 501 Original Fit Jeans, Sits at the Waist"),
 ])
 def test_plain_grounded_copy_passes(brief: Brief, text: str) -> None:
     assert sense_findings(text, brief) == []

@@ -188,7 +188,8 @@ def repeated_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
 
 
 def agreement_findings(text: str, ctx: BriefContext) -> list[Finding]:
-    """A plural product name followed by a singular verb: "the Maldon Sea Salt Flakes has"."""
+    """A plural product name followed by a singular verb ("the Maldon Sea Salt Flakes has"), or called "It" in the
+    next sentences ("Meet the Maldon Sea Salt Flakes. It is harvested in Maldon": both readers made it "They")."""
     findings = []
     for name in ctx.names:
         if not is_plural_name(name):
@@ -197,6 +198,11 @@ def agreement_findings(text: str, ctx: BriefContext) -> list[Finding]:
             findings.append(Finding(
                 rule_id="sense.disfluent_agreement", severity="block", span=match.span(), matched=match.group(0),
                 message=f"{match.group(0)!r}: the {name} is plural and takes a plural verb."))
+    if is_plural_name(ctx.brief.product_name) and not any(not is_plural_name(name) for name in ctx.names
+                                                         if name in text):
+        findings += [Finding(rule_id="sense.disfluent_agreement", severity="block", span=m.span(1),
+                             matched=m.group(1), message=f"{m.group(1)!r}: the {ctx.brief.product_name} are \"They\".")
+                     for m in re.finditer(rf"(?:^|[.!?]\s+)(It\s+(?:also\s+)?{_SINGULAR_VERB})\b", text)]
     return findings
 
 

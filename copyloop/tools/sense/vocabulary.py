@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from copyloop.brief import Channel
 from copyloop.result import Finding
 from copyloop.tools.grounding import content_tokens
 from copyloop.tools.rulebook import load_rules, rule_cache
@@ -103,6 +104,7 @@ def altered_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
     Only a word gaining or losing "-ing" counts: "keep drinks cold" for a plural name is agreement, and "Palm-Size"
     for "palm-sized" or "double-walled" for "double-wall" reads the same."""
     findings = []
+    titled = ctx.brief.channel == Channel.PRODUCT_TITLE  # no subject: "Sits at the Waist", never "Sit at the Waist"
     spans = [(m.group(0).lower(), m.span()) for m in word_spans(text)]
     for fact in ctx.brief.features:
         wanted = [w.lower() for w in words(fact)]
@@ -113,7 +115,8 @@ def altered_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
             window = [w for w, _ in spans[start:start + size]]
             same = sum(a == b for a, b in zip(window, wanted, strict=True))
             bent = [(a, b) for a, b in zip(window, wanted, strict=True) if a != b]
-            if same >= 2 and bent and all(lemmas(a) & lemmas(b) and (a.endswith("ing") != b.endswith("ing"))
+            if same >= 2 and bent and all(lemmas(a) & lemmas(b) and (a.endswith("ing") != b.endswith("ing")
+                                                                      or (titled and b == a + "s"))
                                           for a, b in bent):
                 span = (spans[start][1][0], spans[start + size - 1][1][1])
                 findings.append(Finding(rule_id="sense.invented_word", severity="block", span=span,
@@ -129,12 +132,18 @@ def pluralised_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
     the features and attributes only: a name's compound ("Ice Cube Tray", "Short Sleeve Shirt") is said in the
     plural as a matter of course ("makes ice cubes"), and a number's noun is the grounding check's."""
     lines = [*ctx.brief.features, *ctx.brief.attributes.values()]
+    counted = {(a, b.lower()) for line in lines for a, b in pairwise(words(line)) if a[:1].isdigit() and a != "1"}
     pairs = {(a.lower(), b.lower()) for line in lines for a, b in pairwise(words(line))
              if not a[:1].isdigit()}
     spans = list(word_spans(text))
     findings = []
     for first, second in pairwise(spans):
         before, noun = first.group(0).lower(), second.group(0).lower()
+        if (before, noun + "s") in counted and text[first.end():second.start()] == " ":  # "15 set" for "15 sets"
+            findings.append(Finding(rule_id="sense.invented_word", severity="block", span=(first.start(), second.end()),
+                                    matched=text[first.start():second.end()],
+                                    message=f"{before} {noun}: the brief says {before} {noun}s."))
+            continue
         if not noun.endswith("s") or noun.endswith("ss") or (before, noun) in pairs or bare(noun) in ctx.words \
                 or text[first.end():second.start()] != " ":
             continue
