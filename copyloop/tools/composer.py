@@ -96,18 +96,22 @@ def lead_names(brief: Brief) -> list[str]:
     return sorted(forms, key=lambda f: (not _names_model(f, brief), -len(f)))
 
 
-def _category_title(brief: Brief, name: str) -> str | None:
-    """The category's last level in title case, unless the name beside it already says it ("… Leather Sandal -
-    Sandals", which both readers cut)."""
+def _category_title(brief: Brief, name: str, last_resort: bool) -> str | None:
+    """The category's last level in title case: none for a brief without a category ("General"), and none where the
+    name beside it already says it ("… Leather Sandal - Sandals", which both readers cut) unless nothing else can
+    be said (a thin brief's fallback structures)."""
     leaf = brief.category.split(">")[-1].strip() if brief.category else ""
     said = {lemma for word in words(name.lower()) for lemma in lemmas(word)}
-    if not leaf or all(lemmas(word) & said for word in words(leaf.lower())):
+    if not leaf or leaf == Brief.model_fields["category"].default \
+            or (not last_resort and all(lemmas(word) & said for word in words(leaf.lower()))):
         return None
     return title_case(leaf)
 
 
-def render(template: str, brief: Brief, facts: list[Fact], short: str | None = None) -> str | None:
-    """The template with its slots filled from the brief, or None when the brief cannot fill one."""
+def render(template: str, brief: Brief, facts: list[Fact], short: str | None = None,
+           last_resort: bool = False) -> str | None:
+    """The template with its slots filled from the brief, or None when the brief cannot fill one (`last_resort`:
+    a fallback structure, which may say what the name says)."""
     if "{lead_name}" in template:  # the longest name that fits
         return next((text for form in lead_names(brief)
                      if (text := render(template.replace("{lead_name}", form), brief, facts, short))), None)
@@ -120,7 +124,7 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
              "audience": audience, "audience_cap": audience[:1].upper() + audience[1:] if audience else None,
              "audience_title": title_case(audience) if audience else None, "is": "are" if plural else "is",
              "category_title": _category_title(brief, name if "{name}" in template else short
-                                                if "{short}" in template else ""),
+                                                if "{short}" in template else "", last_resort),
              "they": "they" if plural else "it", "They": "They" if plural else "It",
              "cta_lead": cta_lead(brief.cta_goal) if takes_cta(brief) else None}
     missing = False
@@ -168,10 +172,11 @@ def compose_texts(brief: Brief, slot: int, brand_alone: bool = False) -> list[st
     names = name_choices(brief, brand_alone) if channel_spec(brief.channel).sentences == 1 else [fitting_name(brief)]
     texts: list[str] = []
     for name in names:
-        for template in [*pool[start:], *pool[:start], *fallbacks[first_fallback:], *fallbacks[:first_fallback]]:
+        ordered = [*pool[start:], *pool[:start], *fallbacks[first_fallback:], *fallbacks[:first_fallback]]
+        for position, template in enumerate(ordered):
             for shift in range(max(1, len(facts))):
                 rotated = facts[shift:] + facts[:shift]
-                text = render(template, brief, rotated, short=name)
+                text = render(template, brief, rotated, short=name, last_resort=position >= len(pool))
                 if text and text not in texts:
                     texts.append(text)
     return texts
