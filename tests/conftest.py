@@ -12,6 +12,11 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` first: under -n, one collected last runs alone while the other workers sit idle."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: the rest keep their order
+
+
 @pytest.fixture
 def settings(tmp_path: Path):
     """Settings for graph tests: a scratch home, one draft per variant and no spares, so batches are exact."""

@@ -24,6 +24,7 @@ from copyloop.service.keys import create_key
 from tests.fakes import ScriptedChatModel, reply_for
 from tests.servers import serve_app
 
+pytestmark = pytest.mark.long  # minutes in one Schemathesis run: the longest test of tests/fuzz
 EXAMPLES_PER_OPERATION = 25
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -127,18 +127,8 @@ def openai_server(models: dict[str, LocalChatModel], parents: dict[str, str] | N
         server.server_close()
 
 
-def test_openai_compatible_endpoint_runs_the_whole_workflow(real_llm, tmp_path: Path) -> None:
-    with openai_server({"smollm2": real_llm}) as (url, sent):
-        settings = Settings(home=tmp_path / "home", backend="openai", openai_model="smollm2", openai_base_url=url)
-        brief = Brief(product_name="Trail Bottle", features=["keeps drinks cold"], channel="email_subject")
-        result = generate(brief, settings, memory=CopyMemory(tmp_path / "memory"))
-    assert result.model.startswith("openai:smollm2@http://127.0.0.1")
-    assert result.variants
-    assert sent and all(r["model"] == "smollm2" and "seed" in r for r in sent)
-    assert all((r.get("max_completion_tokens") or r.get("max_tokens")) == 28 for r in sent)
-
-
 def test_the_exported_adapter_served_as_a_lora_module_is_what_copyloop_runs_locally(real_llm, tmp_path: Path) -> None:
+    """Also the OpenAI backend's whole workflow (one run, here on the LoRA module): every draft seeded, 28 tokens."""
     base_dir = converted_model_dir(Settings().model_cache)
     export = export_adapter(SHIPPED_ADAPTER, tmp_path / "copyloop-lora", base=str(base_dir),
                             base_config=load_base_config(base_dir), max_lora_rank=16)
@@ -167,5 +157,6 @@ def test_the_exported_adapter_served_as_a_lora_module_is_what_copyloop_runs_loca
         settings = Settings(home=tmp_path / "home", backend="openai", openai_base_url=url, openai_model="copyloop")
         brief = Brief(product_name="Trail Bottle", features=["keeps drinks cold"], channel="email_subject")
         result = generate(brief, settings, memory=CopyMemory(tmp_path / "memory"))
-    assert result.model.startswith("openai:copyloop@") and result.variants
+    assert result.model.startswith("openai:copyloop@http://127.0.0.1") and result.variants
     assert sent and all(r["model"] == "copyloop" for r in sent), "every draft went to the LoRA module"
+    assert all("seed" in r and (r.get("max_completion_tokens") or r.get("max_tokens")) == 28 for r in sent)

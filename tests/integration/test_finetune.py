@@ -46,10 +46,16 @@ def concluded_experiment(tmp_path: Path) -> str:
     return url
 
 
+# Half the quick preset's training and raw-draft evaluation briefs: every stage still runs on several briefs, in
+# about half the time (sampling, training and evaluation were most of the model tests' time).
+TRAIN_BRIEFS, EVAL_BRIEFS = 6, 2
+
+
 def test_quick_sft_preset_through_the_cli_then_resume(tmp_path: Path) -> None:
     out = tmp_path / "run"
     command = [sys.executable, "-m", "copyloop", "finetune", "--quick", "--output", str(out),
-               "--outcomes", concluded_experiment(tmp_path)]
+               "--outcomes", concluded_experiment(tmp_path), "--set", f"data.train_briefs={TRAIN_BRIEFS}",
+               "--set", f"data.eval_briefs={EVAL_BRIEFS}"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stderr[-3000:]
     adapter = out / "adapter"
@@ -59,7 +65,8 @@ def test_quick_sft_preset_through_the_cli_then_resume(tmp_path: Path) -> None:
     sampled_rows = [json.loads(line) for line in (out / "round-1" / "candidates.jsonl").read_text().splitlines()]
     samples = [row for row in sampled_rows if row["source"] == "sample"]
     assert data["composed"] > 0 and data["rounds"][0]["candidates"] == len(sampled_rows)
-    assert len(samples) == 12 * load_config(None, quick=True).sft.candidates  # polished copies come on top
+    assert len(samples) == TRAIN_BRIEFS * load_config(None, quick=True).sft.candidates  # polished ones come on top
+    assert summary["train_briefs"] == TRAIN_BRIEFS and summary["evaluation"]["raw_briefs"] == EVAL_BRIEFS
     assert summary["training"]["steps"] >= 1 and summary["training"]["tokens"] > 0
     assert data["measured_winners"] == 1 and "join the training targets" in run.stdout
     raw = summary["evaluation"]["raw"]

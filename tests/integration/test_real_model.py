@@ -66,26 +66,13 @@ def test_email_brief_end_to_end_and_second_run_stays_novel(real_llm, tmp_path) -
     assert all(v.scores.novelty >= 1 - settings.memory_similarity_max for v in second.shippable)
 
 
-@pytest.mark.parametrize("path", sorted(p for p in BRIEFS.iterdir() if p.suffix in (".yaml", ".json")),
-                         ids=lambda p: p.stem)
+# trail-bottle-email is left out: the end-to-end test's first run is that brief with these settings, checked alike
+@pytest.mark.parametrize("path", sorted(p for p in BRIEFS.iterdir() if p.suffix in (".yaml", ".json")
+                                        and p.name != "trail-bottle-email.yaml"), ids=lambda p: p.stem)
 def test_every_example_brief_ships_all_its_variants_and_each_makes_sense(real_llm, tmp_path, path) -> None:
     brief = load_brief(path)
     result = generate(brief, Settings(home=tmp_path / "home"), llm=real_llm, memory=CopyMemory(tmp_path / "m"))
     assert_shippable(result)
-
-
-def test_chat_turns_on_the_real_model(real_llm, tmp_path) -> None:
-    from copyloop.chat import ChatSession
-
-    memory = CopyMemory(tmp_path / "memory")
-    session = ChatSession("t1", Settings(home=tmp_path / "home"), llm=real_llm, memory=memory)
-    reply = session.send("a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, "
-                         "email subject line")
-    assert "email" in reply.lower() and "#1" in reply
-    assert session.variants
-    session.send("approve #1")
-    assert memory.count() == 1
-    session.close()
 
 
 def test_cli_generate_json_on_the_default_model(tmp_path) -> None:
@@ -101,12 +88,13 @@ def test_cli_generate_json_on_the_default_model(tmp_path) -> None:
 
 
 def test_cli_chat_session_through_stdin(tmp_path) -> None:
+    """The chat on the real model as a user drives it (`copyloop chat` runs a ChatSession): read, drafted, stored."""
     script = ("a 750 ml insulated steel bottle, keeps drinks cold 24h, $29, for hikers, playful tone, "
               "email subject line\napprove #1\nquit\n")
     run = subprocess.run([sys.executable, "-m", "copyloop", "chat", "--home", str(tmp_path)], input=script,
                          capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert "Understood" in run.stdout and "#1" in run.stdout
+    assert "Understood" in run.stdout and "email" in run.stdout.lower() and "#1" in run.stdout
     assert "Approved #1: stored 1 in memory" in run.stdout
     assert "Traceback" not in run.stdout + run.stderr
     stats = subprocess.run([sys.executable, "-m", "copyloop", "memory", "stats", "--home", str(tmp_path)],
