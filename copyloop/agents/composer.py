@@ -2,8 +2,9 @@
 
 Returns the variants topped up to the brief's n_variants. Each composed variant is finished like a drafted one and
 passes every check a drafted one must (sense, compliance, tone, length, CTA, distance from its siblings and from
-copy in memory); its trace says it was composed and from which structure. Only when no structure is novel enough
-does it accept copy closer to its siblings or memory (never a text that ships already), so a brief never ships
+copy in memory); its trace says it was composed and from which structure. It first looks for copy that says facts
+its siblings do not (`repeats_siblings`). Only when no structure is novel enough does it accept copy closer to its
+siblings or memory (never a text that ships already), so a brief never ships
 short.
 """
 
@@ -25,7 +26,7 @@ from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
 from copyloop.tools.composer import compose_texts, ordered_facts
 from copyloop.tools.cta import find_cta
-from copyloop.tools.finishing import finish, shipping_problems
+from copyloop.tools.finishing import facts_said, finish, repeats_siblings, shipping_problems
 from copyloop.tools.openings import varied_opening
 
 MAX_SLOTS = 24  # fact and structure rotations tried before the composer relaxes its novelty thresholds
@@ -33,11 +34,13 @@ CTA_TRIES = 8  # calls to action tried per text once siblings may differ in thei
 
 
 class Pass(NamedTuple):
-    """One pass of the composer over the structures: how close to siblings and memory a text may be, how many
-    calls to action each text may try, and whether a headline may name the brand alone."""
+    """One pass of the composer over the structures: how close to siblings and memory a text may be, whether it
+    must not repeat its siblings' facts, how many calls to action each text may try, and whether a headline may
+    name the brand alone."""
 
     sibling_max: float
     memory_max: float
+    new_facts: bool = False
     ctas: int = 1
     brand_alone: bool = False
 
@@ -59,11 +62,13 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
     """Up to `count` new shippable variants, each unlike its siblings and the copy in memory."""
     chosen: list[Variant] = []
     bodies = [v.body for v in siblings]
-    passes = [Pass(settings.sibling_similarity_max, settings.memory_similarity_max),
+    said = [facts_said(body, brief) for body in bodies]
+    passes = [Pass(settings.sibling_similarity_max, settings.memory_similarity_max, new_facts=True),
+              Pass(settings.sibling_similarity_max, settings.memory_similarity_max),
               Pass(DUPLICATE_SIMILARITY, DUPLICATE_SIMILARITY)]
     # A 30-character headline may only have room for the name, and a brief with one fact allows one description:
     # then siblings differ in their call to action (an A/B test in itself), and a headline's last resort is the brand
-    passes += [Pass(1.01, 0.999, CTA_TRIES), Pass(1.01, 0.999, CTA_TRIES, brand_alone=True)]
+    passes += [Pass(1.01, 0.999, ctas=CTA_TRIES), Pass(1.01, 0.999, ctas=CTA_TRIES, brand_alone=True)]
     for step in passes:
         for slot in range(len(siblings), len(siblings) + MAX_SLOTS):
             if len(chosen) == count:
@@ -71,18 +76,23 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
             variant_id = first_id + len(chosen)
             earlier = [v.text for v in [*siblings, *chosen]]
             for raw, cta_seed in product(compose_texts(brief, slot, step.brand_alone), range(step.ctas)):
+                if step.new_facts and repeats_siblings(facts_said(raw, brief), said):
+                    continue  # before finishing, which may add a fact but never takes one away
                 text = finish(raw, brief, variant_id - 1 + cta_seed)
                 if text in earlier or shipping_problems(text, brief):
                     continue
                 text = varied_opening(text, earlier, brief, lambda changed: not shipping_problems(changed, brief))
                 cta = find_cta(text, brief.cta_goal)
                 body = (text[: cta[0]] + text[cta[1]:]).strip(" -|.,;:") if cta else text
+                if step.new_facts and repeats_siblings(facts_said(body, brief), said):
+                    continue
                 closest = _closest(body, bodies)
                 remembered = memory.nearest_similarity([text], brand=brief.brand)[0]
                 if closest > step.sibling_max or remembered > step.memory_max:
                     continue
                 chosen.append(_variant(brief, variant_id, text, raw, slot, closest, remembered))
                 bodies.append(body)
+                said.append(facts_said(body, brief))
                 break
     return chosen
 

@@ -14,13 +14,13 @@ from copyloop.graphs.state import CopyState
 from copyloop.result import Variant
 from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.diversity import ngram_overlap
-from copyloop.tools.finishing import facts_said
+from copyloop.tools.finishing import facts_said, repeats_siblings
 from copyloop.tools.rewards import combined_rewards, components, reward_functions
 
 OVERLAP_WEIGHT = 0.15  # score a variant gives up per unit of bigram overlap (Jaccard) with a chosen sibling
-REPEAT_WEIGHT = 0.1  # score a variant gives up when every fact it says a chosen sibling already said: more than
-# the spread of the combined score among shippable siblings, so a spare with a new fact goes first (round 13: four
-# push notifications all about one barrel clasp)
+REPEAT_WEIGHT = 0.1  # score a variant gives up when it repeats the facts of chosen siblings (`repeats_siblings`):
+# more than the spread of the combined score among shippable siblings, so a spare with a new fact goes first (round
+# 13: four push notifications all about one barrel clasp)
 
 
 def rank(state: CopyState) -> dict:
@@ -57,17 +57,17 @@ def score_overall(variants: list[Variant], brief: Brief) -> None:
 
 def varied_selection(ranked: list[Variant], n: int, brief: Brief) -> list[Variant]:
     """The best variant, then each next one by its score less its word overlap with those already picked, and
-    less REPEAT_WEIGHT when it says no fact they have not: with spares to choose from, a marketer gets n different
-    texts to test, not n rewordings of the best one."""
-    said = {v.id: facts_said(v.body, brief) or frozenset({f"#{v.id}"}) for v in ranked}  # none said: nothing repeated
+    less REPEAT_WEIGHT when it repeats their facts: with spares to choose from, a marketer gets n different texts
+    to test, not n rewordings of the best one."""
+    said = {v.id: facts_said(v.body, brief) for v in ranked}
     chosen = ranked[:1]
     rest = ranked[1:]
     while rest and len(chosen) < n:
-        covered = frozenset().union(*(said[c.id] for c in chosen))
+        siblings = [said[c.id] for c in chosen]
 
-        def value(v: Variant, covered: frozenset[str] = covered) -> float:
+        def value(v: Variant, siblings: list[frozenset[str]] = siblings) -> float:
             overlap = max(ngram_overlap(v.body, c.body, 2) for c in chosen)
-            return v.scores.overall - OVERLAP_WEIGHT * overlap - REPEAT_WEIGHT * bool(said[v.id] <= covered)
+            return v.scores.overall - OVERLAP_WEIGHT * overlap - REPEAT_WEIGHT * repeats_siblings(said[v.id], siblings)
         pick = max(rest, key=value)
         chosen.append(pick)
         rest.remove(pick)

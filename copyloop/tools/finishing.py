@@ -15,8 +15,10 @@ from copyloop.tools.composer import benefit_sentences
 from copyloop.tools.cta import cta_as_channel_wants, cta_room, find_cta, place_cta, takes_cta, without_cta
 from copyloop.tools.facts import brief_facts, is_plural_name
 from copyloop.tools.grounding import content_tokens, phrase_regex
+from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.context import name_forms
+from copyloop.tools.sense.vocabulary import COPY_WORDS_FILE
 from copyloop.tools.sentiment import band_distance, nudge_into_band, sentiment_score
 from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, tidy
 from copyloop.tools.words import split_sentences
@@ -26,19 +28,46 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     """Tidy, apply channel policy, keep the tone in band, ensure one CTA, fit the length exactly."""
     spec = channel_spec(brief.channel)
     text = drop_filler(apply_channel_policy(without_title_article(tidy(text), brief), brief.channel))
-    text = audience_after_features(closing_by_pronoun(text, brief), brief)
+    text = audience_after_features(closing_by_pronoun(without_restatements(text, brief), brief), brief)
     span = find_cta(text, brief.cta_goal)
     if span and span[1] >= len(text.rstrip(" .!")) - 1:
         text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
     if spec.sentences > 1:  # a one-line headline takes no added sentence or word: out of band, it goes back
         text = nudge_into_band(lengthened(text, brief), brief.sentiment_band, benefits=benefit_sentences(brief))
+        text = closing_by_pronoun(text, brief)  # a warm sentence added to a text that named the product already
     placement = place_cta(text, brief, rotation=rotation)
     suffix = placement.cta if placement.cta and placement.text.rstrip().endswith(placement.cta) else None
     fitted = fit_length(placement.text, spec.max_chars, keep_suffix=suffix)
     if takes_cta(brief) and find_cta(fitted, brief.cta_goal) is None:  # the cut took a mid-copy CTA: add one
         again = place_cta(fitted, brief, rotation=rotation)
         fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
+    fitted = in_market_spelling(fitted, brief)
     return fitted.rstrip(" .;,:-–—|") if spec.sentences == 1 and not takes_cta(brief) else fitted
+
+
+@rule_cache
+def _british() -> tuple[frozenset[str], frozenset[str], dict[str, str]]:
+    rules = (load_rules(COPY_WORDS_FILE) or {}).get("british") or {}
+    return (frozenset(str(x).lower() for x in rules.get("locales") or ()),
+            frozenset(str(x).upper() for x in rules.get("currencies") or ()),
+            {str(k).lower(): str(v) for k, v in (rules.get("spellings") or {}).items()})
+
+
+def in_market_spelling(text: str, brief: Brief) -> str:
+    """British spelling for a British-English brief (rules/copy_words.yaml `british`): "favourite", "colour". A word
+    the brief spells the US way itself stays, and so does the name."""
+    locales, currencies, spellings = _british()
+    if brief.locale.lower() not in locales and brief.currency.upper() not in currencies:
+        return text
+    own = {w.lower() for w in re.findall(r"[A-Za-z]+", brief.model_dump_json())}
+
+    def respelled(match: re.Match[str]) -> str:
+        word = match.group(0)
+        british = spellings.get(word.lower())
+        if british is None or word.lower() in own:
+            return word
+        return british.capitalize() if word[:1].isupper() else british
+    return re.sub(r"[A-Za-z]+", respelled, text)
 
 
 def is_titled_work(brief: Brief) -> bool:
@@ -65,6 +94,37 @@ def closing_by_pronoun(text: str, brief: Brief) -> str:
         return text
     return text[:closing.start()] + ("You'll love them" if is_plural_name(brief.product_name) else "You'll love it") \
         + text[closing.end():]
+
+
+def without_restatements(text: str, brief: Brief) -> str:
+    """Without a sentence whose words another sentence says with more: "It is made of natural rubber. It is also
+    made from 100% natural rubber from the Hevea tree." says one fact twice in two forms (both readers cut the
+    first). The fuller sentence takes the first one's place, without its "also". A sentence of one content word
+    ("You'll love it.") and the call to action stay."""
+    sentences = split_sentences(text)
+    unsaid = content_tokens(" ".join(name_forms(brief))) | content_tokens("also plus on top of that")
+    said = [content_tokens(s) - unsaid for s in sentences]
+    for i in range(len(sentences)):
+        fuller = next((j for j in range(len(sentences)) if j != i and said[i] < said[j]), None)
+        if fuller is None or len(said[i]) < 2 or find_cta(sentences[i], brief.cta_goal):
+            continue
+        if fuller > i:
+            sentences[i], sentences[fuller] = _ALSO.sub(_plain_frame, sentences[fuller]), ""
+            said[fuller] = set()
+        else:
+            sentences[i] = ""
+        said[i] = set()
+    return " ".join(s for s in sentences if s)
+
+
+_ALSO = re.compile(r"^(?:(?:Plus|On top of that), (?P<low>it|they)\b|(?P<subject>It|They)"
+                   r"(?P<verb> (?:is|are|has|have|was))? also\b)")
+
+
+def _plain_frame(match: re.Match[str]) -> str:
+    if match.group("low"):
+        return match.group("low").capitalize()
+    return match.group("subject") + (match.group("verb") or "")
 
 
 _AUDIENCE_LINE = re.compile(r"^(?:It is )?(?:A|a) great pick for [^.!?]+\.$")
@@ -99,10 +159,22 @@ def lengthened(text: str, brief: Brief) -> str:
 
 
 def facts_said(text: str, brief: Brief) -> frozenset[str]:
-    """The brief's facts the text says, each by all its content words (an attribute by its value)."""
+    """The brief's facts the text says, each by all its content words (an attribute by its value); not those the
+    product's name says ("hardcover" in "Atomic Habits (Hardcover)"), which every sibling says by naming it."""
     said = content_tokens(text)
+    named = content_tokens(brief.product_name)
     return frozenset(f.text for f in brief_facts(brief)
-                     if (words := content_tokens(f.value or f.text)) and words <= said)
+                     if (words := content_tokens(f.value or f.text)) and words <= said and not words <= named)
+
+
+def repeats_siblings(said: frozenset[str], siblings: list[frozenset[str]]) -> bool:
+    """Whether a text that says the facts `said` repeats its siblings (each given by the facts it says): every fact
+    it says a sibling already said, or two facts that one sibling says too. Readers judged sets whose texts shared
+    a pair of facts ("1 and 4 repeat each other: two-speed transmission + 1/2 in. chuck") as alike; a text that
+    says no fact of the brief repeats nothing."""
+    if not said or not siblings:
+        return False
+    return said <= frozenset().union(*siblings) or any(len(said & other) >= 2 for other in siblings)
 
 
 def unsaid_fact_sentences(text: str, brief: Brief) -> list[str]:

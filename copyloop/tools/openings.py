@@ -5,14 +5,17 @@ to a marketer, and every repeat is words the A/B test cannot learn from. The way
 interchangeable (rules/composer.yaml `openings`): a text opening like an earlier sibling takes, of those no
 sibling uses, the one the click model expects to draw the most clicks (the form changes, the facts do not).
 Stock closings (`stock_closings`, "You'll love it.") say nothing of the product: only the first sibling to have
-one keeps it; a later one says a fact of the brief it does not say yet in its place, or drops it. Either change
-is kept only where the caller's check accepts the new text, so varying never costs a variant.
+one keeps it; a later one says a fact of the brief it does not say yet in its place, or drops it. Sentence frames that
+stand in for each other (`sentence_frames`: "It also …", "Plus, it …") vary the same way, each sentence taking the
+first of its set no sibling uses. Any change is kept only where the caller's check accepts the new text, so varying
+never costs a variant.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from copyloop.brief import Brief
 from copyloop.tools.click_model import shipped_click_model
@@ -30,6 +33,37 @@ NAME_SLOT = "{name}"
 def opening_forms() -> tuple[str, ...]:
     """The interchangeable openings, each with the {name} slot."""
     return tuple(str(o) for o in composer_rules().get("openings") or () if NAME_SLOT in str(o))
+
+
+REST_SLOT = "{rest}"
+
+
+class Frame(NamedTuple):
+    """A sentence frame ("Plus, it {rest}") and the pattern that takes a whole sentence in it."""
+
+    form: str
+    pattern: re.Pattern[str]
+
+    def said(self, rest: str) -> str:
+        return self.form.replace(REST_SLOT, rest) + "."
+
+
+@rule_cache
+def frame_sets() -> tuple[tuple[Frame, ...], ...]:
+    """Each set of interchangeable sentence frames (rules/composer.yaml `sentence_frames`)."""
+    sets = []
+    for forms in composer_rules().get("sentence_frames") or ():
+        frames = []
+        for form in (str(f) for f in forms if REST_SLOT in str(f)):
+            before, after = form.split(REST_SLOT, 1)
+            frames.append(Frame(form, re.compile(re.escape(before) + r"(?P<rest>[^.!?]+?)" + re.escape(after)
+                                                 + r"[.!]")))
+        sets.append(tuple(frames))
+    return tuple(sets)
+
+
+def _frames_used(text: str) -> set[str]:
+    return {f.form for s in split_sentences(text) for group in frame_sets() for f in group if f.pattern.fullmatch(s)}
 
 
 def _names_regex(brief: Brief) -> str:
@@ -62,7 +96,30 @@ def varied_opening(text: str, earlier: Sequence[str], brief: Brief, acceptable: 
     """The text with the likeliest-clicked opening no earlier sibling has, and without stock closings when an
     earlier sibling has one, where `acceptable` takes the changed text; otherwise the text as it was."""
     text = _fresh_opening(text, earlier, brief, acceptable)
+    text = _fresh_frames(text, earlier, acceptable)
     return _without_shared_closings(text, earlier, brief, acceptable)
+
+
+def _fresh_frames(text: str, earlier: Sequence[str], acceptable: Callable[[str], bool]) -> str:
+    """Each sentence in a frame an earlier sibling used, in the first frame of its set that no sibling (nor the
+    text itself) uses, where `acceptable` takes the change."""
+    used = set().union(*(_frames_used(t) for t in earlier)) if earlier else set()
+    if not used:
+        return text
+    sentences = split_sentences(text)
+    for index, sentence in enumerate(sentences):
+        for group in frame_sets():
+            match = next((m for f in group if f.form in used and (m := f.pattern.fullmatch(sentence))), None)
+            if match is None:
+                continue
+            taken = used | _frames_used(" ".join(sentences))
+            for other in (f for f in group if f.form not in taken):
+                changed = [*sentences[:index], other.said(match.group("rest")), *sentences[index + 1:]]
+                if acceptable(" ".join(changed)):
+                    sentences = changed
+                    break
+            break
+    return " ".join(sentences)
 
 
 def _fresh_opening(text: str, earlier: Sequence[str], brief: Brief, acceptable: Callable[[str], bool]) -> str:

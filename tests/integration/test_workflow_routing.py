@@ -343,6 +343,16 @@ def test_the_ranker_ships_different_texts_before_a_rewording_of_the_best() -> No
     same_fact = variant(2, "Cold drinks for 24 hours? The Trail Bottle keeps drinks cold for 24 hours. Shop now", 0.85)
     new_fact = variant(4, "Say hello to the Trail Bottle. It fits a cup holder. Shop now", 0.80)
     assert [v.id for v in varied_selection([best, same_fact, new_fact], 2, bottle)] == [1, 4]
+    # one that shares two facts with a chosen sibling gives way too, though it adds a third (round 14: "1 and 4
+    # repeat each other")
+    bottle = bottle.model_copy(update={"features": [*bottle.features, "holds 750 ml"]})
+    pair = variant(5, "The Trail Bottle weighs 340 g and fits a cup holder. Shop now", 0.85)
+    other_pair = variant(6, "Meet the Trail Bottle. It fits a cup holder, keeps drinks cold for 24 hours and "
+                            "weighs 340 g. Shop now", 0.84)
+    single = variant(7, "Heading out? The Trail Bottle holds 750 ml and keeps drinks cold for 24 hours. Shop now",
+                     0.80)
+    assert [v.id for v in varied_selection([pair, other_pair, single], 2, bottle)] == [5, 7]
+    assert [v.id for v in varied_selection([pair, other_pair, weak], 2, bottle)] == [5, 6]  # nothing better
 
 
 def test_nodes_hand_back_only_the_variants_they_changed(brief, settings, memory) -> None:

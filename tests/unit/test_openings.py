@@ -31,3 +31,15 @@ def test_a_stock_closing_is_kept_by_the_first_sibling_only_the_next_says_a_fact_
     assert varied_opening(text, [], POLO, always) == text
     said_all = "The Polo Shirt is made of cotton in S, M, L. You'll love it. Shop now."
     assert varied_opening(said_all, earlier, POLO, always) == "The Polo Shirt is made of cotton in S, M, L. Shop now."
+
+
+def test_a_sentence_frame_an_earlier_sibling_used_takes_one_no_sibling_uses() -> None:
+    earlier = ["Meet the Polo Shirt. It also comes in S, M, L. A great pick for golfers. Buy now.",
+               "Here's the Polo Shirt. Plus, it is made of cotton. Shop now."]
+    text = "The Polo Shirt is made of cotton. It also comes in S, M, L. A great pick for golfers. Shop now."
+    assert varied_opening(text, earlier, POLO, always) == ("The Polo Shirt is made of cotton. On top of that, it "
+                                                           "comes in S, M, L. Just right for golfers. Shop now.")
+    assert varied_opening(text, [], POLO, always) == text  # the first sibling keeps its frames
+    # a change the caller's check refuses is not made
+    assert varied_opening(text, earlier, POLO, lambda changed: "Just right" not in changed) == (
+        "The Polo Shirt is made of cotton. On top of that, it comes in S, M, L. Made with golfers in mind. Shop now.")

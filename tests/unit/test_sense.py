@@ -368,6 +368,10 @@ def test_who_the_product_is_for_is_said_in_the_briefs_words() -> None:
                                                                              "smoke. Order now.", grill)}
     assert passes_sense(f"{lead} A great pick for every backyard griller. Order now.", grill)
     assert passes_sense(f"{lead} It is made for backyard grillers. Order now.", grill)
+    for whom in ("Made with weekend chefs in mind.", "Just right for backyard parties."):
+        assert "sense.ungrounded_audience" in {f.rule_id for f in sense_findings(f"{lead} {whom} Order now.", grill)}
+    assert passes_sense(f"{lead} Made with backyard grillers in mind. Just right for every backyard griller. "
+                        "Order now.", grill)
     tumbler = Brief(product_name="YETI Rambler Tumbler", features=["double-wall vacuum insulation",
                                                                    "for hot and cold drinks"],
                     attributes={"color": "Navy"}, audience="commuters", channel="product_description")

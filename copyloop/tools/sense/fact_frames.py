@@ -136,26 +136,28 @@ def is_list(text: str) -> bool:
 
 
 _ANY_ONE = frozenset({"every", "any", "each", "your"})  # "a great pick for every hiker" is the brief's "hikers"
-_FOR_WHOM = re.compile(r"\b(?:great pick|made) for (?:the |all )?([^.!?,:;]+)", re.IGNORECASE)
+_FOR_WHOM = re.compile(r"\b(?:great pick|made|just right) for (?:the |all )?([^.!?,:;]+)"
+                       r"|\bmade with (?:the |all )?([^.!?,:;]+?) in mind\b", re.IGNORECASE)
 
 
 def audience_findings(text: str, ctx: BriefContext) -> list[Finding]:
-    """Who the product is "a great pick for" or "made for", said in words the brief does not use: "a great pick
-    for backyard grills" (the brief says grillers), "for those who love cold brew". The model's two frames for a
-    reader; what follows them must be the brief's audience, or what a fact says the product is for, in either
-    number — never another fact ("a great pick for Navy" from a colour). "For hair type" still passes where a fact
-    says "for all hair types" (a slip this check does not catch)."""
+    """Who the product is "a great pick for", "just right for", "made for" or "made with … in mind", said in words
+    the brief does not use: "a great pick for backyard grills" (the brief says grillers), "for those who love cold
+    brew". What follows these frames must be the brief's audience, or what a fact says the product is for, in
+    either number — never another fact ("a great pick for Navy" from a colour). "For hair type" still passes where
+    a fact says "for all hair types" (a slip this check does not catch)."""
     said = [stemmed_words(ctx.brief.audience or "")]  # the brief's audience, or whom a fact says it is for:
     said += [stemmed_words(after) for line in ctx.fact_text.splitlines()  # "for all hair types", never the
              for after in re.split(r"\bfor\b", line, flags=re.IGNORECASE)[1:]]  # colour ("a great pick for Navy")
     findings = []
     for match in _FOR_WHOM.finditer(text):
-        whom = re.split(r"\s+[-–—|]\s+", match.group(1))[0].strip()  # a headline's CTA follows a dash
+        group = 1 if match.group(1) is not None else 2
+        whom = re.split(r"\s+[-–—|]\s+", match.group(group))[0].strip()  # a headline's CTA follows a dash
         words = stemmed_words(whom)
         while words and words[0] in _ANY_ONE:
             words = words[1:]
         if words and not any(_holds(line, words) for line in said):
-            start = match.start(1)
+            start = match.start(group)
             findings.append(Finding(rule_id="sense.ungrounded_audience", severity="block",
                                     span=(start, start + len(whom)), matched=whom,
                                     message=f"{whom!r} is not who the brief says the product is for."))

@@ -42,12 +42,13 @@ def non_word_findings(text: str, ctx: BriefContext) -> list[Finding]:
 
 @rule_cache
 def house_vocabulary() -> frozenset[str]:
-    """Stems copy may use without the brief: rules/copy_words.yaml, the composer's structures, the stock sentences
-    and the CTA library (the words copyloop itself writes)."""
+    """Stems copy may use without the brief: rules/copy_words.yaml, the composer's structures and sentence frames,
+    the stock sentences and the CTA library (the words copyloop itself writes)."""
     copy_words, composer, stock, ctas = (load_rules(f) for f in (COPY_WORDS_FILE, COMPOSER_FILE, STOCK_FILE, CTA_FILE))
     texts = [" ".join(map(str, (copy_words or {}).get(key) or [])) for key in ("function_words", "house_words")]
     templates = [t for ts in ((composer or {}).get("templates") or {}).values() for t in ts]
     templates += [form for forms in ((composer or {}).get("attributes") or {}).values() for form in forms.values()]
+    templates += [form for forms in (composer or {}).get("sentence_frames") or [] for form in forms]
     texts += [re.sub(r"\{[^}]*\}", " ", str(t)) for t in templates]
     texts += [str(s) for s in stock or []]
     texts += [str(p) for goal in (ctas or {}).values() for key in ("phrases", "short") for p in goal.get(key) or []]
