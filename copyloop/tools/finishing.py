@@ -34,7 +34,8 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
         text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
     if spec.sentences > 1:  # a one-line headline takes no added sentence or word: out of band, it goes back
         text = nudge_into_band(lengthened(text, brief), brief.sentiment_band, benefits=benefit_sentences(brief))
-        text = closing_by_pronoun(text, brief)  # a warm sentence added to a text that named the product already
+        shorter = closing_by_pronoun(text, brief)  # a warm sentence added to a text that named the product
+        text = shorter if len(shorter) >= spec.min_chars - cta_room(brief) else text  # already, if it stays long
     placement = place_cta(text, brief, rotation=rotation)
     suffix = placement.cta if placement.cta and placement.text.rstrip().endswith(placement.cta) else None
     fitted = fit_length(placement.text, spec.max_chars, keep_suffix=suffix)
