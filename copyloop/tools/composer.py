@@ -70,13 +70,13 @@ def _names_model(name: str, brief: Brief) -> bool:
     return bool(model) and model in name and (name != model or " " in model)
 
 
-def _fact_form(fact: Fact, form: str, short: str, plural: bool) -> str | None:
+def _fact_form(fact: Fact, form: str, short: str, plural: bool, again: str) -> str | None:
     subject = "They" if plural else "It"
     forms: dict[str, Callable[[], str | None]] = {
         "sentence": lambda: fact.sentence(subject, plural=plural),
         "also": lambda: fact.sentence(subject, also=True, plural=plural),
         "with": lambda: fact.sentence(subject, plural=plural, verb="comes with"),
-        "named": lambda: fact.sentence(f"The {short}", plural=plural) if fact.predicate() else None,
+        "named": lambda: fact.sentence(f"The {again}", plural=is_plural_name(again)) if fact.predicate() else None,
         "verb_phrase": lambda: fact.predicate(plural),
         "phrase": lambda: fact.phrase,
         "title": lambda: fact.title,
@@ -120,6 +120,9 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
     audience = lower_first(brief.audience) if brief.audience else None
     spec = channel_spec(brief.channel)
     name = short if spec.name == "full" else base_name(brief) or brief.product_name  # a title tries each full form
+    # a fact said of the product after the text named it calls it by the shop's short name: "The Weber Kettle Grill
+    # has a lid thermometer", not the whole "Weber Original Kettle Premium Charcoal Grill, 22 Inch" again
+    again = brief.short_name if brief.short_name and re.search(r"\{(?:name|short)\}", template) else short
     plain = {"name": name, "short": short, "brand": brief.brand, "price": price_text(brief),
              "audience": audience, "audience_cap": audience[:1].upper() + audience[1:] if audience else None,
              "audience_title": title_case(audience) if audience else None, "is": "are" if plural else "is",
@@ -136,7 +139,7 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
             value = plain.get(name)
         else:
             position = int(index) - 1
-            value = _fact_form(facts[position], form, short, plural) if position < len(facts) else None
+            value = _fact_form(facts[position], form, short, plural, again) if position < len(facts) else None
         missing |= value is None
         return value or ""
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from copyloop.brief import Brief, Channel, CtaGoal
 from copyloop.tools.channels import channel_spec
+from copyloop.tools.facts import is_plural_name
 from copyloop.tools.reward_inputs import completion_text, reward_briefs
 from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.text_cleanup import shorten, strip_dangling
@@ -148,6 +149,8 @@ def place_cta(text: str, brief: Brief, rotation: int = 0) -> CtaPlacement:
         return CtaPlacement(text=text, cta=text[existing[0]:existing[1]], span=existing, added=False)
     spec = channel_spec(brief.channel)
     phrases = cta_phrases(brief.cta_goal, brief.channel)
+    if is_plural_name(brief.product_name):  # "Add them to your cart" for the Sea Salt Flakes
+        phrases = [re.sub(r"\bit\b", "them", p) for p in phrases]
     ordered = phrases[rotation % len(phrases):] + phrases[:rotation % len(phrases)]
     body = text.rstrip()
     for cta in ordered:

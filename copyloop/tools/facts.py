@@ -13,7 +13,16 @@ from typing import Any, Literal
 
 from copyloop.brief import Brief, format_price
 from copyloop.tools.rulebook import load_rules
-from copyloop.tools.words import article_for, can_be_adjective, can_be_verb, lemmas, split_sentences, words, zipf
+from copyloop.tools.words import (
+    article_for,
+    can_be_adjective,
+    can_be_noun,
+    can_be_verb,
+    lemmas,
+    split_sentences,
+    words,
+    zipf,
+)
 
 COMPOSER_FILE = "composer.yaml"
 Kind = Literal["verb", "clause", "state", "imperative", "thing", "spec"]
@@ -22,6 +31,8 @@ _SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "but", "by", "for", "fro
 _QUANTIFIERS = frozenset({"a", "an", "the", "each", "every", "all", "both", "one", "two", "three", "four", "five",
                           "six", "seven", "eight", "nine", "ten", "twelve", "up", "over", "under", "more", "its",
                           "their", "your", "our", "no", "any", "some", "many", "several"})
+_NUMBERS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                      "twelve", "twenty", "thirty", "fifty", "hundred"})
 _POSTPOSED = frozenset(["included", "required", "needed", "optional", "sold separately", "not included"])
 _PREPOSITIONS = frozenset(["with", "in", "for", "to", "from", "by", "on", "at", "and", "or", "as", "into", "of"])
 _UNCOUNTABLE_ENDINGS = ("tion", "sion", "ing", "ness", "ology", "ware")  # "vacuum insulation", "charging technology"
@@ -67,6 +78,8 @@ class Fact:
         if self.kind == "thing":
             if verb == "has" and self.is_material:
                 return f"{'are' if plural else 'is'} made of {self.text}"
+            if self.is_packaging:
+                return f"{agree('comes', plural)} in {self.text}"
             return f"{agree(verb, plural)} {with_article(self.text)}"
         return None
 
@@ -75,10 +88,19 @@ class Fact:
         """A thing that is what the product is made of ("100% cotton muslin", "natural rubber")."""
         return self.kind == "thing" and self.text.split()[-1].lower() in _word_set("materials")
 
+    @property
+    def is_packaging(self) -> bool:
+        """A count of containers, which the product comes in ("four 0.15 oz tubes": a lip balm does not "have"
+        four tubes, which both readers edited)."""
+        tokens = self.text.lower().split()
+        return self.kind == "thing" and len(tokens) > 1 and (tokens[0][:1].isdigit() or tokens[0] in _NUMBERS) \
+            and bool(lemmas(tokens[-1]) & _word_set("containers"))
+
     def sentence(self, subject: str = "It", also: bool = False, plural: bool = False, verb: str = "has") -> str:
         """A whole sentence stating the fact, with `subject` doing or being it."""
-        if self.sentence_text:
-            return self.sentence_text
+        if self.sentence_text:  # an attribute's own sentence, said of "They" for a plural product
+            said = self.sentence_text
+            return f"They {agree(said[3:], True)}" if plural and said.startswith("It ") else said
         if self.kind in ("clause", "imperative"):
             opener = self.text if self.kind == "imperative" or self.text.split()[0].lower() in _QUANTIFIERS \
                 else f"the {self.text}"
@@ -176,9 +198,11 @@ def is_plural_name(name: str) -> bool:
 
 
 def lower_first(text: str) -> str:
-    """Lower-case the first letter unless the phrase looks like a name ("ThermoJet", "Quiet and Aware modes")."""
+    """Lower-case the first letter unless the phrase looks like a name ("ThermoJet", "Quiet and Aware modes") or
+    starts with a word English does not have in lower case ("Croslite foam": a maker's material)."""
     found = words(text)
-    if not found or any(c.isupper() for w in found[1:] for c in w) or any(c.isupper() for c in found[0][1:]):
+    if not found or any(c.isupper() for w in found[1:] for c in w) or any(c.isupper() for c in found[0][1:]) \
+            or (found[0][:1].isupper() and zipf(found[0].lower()) == 0):
         return text
     return text[:1].lower() + text[1:]
 
@@ -197,8 +221,11 @@ def classify(feature: str) -> Kind:
         return "spec"  # "assembly required", "batteries included": a label, said as it is
     if first in _word_set("states") or (len(tokens) == 1 and not first.endswith("s")):
         return "state"  # "made in the USA", "retractable"
-    if first.islower() and any(first.endswith(e) for e in endings) and (after is None or after in _PREPOSITIONS):
-        return "state"  # "pre-seasoned with vegetable oil", "fragrance-free"; not "hinged cooking grate"
+    adjective = any(first.endswith(e) for e in endings) \
+        or (first.endswith(("able", "ible")) and (can_be_adjective(first) or not can_be_noun(first)))
+    if first.islower() and adjective and (after is None or after in _PREPOSITIONS):
+        return "state"  # "pre-seasoned with vegetable oil", "fragrance-free", "customizable with Jibbitz charms";
+        # not "hinged cooking grate"
     if len(tokens) >= 2 and any(tokens[-1].endswith(e.lstrip("-")) for e in endings if e != "ed"):
         return "state"  # "water resistant", "machine washable", "IP67 waterproof and dustproof"
     if _adjectives_only(tokens):
@@ -335,11 +362,25 @@ def _as_identity(feature: str, brief: Brief) -> str:
     phrase = lower_first(feature.strip().rstrip(".;"))
     articled = with_article(phrase)
     at = next((i - 1 for i, t in enumerate(tokens) if i and t.lower() in _HEAD_STOP), len(tokens) - 1)
+    if articled == phrase and is_plural_name(brief.product_name):
+        return _plural_identity(phrase, brief) or feature
     if articled == phrase or not lemmas(tokens[at].strip(",")) & own:
         return feature  # a plural or uncountable head ("straight leg pants") would not agree with "It is"
     if any(t.lower().endswith("s") and can_be_verb(t) for t in tokens[1:at]):
         return feature  # "modular board changes every game" is a clause, not a name for the product
     return f"is {articled}"
+
+
+def _plural_identity(phrase: str, brief: Brief) -> str | None:
+    """What a plural product is, from a feature ending in its own name ("pyramid-shaped salt flakes" for the Sea Salt
+    Flakes -> "pyramid-shaped": "They are pyramid-shaped"; both readers cut "the Salt Flakes have ... salt flakes").
+    Only a single describing word; None otherwise."""
+    named = {lemma for word in words(brief.product_name.lower()) for lemma in lemmas(word)}
+    tokens = phrase.split()
+    head = len(tokens)
+    while head > 0 and lemmas(tokens[head - 1].lower()) & named:
+        head -= 1
+    return tokens[0] if head == 1 and head < len(tokens) else None
 
 
 def _readable_key(key: str, value: str) -> bool:

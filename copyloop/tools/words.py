@@ -72,6 +72,12 @@ def lemmas(word: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=65536)
+def can_be_noun(word: str) -> bool:
+    """Whether the lexicon lists the word as a noun ("table", "cable"); not a coined adjective ("customizable")."""
+    return "NOUN" in getAllLemmas(bare(word))
+
+
+@lru_cache(maxsize=65536)
 def can_be_verb(word: str) -> bool:
     """Whether the lexicon lists the word as a verb form ("changes", "keeps"), whatever else it may be."""
     return "VERB" in getAllLemmas(bare(word))

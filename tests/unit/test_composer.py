@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from copyloop.brief import Brief, Channel
-from copyloop.tools.composer import compose_texts, fitting_name
+from copyloop.tools.composer import compose_texts, fitting_name, render
 from copyloop.tools.cta import find_cta
 from copyloop.tools.facts import agree, brief_facts, classify, reference_facts, with_article
 from copyloop.tools.finishing import finish, shipping_problems
@@ -97,6 +97,25 @@ def test_an_edition_is_what_a_book_is_and_an_activity_takes_no_article() -> None
                     features=["PartyBoost pairing with compatible JBL speakers"], channel="social_post")
     assert brief_facts(book)[0].sentence() == "It is a hardcover edition."
     assert brief_facts(speaker)[0].sentence() == "It has PartyBoost pairing with compatible JBL speakers."
+
+
+def test_a_pack_comes_in_its_counted_containers_and_has_its_other_things() -> None:
+    balm = Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", category="Beauty > Lip Care",
+                 features=["four 0.15 oz tubes", "12 K-Cup pods", "a travel pouch", "two speed settings"])
+    said = [f.sentence(also=True) for f in brief_facts(balm)]
+    assert said == ["It also comes in four 0.15 oz tubes.", "It also comes in 12 K-Cup pods.",
+                    "It also has a travel pouch.", "It also has two speed settings."]
+
+
+def test_a_fact_said_of_the_product_after_its_name_calls_it_by_the_short_name() -> None:
+    grill = Brief(product_name="Weber Original Kettle Premium Charcoal Grill, 22 Inch", short_name="Weber Kettle Grill",
+                  features=["One-Touch cleaning system", "hinged cooking grate", "built-in lid thermometer"],
+                  channel="product_description")
+    text = render("You'll love the {name}. {f1.sentence} {f2.also} {f3.named}", grill, brief_facts(grill))
+    assert text == ("You'll love the Weber Original Kettle Premium Charcoal Grill. It has a One-Touch cleaning system. "
+                    "It also has a hinged cooking grate. The Weber Kettle Grill has a built-in lid thermometer.")
+    first = render("{f1.named} {f2.also}", grill, brief_facts(grill))  # the first time, the name that fits
+    assert first.startswith("The Weber Original Kettle Premium Charcoal Grill has a One-Touch"), first
 
 
 def test_a_closing_that_names_the_product_again_says_it() -> None:

@@ -222,6 +222,9 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
     (Brief(product_name="Crocs Classic Clog", brand="Crocs", category="Shoes > Clogs",
            features=["customizable with Jibbitz charms"], channel="push_notification"),
      "Enjoy the Crocs Classic Clog. It has customizable with Jibbitz charms. Order now.", "disfluent"),
+    (Brief(product_name="Crocs Classic Clog", brand="Crocs", category="Shoes > Clogs",
+           features=["customizable with Jibbitz charms"], channel="push_notification"),
+     "Say hello to the Crocs Classic Clog. Plus, it has a customizable with Jibbitz charms. Order now.", "disfluent"),
     (Brief(product_name="Maldon Sea Salt Flakes, 250 g", brand="Maldon", category="Grocery > Salt",
            features=["harvested in Maldon, Essex"], channel="push_notification"),
      "Meet the Maldon Sea Salt Flakes. It is made of harvested in Maldon, Essex. Get yours today.", "disfluent"),
@@ -232,6 +235,11 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
     (Brief(product_name="KONG Classic Dog Toy, Medium", brand="KONG", category="Pets > Dog Toys",
            features=["natural red rubber"], channel="push_notification"),
      "The KONG Classic Dog Toy, which is made of natural red rubber, comes here every day. Order yours today.",
+     "disfluent"),
+    # round 14, every shipped variant read: a pack said to "have" its containers
+    (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
+           features=["four 0.15 oz tubes"], price=9.99, channel="push_notification"),
+     "Good news: the Burt's Bees Beeswax Lip Balm, 4 Pack has four 0.15 oz tubes. Add it to your cart today.",
      "disfluent"),
 ])
 def test_real_failures_are_caught(brief: Brief, text: str, check: str) -> None:
