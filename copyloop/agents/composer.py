@@ -2,8 +2,8 @@
 
 Returns the variants topped up to the brief's n_variants. Each composed variant is finished like a drafted one and
 passes every check a drafted one must (sense, compliance, tone, length, CTA, distance from its siblings and from
-copy in memory); its trace says it was composed and from which structure. It first looks for copy that says facts
-its siblings do not (`repeats_siblings`). Only when no structure is novel enough does it accept copy closer to its
+copy in memory); its trace says it was composed and from which structure. It first looks for copy that says a fact
+and does not repeat its siblings' (`repeats_siblings`). Only when no structure is novel enough does it accept copy closer to its
 siblings or memory (never a text that ships already), so a brief never ships
 short.
 """
@@ -70,13 +70,17 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
     # then siblings differ in their call to action (an A/B test in itself), and a headline's last resort is the brand
     passes += [Pass(1.01, 0.999, ctas=CTA_TRIES), Pass(1.01, 0.999, ctas=CTA_TRIES, brand_alone=True)]
     for step in passes:
+        tried: set[tuple[str, int, int]] = set()  # slots rotate the same texts: each is judged once per sibling count
         for slot in range(len(siblings), len(siblings) + MAX_SLOTS):
             if len(chosen) == count:
                 return chosen
             variant_id = first_id + len(chosen)
             earlier = [v.text for v in [*siblings, *chosen]]
             for raw, cta_seed in product(compose_texts(brief, slot, step.brand_alone), range(step.ctas)):
-                if step.new_facts and repeats_siblings(facts_said(raw, brief), said):
+                if (raw, cta_seed, len(chosen)) in tried:
+                    continue
+                tried.add((raw, cta_seed, len(chosen)))
+                if step.new_facts and _no_new_fact(raw, brief, said):
                     continue  # before finishing, which may add a fact but never takes one away
                 text = finish(raw, brief, variant_id - 1 + cta_seed)
                 if text in earlier or shipping_problems(text, brief):
@@ -84,7 +88,7 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
                 text = varied_opening(text, earlier, brief, lambda changed: not shipping_problems(changed, brief))
                 cta = find_cta(text, brief.cta_goal)
                 body = (text[: cta[0]] + text[cta[1]:]).strip(" -|.,;:") if cta else text
-                if step.new_facts and repeats_siblings(facts_said(body, brief), said):
+                if step.new_facts and _no_new_fact(body, brief, said):
                     continue
                 closest = _closest(body, bodies)
                 remembered = memory.nearest_similarity([text], brand=brief.brand)[0]
@@ -95,6 +99,12 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
                 said.append(facts_said(body, brief))
                 break
     return chosen
+
+
+def _no_new_fact(text: str, brief: Brief, siblings: list[frozenset[str]]) -> bool:
+    """Whether the text says no fact of the brief, or only repeats its siblings' (`repeats_siblings`)."""
+    said = facts_said(text, brief)
+    return not said or repeats_siblings(said, siblings)
 
 
 def _closest(body: str, others: list[str]) -> float:
