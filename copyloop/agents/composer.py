@@ -3,9 +3,8 @@
 Returns the variants topped up to the brief's n_variants. Each composed variant is finished like a drafted one and
 passes every check a drafted one must (sense, compliance, tone, length, CTA, distance from its siblings and from
 copy in memory); its trace says it was composed and from which structure. It first looks for copy that says a fact
-and does not repeat its siblings' (`repeats_siblings`). Only when no structure is novel enough does it accept copy closer to its
-siblings or memory (never a text that ships already), so a brief never ships
-short.
+and does not repeat its siblings' (`repeats_siblings`). Only when no structure is novel enough does it accept copy
+closer to its siblings or memory (never a text that ships already), so a brief never ships short.
 """
 
 from __future__ import annotations

@@ -163,8 +163,9 @@ def ordered_facts(brief: Brief, slot: int) -> list[Fact]:
 
 def compose_texts(brief: Brief, slot: int, brand_alone: bool = False) -> list[str]:
     """Every composed text for variant `slot`, best-suited first: structures and facts both rotate by slot.
-    Headlines call the product by the brand alone only with `brand_alone` (the composer's last resort); the plainer
-    fallback structures come after every other, for briefs too thin to fill them, and rotate by slot too."""
+    The plainer fallback structures come after every other, for briefs too thin to fill them, and rotate by slot
+    too. Only with `brand_alone` (the composer's last resort) does a headline call the product by the brand alone
+    and a title add a category its name already says ("… Leather Sandal - Sandals", which readers cut)."""
     facts = ordered_facts(brief, slot)
     pool = templates(brief.channel.value)
     if not pool:
@@ -179,7 +180,7 @@ def compose_texts(brief: Brief, slot: int, brand_alone: bool = False) -> list[st
         for position, template in enumerate(ordered):
             for shift in range(max(1, len(facts))):
                 rotated = facts[shift:] + facts[:shift]
-                text = render(template, brief, rotated, short=name, last_resort=position >= len(pool))
+                text = render(template, brief, rotated, short=name, last_resort=brand_alone and position >= len(pool))
                 if text and text not in texts:
                     texts.append(text)
     return texts

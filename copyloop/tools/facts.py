@@ -31,6 +31,7 @@ _SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "but", "by", "for", "fro
 _QUANTIFIERS = frozenset({"a", "an", "the", "each", "every", "all", "both", "one", "two", "three", "four", "five",
                           "six", "seven", "eight", "nine", "ten", "twelve", "up", "over", "under", "more", "its",
                           "their", "your", "our", "no", "any", "some", "many", "several"})
+_WHERE_ON_IT = frozenset({"interior", "exterior", "inner", "outer", "inside", "outside", "lining", "coating", "trim"})
 _NUMBERS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                       "twelve", "twenty", "thirty", "fifty", "hundred"})
 _POSTPOSED = frozenset(["included", "required", "needed", "optional", "sold separately", "not included"])
@@ -85,8 +86,10 @@ class Fact:
 
     @property
     def is_material(self) -> bool:
-        """A thing that is what the product is made of ("100% cotton muslin", "natural rubber")."""
-        return self.kind == "thing" and self.text.split()[-1].lower() in _word_set("materials")
+        """A thing that is what the product is made of ("100% cotton muslin", "natural rubber"); not a part of it
+    ("light sand-colored interior enamel": a Dutch oven is not made of its inside's enamel)."""
+        tokens = self.text.lower().split()
+        return self.kind == "thing" and tokens[-1] in _word_set("materials") and not set(tokens) & _WHERE_ON_IT
 
     @property
     def is_packaging(self) -> bool:
