@@ -23,6 +23,7 @@ from copyloop.graphs.state import CopyState, live
 from copyloop.memory import CopyMemory
 from copyloop.memory.embeddings import embed
 from copyloop.result import Variant
+from copyloop.tools.channels import channel_spec
 from copyloop.tools.composer import compose_texts, ordered_facts
 from copyloop.tools.cta import find_cta
 from copyloop.tools.finishing import facts_said, finish, repeats_siblings, shipping_problems
@@ -30,6 +31,7 @@ from copyloop.tools.openings import varied_opening
 
 MAX_SLOTS = 24  # fact and structure rotations tried before the composer relaxes its novelty thresholds
 CTA_TRIES = 8  # calls to action tried per text once siblings may differ in their CTA alone
+HEADLINE_CHARS = 40  # channels this short look for the most specific name before new facts
 
 
 class Pass(NamedTuple):
@@ -62,8 +64,11 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
     chosen: list[Variant] = []
     bodies = [v.body for v in siblings]
     said = [facts_said(body, brief) for body in bodies]
-    passes = [Pass(settings.sibling_similarity_max, settings.memory_similarity_max, new_facts=True),
-              Pass(settings.sibling_similarity_max, settings.memory_similarity_max),
+    # a 30-character headline has room for a name or a fact: the most specific name goes first (readers cut
+    # "Wave+, 18 Tools" beside "Leatherman Wave+"), so only roomier channels look for new facts first
+    roomy = channel_spec(brief.channel).max_chars > HEADLINE_CHARS
+    passes = [Pass(settings.sibling_similarity_max, settings.memory_similarity_max, new_facts=True)] if roomy else []
+    passes += [Pass(settings.sibling_similarity_max, settings.memory_similarity_max),
               Pass(DUPLICATE_SIMILARITY, DUPLICATE_SIMILARITY)]
     # A 30-character headline may only have room for the name, and a brief with one fact allows one description:
     # then siblings differ in their call to action (an A/B test in itself), and a headline's last resort is the brand

@@ -97,7 +97,7 @@ class Fact:
         four tubes, which both readers edited)."""
         tokens = self.text.lower().split()
         return self.kind == "thing" and len(tokens) > 1 and (tokens[0][:1].isdigit() or tokens[0] in _NUMBERS) \
-            and bool(lemmas(tokens[-1]) & _word_set("containers"))
+            and bool(lemmas(tokens[-1]) & _word_set("containers")) and not re.search(r",|\band\b", self.text)
 
     def sentence(self, subject: str = "It", also: bool = False, plural: bool = False, verb: str = "has") -> str:
         """A whole sentence stating the fact, with `subject` doing or being it."""

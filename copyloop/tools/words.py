@@ -92,8 +92,22 @@ _AN_EXCEPTIONS = ("hour", "honest", "honou", "heir", "8", "11", "18")
 _A_EXCEPTIONS = ("uni", "use", "usu", "uti", "eu", "one", "once", "ur")
 
 
+# Initialisms said letter by letter although they could be read as words ("an LED", "a USB", "an HDMI").
+_INITIALISMS = frozenset({"ABS", "EVA", "HD", "HDMI", "LCD", "LED", "MP3", "NFC", "OLED", "RGB", "SSD", "SUV", "UHD",
+                          "USB", "UV", "XL"})
+
+
+def _is_initialism(word: str) -> bool:
+    """A word said letter by letter: a listed initialism, or capitals without a vowel ("SPF", "FM")."""
+    return word in _INITIALISMS or (len(word) > 1 and word.isupper() and word.isalpha()
+                                    and not re.search(r"[AEIOUY]", word))
+
+
 def article_for(word: str) -> str:
-    """"a" or "an" before a word, by how it sounds ("an hour", "a unique", "an 18-piece")."""
+    """"a" or "an" before a word, by how it sounds ("an hour", "a unique", "an 18-piece", "an LED": an initialism
+    is said letter by letter)."""
+    if _is_initialism(word):
+        return "an" if word[0] in "AEFHILMNORSX" else "a"
     lower = word.lower()
     if lower.startswith(_AN_EXCEPTIONS):
         return "an"
@@ -115,15 +129,16 @@ _NOT_AFTER_ARTICLE = frozenset({"and", "or", "to", "in", "of", "for", "with", "i
 
 def agree_articles(text: str) -> str:
     """ "a" and "an" made to agree with the sound of the next word where it is certain ("a unpredictable" → "an
-    unpredictable", "a 18/8 steel" → "an 18/8 steel", "an sturdy" → "a sturdy"). Letters and acronyms ("an LED",
-    "a USB") and words that sound either way are left as written."""
+    unpredictable", "a 18/8 steel" → "an 18/8 steel", "an sturdy" → "a sturdy", "a LED" → "an LED"). Other letters and
+    acronyms ("a NASA", "Grade A") and words that sound either way are left as written."""
     def agree(match: re.Match[str]) -> str:
         article = match.group(1) or match.group(3)
         word = match.group(2) or match.group(4)
         letters = word.isupper() or (len(word) == 1 and word.isalpha())  # "an LED", "a USB", "Grade A"
-        if letters or word.lower() in _NOT_AFTER_ARTICLE:
+        if (letters and not _is_initialism(word)) or word.lower() in _NOT_AFTER_ARTICLE:
             return match.group(0)
-        wanted = "an" if _SURE_AN.match(word) else "a" if _SURE_A.match(word) else article.lower()
+        wanted = article_for(word) if letters else "an" if _SURE_AN.match(word) else "a" if _SURE_A.match(word) \
+            else article.lower()
         if wanted == article.lower():
             return match.group(0)
         return (wanted.capitalize() if article[0].isupper() else wanted) + match.group(0)[len(article):]

@@ -65,3 +65,24 @@ def test_thin_briefs_still_ship_every_variant(tmp_path: Path) -> None:
                    channel="search_ad_headline", features=["fitted flatlock seams"])
     named = composed_variants(hoodie, 4, [], memory, Settings(home=tmp_path), first_id=1)
     assert len(named) == 4 and all("Marco Hoodie" in v.text and len(v.text) <= 30 for v in named), named
+
+
+def test_a_composed_sibling_says_a_fact_and_not_two_its_elder_says(tmp_path: Path) -> None:
+    """Round 14's readers judged sets whose texts share a pair of facts as alike ("1 and 4 repeat each other: two-
+    speed transmission + 1/2 in. chuck"): the composer looks for new facts first, and its frames vary."""
+    from itertools import combinations
+
+    from copyloop.tools.finishing import facts_said
+
+    drill = Brief(product_name="DEWALT 20V MAX Cordless Drill/Driver Kit", short_name="DEWALT 20V Drill",
+                  brand="DEWALT", category="Tools > Drills", price=99, audience="DIYers",
+                  features=["two-speed transmission", "1/2 in. ratcheting keyless chuck", "compact, lightweight design",
+                            "LED work light", "two batteries, a charger and a bag"], channel="product_description")
+    found = composed_variants(drill, 4, [], CopyMemory(tmp_path / "memory"), Settings(home=tmp_path), first_id=1)
+    said = [facts_said(v.body, drill) for v in found]
+    assert all(said), [v.text for v in found]
+    assert len(said[0] & said[1]) <= 1, [v.text for v in found]
+    shared = [len(a & b) for a, b in combinations(said, 2)]
+    assert sum(n >= 2 for n in shared) <= 3, [v.text for v in found]  # of six pairs (five facts, three a text)
+    assert sum(" also " in v.text for v in found) <= 2, "siblings do not all say 'It also ...'"
+    assert "an LED work light" in " ".join(v.text for v in found)

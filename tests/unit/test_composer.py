@@ -43,6 +43,7 @@ def test_facts_become_grammatical_sentences() -> None:
     assert with_article("unpredictable bounce") == "an unpredictable bounce"
     assert with_article("soft merino wool") == "soft merino wool"
     assert with_article("240 ruled pages") == "240 ruled pages"
+    assert with_article("LED work light") == "an LED work light"
     assert agree("keeps drinks cold", plural=True) == "keep drinks cold"
     facts = {f.text: f for f in brief_facts(SPINNER)}
     assert facts["brake button stops the basket"].sentence() == "The brake button stops the basket."
@@ -102,10 +103,12 @@ def test_an_edition_is_what_a_book_is_and_an_activity_takes_no_article() -> None
 
 def test_a_pack_comes_in_its_counted_containers_and_has_its_other_things() -> None:
     balm = Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", category="Beauty > Lip Care",
-                 features=["four 0.15 oz tubes", "12 K-Cup pods", "a travel pouch", "two speed settings"])
+                 features=["four 0.15 oz tubes", "12 K-Cup pods", "a travel pouch", "two speed settings",
+                           "two batteries, a charger and a bag"])
     said = [f.sentence(also=True) for f in brief_facts(balm)]
     assert said == ["It also comes in four 0.15 oz tubes.", "It also comes in 12 K-Cup pods.",
-                    "It also has a travel pouch.", "It also has two speed settings."]
+                    "It also has a travel pouch.", "It also has two speed settings.",
+                    "It also has two batteries, a charger and a bag."]  # a kit's contents, not its packaging
 
 
 def test_a_fact_said_of_the_product_after_its_name_calls_it_by_the_short_name() -> None:

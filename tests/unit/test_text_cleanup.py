@@ -392,6 +392,8 @@ def test_cleanup_is_total_idempotent_and_within_limits_on_random_garbage() -> No
     ("a 8-piece set", "An 8-piece set"),
     ("Rich in vitamin A and E.", "Rich in vitamin A and E."),  # a letter, not an article
     ("An LED lamp and a USB port.", "An LED lamp and a USB port."),  # acronyms sound as letters
+    ("It has a LED work light, an USB port and a SPF 30.", "It has an LED work light, a USB port and an SPF 30."),
+    ("A NASA badge in Grade A cotton.", "A NASA badge in Grade A cotton."),  # said as a word, a letter
     ("A union of an urban bag and a one-off print.", "A union of an urban bag and a one-off print."),
     ("Plan: A or B.", "Plan: A or B."),
 ])
