@@ -122,6 +122,14 @@ def test_a_fact_said_of_the_product_after_its_name_calls_it_by_the_short_name() 
     assert first.startswith("The Weber Original Kettle Premium Charcoal Grill has a One-Touch"), first
 
 
+def test_a_plural_product_is_what_a_feature_ending_in_its_name_describes() -> None:
+    flakes = Brief(product_name="Maldon Sea Salt Flakes, 250 g", category="Grocery > Salt",
+                   features=["pyramid-shaped salt flakes", "compostable salt pouch refills"],
+                   attributes={"weight": "250 g"})
+    said = [f.sentence("They", plural=True) for f in brief_facts(flakes)]
+    assert said == ["They are pyramid-shaped.", "They have compostable salt pouch refills.", "They weigh 250 g."]
+
+
 def test_a_closing_that_names_the_product_again_says_it() -> None:
     balm = Brief(product_name="Burt's Bees Beeswax Lip Balm", short_name="Burt's Bees Lip Balm",
                  brand="Burt's Bees", category="Beauty > Lip Care", features=["beeswax"], price=3.99,

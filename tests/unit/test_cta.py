@@ -69,6 +69,16 @@ def test_rotation_varies_the_phrase() -> None:
     assert len(ctas) >= 3
 
 
+def test_a_plural_product_is_added_to_the_cart_as_them() -> None:
+    flakes = Brief(product_name="Maldon Sea Salt Flakes, 250 g", channel="push_notification")
+    placed = [place_cta("Meet the Maldon Sea Salt Flakes.", flakes, rotation=r) for r in range(6)]
+    assert "Add them to your cart today." in {p.cta for p in placed}
+    assert not any(" it " in f" {p.cta} " for p in placed)
+    assert all(find_cta(p.text, CtaGoal.BUY) for p in placed)  # still found as the call to action
+    single = {place_cta("Meet the Trail Bottle.", brief("push_notification"), rotation=r).cta for r in range(6)}
+    assert "Add it to your cart today." in single
+
+
 def test_goal_specific_detection() -> None:
     assert find_cta("Pre-order the Orbit 2 today", CtaGoal.PRE_ORDER) is not None
     assert find_cta("Pre-order the Orbit 2 today", CtaGoal.SIGN_UP) is None
