@@ -236,6 +236,18 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
            features=["natural red rubber"], channel="push_notification"),
      "The KONG Classic Dog Toy, which is made of natural red rubber, comes here every day. Order yours today.",
      "disfluent"),
+    # round 15: a pack "had", two "with"s round one name, a bare measure after a colon in a subject line
+    (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
+           features=["four 0.15 oz tubes"], attributes={"pack size": "4"}, channel="push_notification"),
+     "Meet the Burt's Bees Beeswax Lip Balm, 4 Pack. It has a pack of 4. You'll love it. Order now.", "disfluent"),
+    (Brief(product_name="YETI Rambler 20 oz Tumbler with MagSlider Lid", brand="YETI", category="Drinkware",
+           features=["double-wall vacuum insulation", "18/8 stainless steel"], channel="social_post"),
+     "The YETI Rambler 20 oz Tumbler with MagSlider Lid, with double-wall vacuum insulation, is here. It is made of "
+     "18/8 stainless steel. Buy now.", "disfluent"),
+    (Brief(product_name="Diptyque Baies Scented Candle, 190 g", short_name="Diptyque Baies Candle", brand="Diptyque",
+           category="Home > Candles", attributes={"weight": "190 g"}, channel="email_subject",
+           cta_goal="visit_store"),
+     "The Diptyque Baies Candle: 190 g - Visit Our Store", "disfluent"),
     # round 14, every shipped variant read: a pack said to "have" its containers
     (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
            features=["four 0.15 oz tubes"], price=9.99, channel="push_notification"),
