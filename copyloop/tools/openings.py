@@ -20,7 +20,7 @@ from typing import NamedTuple
 from copyloop.brief import Brief
 from copyloop.tools.click_model import shipped_click_model
 from copyloop.tools.facts import composer_rules
-from copyloop.tools.finishing import unsaid_fact_sentences, without_title_article
+from copyloop.tools.finishing import in_market_spelling, unsaid_fact_sentences, without_title_article
 from copyloop.tools.grounding import phrase_regex
 from copyloop.tools.rulebook import rule_cache
 from copyloop.tools.sense.context import name_forms
@@ -131,8 +131,8 @@ def _fresh_opening(text: str, earlier: Sequence[str], brief: Brief, acceptable: 
     if form not in used:
         return text
     rest = text[match.end():]
-    options = [without_title_article(other.replace(NAME_SLOT, match.group("name")), brief) + rest
-               for other in opening_forms() if other not in used]
+    options = [in_market_spelling(without_title_article(other.replace(NAME_SLOT, match.group("name")), brief) + rest,
+                                  brief) for other in opening_forms() if other not in used]
     clicks = shipped_click_model().scores(options) if options else []
     for index in sorted(range(len(options)), key=lambda i: -clicks[i]):
         if acceptable(options[index]):

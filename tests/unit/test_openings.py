@@ -43,3 +43,10 @@ def test_a_sentence_frame_an_earlier_sibling_used_takes_one_no_sibling_uses() ->
     # a change the caller's check refuses is not made
     assert varied_opening(text, earlier, POLO, lambda changed: "Just right" not in changed) == (
         "The Polo Shirt is made of cotton. On top of that, it comes in S, M, L. Made with golfers in mind. Shop now.")
+
+
+def test_an_opening_taken_for_a_british_brief_is_spelt_the_british_way() -> None:
+    shirt = POLO.model_copy(update={"currency": "GBP"})
+    earlier = [f"{opening} Polo Shirt. Shop now." for opening in ("Say hello to the", "Meet the", "Discover the")]
+    varied = varied_opening("Say hello to the Polo Shirt. Buy now.", earlier, shirt, lambda text: "favour" in text)
+    assert varied == "Your new favourite: the Polo Shirt. Buy now."

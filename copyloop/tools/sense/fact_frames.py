@@ -26,6 +26,7 @@ _HAVE = r"(?:has|have|had|comes with|come with|includes|include|features|feature
 _OWN = r"(?:has|have|comes with|come with|includes|include|features|feature)"  # says the product has the thing
 _ARTICLE = r"(?:(?:a|an|the)\s+)?"
 _SINGULAR_VERB = r"(?:has|is|was|does|comes|keeps|makes|gives|holds|lets|works|fits)"
+_PLURAL_VERB = r"(?:have|are|were|do|come|keep|make|give|hold|let|work|fit)"
 _QUANTIFIER_WORDS = frozenset({"a", "an", "the", "one", "two", "three", "four", "each", "every"})
 
 
@@ -191,7 +192,8 @@ def repeated_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
 
 def agreement_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """A plural product name followed by a singular verb ("the Maldon Sea Salt Flakes has"), or called "It" in the
-    next sentences ("Meet the Maldon Sea Salt Flakes. It is harvested in Maldon": both readers made it "They")."""
+    next sentences ("Meet the Maldon Sea Salt Flakes. It is harvested in Maldon": both readers made it "They"); a
+    singular one called "They" ("Meet the Crocs Classic Clog. They have ventilation ports")."""
     findings = []
     for name in ctx.names:
         if not is_plural_name(name):
@@ -205,6 +207,11 @@ def agreement_findings(text: str, ctx: BriefContext) -> list[Finding]:
         findings += [Finding(rule_id="sense.disfluent_agreement", severity="block", span=m.span(1),
                              matched=m.group(1), message=f"{m.group(1)!r}: the {ctx.brief.product_name} are \"They\".")
                      for m in re.finditer(rf"(?:^|[.!?]\s+)(It\s+(?:also\s+)?{_SINGULAR_VERB})\b", text)]
+    elif not is_plural_name(ctx.brief.product_name) and not any(is_plural_name(name) for name in ctx.names
+                                                                 if name in text):
+        findings += [Finding(rule_id="sense.disfluent_agreement", severity="block", span=m.span(1),
+                             matched=m.group(1), message=f"{m.group(1)!r}: the {ctx.brief.product_name} is \"It\".")
+                     for m in re.finditer(rf"(?:^|[.!?]\s+)(They\s+(?:also\s+)?{_PLURAL_VERB})\b", text)]
     return findings
 
 

@@ -129,7 +129,8 @@ def altered_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
 
 def pluralised_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """A noun of the brief made plural after the word the brief puts before it: "removable seat pads" for one
-    "removable seat pad", "practical frameworks" for "a practical framework" — the count is a fact too. Pairs of
+    "removable seat pad", "practical frameworks" for "a practical framework" — the count is a fact too; and the
+    other way round ("a larger loop handle" for "larger loop handles"). Pairs of
     the features and attributes only: a name's compound ("Ice Cube Tray", "Short Sleeve Shirt") is said in the
     plural as a matter of course ("makes ice cubes"), and a number's noun is the grounding check's."""
     lines = [*ctx.brief.features, *ctx.brief.attributes.values()]
@@ -144,6 +145,12 @@ def pluralised_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
             findings.append(Finding(rule_id="sense.invented_word", severity="block", span=(first.start(), second.end()),
                                     matched=text[first.start():second.end()],
                                     message=f"{before} {noun}: the brief says {before} {noun}s."))
+            continue
+        if (before, noun + "s") in pairs and (before, noun) not in pairs and bare(noun) not in ctx.words \
+                and text[first.end():second.start()] == " " and not before[:1].isdigit():  # "a loop handle"
+            findings.append(Finding(rule_id="sense.invented_word", severity="block", span=(first.start(), second.end()),
+                                    matched=text[first.start():second.end()],
+                                    message=f"{before} {noun}: the brief has several ({before} {noun}s)."))
             continue
         if not noun.endswith("s") or noun.endswith("ss") or (before, noun) in pairs or bare(noun) in ctx.words \
                 or text[first.end():second.start()] != " ":
