@@ -61,6 +61,10 @@ def test_thin_briefs_still_ship_every_variant(tmp_path: Path) -> None:
     push = comet.model_copy(update={"channel": Channel.PUSH_NOTIFICATION})
     pushed = composed_variants(push, 4, [], memory, Settings(home=tmp_path), first_id=1)
     assert all("the The" not in v.text and not sense_findings(v.text, push) for v in pushed), pushed
+    plimsolls = Brief(product_name="White Plimsolls", category="Apparel > Sneakers", price=80, brand="Saleor Loom",
+                      attributes={"Shoe size": "39, 40, 41, 42, 43, 44, 45"}, channel="push_notification")
+    shoes = composed_variants(plimsolls, 2, [], memory, Settings(home=tmp_path), first_id=3)  # the model wrote two
+    assert len(shoes) == 2 and all(passes_sense(v.text, plimsolls) for v in shoes), shoes  # plural: "them", "are"
     hoodie = Brief(product_name="Marco Lightweight Active Hoodie", category="Men > Tops > Hoodies", price=74,
                    channel="search_ad_headline", features=["fitted flatlock seams"])
     named = composed_variants(hoodie, 4, [], memory, Settings(home=tmp_path), first_id=1)
