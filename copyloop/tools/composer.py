@@ -28,7 +28,7 @@ from copyloop.tools.sense.context import base_name, model_only_names, name_forms
 from copyloop.tools.text_cleanup import tidy
 from copyloop.tools.words import lemmas, words
 
-_SLOT = re.compile(r"\{([a-z_]+)(?:(\d)\.([a-z_]+))?\}")
+_SLOT = re.compile(r"\{([A-Za-z_]+)(?:(\d)\.([a-z_]+))?\}")
 SHORT_TITLE_MAX = 16  # a fact short enough to sit beside the name in a search headline
 
 
@@ -128,7 +128,7 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
              "audience_title": title_case(audience) if audience else None, "is": "are" if plural else "is",
              "category_title": _category_title(brief, name if "{name}" in template else short
                                                 if "{short}" in template else "", last_resort),
-             "they": "they" if plural else "it", "They": "They" if plural else "It",
+             "they": "they" if plural else "it", "They": "They" if plural else "It", "them": "them" if plural else "it",
              "cta_lead": cta_lead(brief.cta_goal) if takes_cta(brief) else None}
     missing = False
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from copyloop.brief import Brief, Channel
@@ -128,6 +130,14 @@ def test_a_plural_product_is_what_a_feature_ending_in_its_name_describes() -> No
                    attributes={"weight": "250 g"})
     said = [f.sentence("They", plural=True) for f in brief_facts(flakes)]
     assert said == ["They are pyramid-shaped.", "They have compostable salt pouch refills.", "They weigh 250 g."]
+
+
+def test_structures_call_a_plural_product_they_and_them() -> None:
+    plimsolls = Brief(product_name="White Plimsolls", category="Apparel > Sneakers", price=80, audience="walkers",
+                      features=["canvas upper", "rubber sole"], channel="product_description")
+    texts = [finish(t, plimsolls, slot) for slot in range(4) for t in compose_texts(plimsolls, slot)]
+    assert any("They are yours for $80." in t for t in texts) and any("You'll love them." in t for t in texts)
+    assert not any(re.search(r"\b(?:It is|it is|love it)\b", t) for t in texts), texts
 
 
 def test_a_closing_that_names_the_product_again_says_it() -> None:
