@@ -256,6 +256,14 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
            features=["larger loop handles for a secure grip"], channel="product_description"),
      "Meet the Le Creuset Signature Round Dutch Oven. It has a larger loop handle for a secure grip. Buy now.",
      "invented_word"),
+    (Brief(product_name="Pandora Moments Snake Chain Bracelet", brand="Pandora", category="Jewellery > Bracelets",
+           features=["barrel clasp", "holds Pandora charms"], channel="push_notification", cta_goal="visit_store"),
+     "Enjoy the Pandora Moments Snake Chain Bracelet. It has a barrel clasp and a hold for Pandora charms. Visit our "
+     "store.", "disfluent"),
+    (Brief(product_name="Le Creuset Signature Round Dutch Oven", brand="Le Creuset", category="Cookware",
+           features=["light sand-colored interior enamel"], channel="product_description"),
+     "Enjoy the Le Creuset Signature Round Dutch Oven. It has a light sand-colored interior enamel. A great pick for "
+     "home cooks. Buy now.", "disfluent"),
     # round 14, every shipped variant read: a pack said to "have" its containers
     (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
            features=["four 0.15 oz tubes"], price=9.99, channel="push_notification"),

@@ -78,7 +78,8 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
         return rf"\b(?:{_HAVE}|comes in|come in)\s+(?:a\s+|an\s+)?{value}\b", f"it is made of {fact.value.lower()}"
     uncounted = with_article(fact.text) == fact.text and not fact.is_material  # "enameled cast iron construction"
     if fact.kind == "thing" and (fact.text.split()[-1].lower().endswith("s") or uncounted):  # "It is ... beans"
-        return rf"\b(?:is|was)\s+(?:also\s+)?{phrase_regex(fact.text)}\b", f"it has {fact.text}"
+        return rf"\b(?:is|was)\s+(?:also\s+)?{phrase_regex(fact.text)}\b|\b(?:a|an)\s+{phrase_regex(fact.text)}\b", \
+            f"it has {fact.text}"  # nor "a light sand-colored interior enamel": no article before it
     if fact.kind == "state":  # "has lined with ...", "comes made from ..."
         return rf"\b(?:{_HAVE}|comes|come)\s+{_ARTICLE}(?:also\s+)?{text}\b", f"it is {fact.text}"
     if fact.is_material:  # "have 100% cotton muslin" for swaddles made of it, "has an 18/8 stainless steel"
@@ -91,8 +92,9 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
     stem = re.escape(verb[:-1]) if verb.endswith("s") and not verb.endswith("ss") else None
     owned = re.escape(thing) if len(thing.split()) >= 2 and \
         thing.split()[0].lower() not in ("with", "to", "up", "in", "on", "for", "as") else None
-    wrong = [rf"{_OWN}\s+{_ARTICLE}{owned}" if owned else "", rf"{_HAVE}\s+(?:a|an)\s+{stem}" if stem else ""]
-    wrong = [w for w in wrong if w]  # "comes with Pandora charms", "has a work as a phone stand"
+    wrong = [rf"{_OWN}\s+{_ARTICLE}{owned}" if owned else "", rf"{_HAVE}\s+(?:a|an)\s+{stem}" if stem else "",
+             rf"(?:a|an)\s+{stem}\s+for" if stem else ""]
+    wrong = [w for w in wrong if w]  # "comes with Pandora charms", "has a work as a phone stand", "a hold for charms"
     return (rf"\b(?:{'|'.join(wrong)})\b", f"it {fact.text}") if wrong else None
 
 
