@@ -26,10 +26,11 @@ from copyloop.tools.facts import (
 from copyloop.tools.grounding import content_tokens
 from copyloop.tools.sense.context import base_name, model_only_names, name_forms, required_names
 from copyloop.tools.text_cleanup import tidy
-from copyloop.tools.words import lemmas, words
+from copyloop.tools.words import can_be_verb, lemmas, words
 
 _SLOT = re.compile(r"\{([A-Za-z_]+)(?:(\d)\.([a-z_]+))?\}")
 SHORT_TITLE_MAX = 16  # a fact short enough to sit beside the name in a search headline
+SHORT_THING_MAX = 32  # a thing short enough to open a sentence before the name ("With a non-slip base, …")
 
 
 def templates(channel: str, key: str = "templates") -> list[str]:
@@ -82,11 +83,22 @@ def _fact_form(fact: Fact, form: str, short: str, plural: bool, again: str) -> s
         "title": lambda: fact.title,
         "thing": lambda: fact.text if fact.kind == "thing" else None,
         "thing_a": lambda: with_article(fact.text) if fact.kind == "thing" else None,
+        "short_thing_a": lambda: with_article(fact.text) if _compact_thing(fact) else None,
         "thing_title": lambda: fact.title if fact.kind == "thing" else None,
         "short_title": lambda: fact.title if fact.kind != "spec" and fact.title and len(fact.title) <= SHORT_TITLE_MAX
         else None,  # a benefit beside the name, not a spec ("Spot 400, 3 x AAA" sells nothing)
     }
     return forms[form]() if form in forms else None
+
+
+def _compact_thing(fact: Fact) -> bool:
+    """A thing short and simple enough to lead a sentence in a "With …, the <Product> is …" opening: no list or
+    clause of its own ("a stowaway harness and hipbelt", "a steam wand with adjustable milk temperature") and not
+    ending on a participle ("Fair Trade Certified sewn")."""
+    last = fact.text.split()[-1].lower()
+    return fact.kind == "thing" and len(fact.text) <= SHORT_THING_MAX and not fact.is_material \
+        and not re.search(r",|\b(?:and|with|for|or)\b", fact.text) \
+        and not (last.endswith(("ed", "wn")) and can_be_verb(last))
 
 
 def lead_names(brief: Brief) -> list[str]:

@@ -140,6 +140,20 @@ def test_structures_call_a_plural_product_they_and_them() -> None:
     assert not any(re.search(r"\b(?:It is|it is|love it)\b", t) for t in texts), texts
 
 
+def test_a_sentence_opens_with_a_thing_only_when_it_is_short_and_simple() -> None:
+    template = "With {f1.short_thing_a}, the {short} {is} a great pick for {audience}."
+
+    def opening(feature: str) -> str | None:
+        bag = Brief(product_name="Osprey Farpoint 40", features=[feature], audience="travellers",
+                    channel="push_notification")
+        return render(template, bag, brief_facts(bag))
+    expected = "With lockable zippers, the Osprey Farpoint 40 is a great pick for travellers."
+    assert opening("lockable zippers") == expected
+    for feature in ("stowaway harness and hipbelt", "steam wand with adjustable milk temperature",
+                    "Fair Trade Certified sewn", "100% recycled polyester fleece"):
+        assert opening(feature) is None, feature
+
+
 def test_a_closing_that_names_the_product_again_says_it() -> None:
     balm = Brief(product_name="Burt's Bees Beeswax Lip Balm", short_name="Burt's Bees Lip Balm",
                  brand="Burt's Bees", category="Beauty > Lip Care", features=["beeswax"], price=3.99,
