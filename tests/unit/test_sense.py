@@ -264,6 +264,16 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
            features=["light sand-colored interior enamel"], channel="product_description"),
      "Enjoy the Le Creuset Signature Round Dutch Oven. It has a light sand-colored interior enamel. A great pick for "
      "home cooks. Buy now.", "disfluent"),
+    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
+           features=["practical framework for building good habits and breaking bad ones"], channel="social_post"),
+     "Meet Atomic Habits by James Clear. It has practical framework for building good habits and breaking bad ones. "
+     "Shop now.", "disfluent"),
+    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
+           features=["hardcover edition"], attributes={"format": "Hardcover"}, channel="social_post"),
+     "Atomic Habits by James Clear, with a hardcover edition, is here. You'll love it. Shop now.", "disfluent"),
+    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
+           features=["hardcover edition"], attributes={"format": "Hardcover"}, channel="social_post"),
+     "Meet Atomic Habits by James Clear. It has a hardcover format. You'll love it. Buy now.", "disfluent"),
     # round 14, every shipped variant read: a pack said to "have" its containers
     (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
            features=["four 0.15 oz tubes"], price=9.99, channel="push_notification"),
@@ -628,3 +638,10 @@ def test_what_readers_edited_in_round_12_is_caught(text: str, brief: Brief, rule
 ])
 def test_their_edited_forms_pass(text: str, brief: Brief) -> None:
     assert not sense_findings(text, brief), sense_findings(text, brief)
+
+
+def test_a_singular_thing_with_a_plural_complement_takes_its_article() -> None:
+    book = Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
+                 features=["practical framework for building good habits and breaking bad ones"], channel="social_post")
+    assert passes_sense("Meet Atomic Habits by James Clear. It has a practical framework for building good habits and "
+                        "breaking bad ones. Shop now.", book)

@@ -76,8 +76,10 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
     if fact.kind == "spec" and fact.value and fact.text.lower().startswith("made of"):  # material: cotton
         value = phrase_regex(fact.value)
         return rf"\b(?:{_HAVE}|comes in|come in)\s+(?:a\s+|an\s+)?{value}\b", f"it is made of {fact.value.lower()}"
-    uncounted = with_article(fact.text) == fact.text and not fact.is_material  # "enameled cast iron construction"
-    if fact.kind == "thing" and (fact.text.split()[-1].lower().endswith("s") or uncounted):  # "It is ... beans"
+    # plural or uncountable ("whole beans", "enameled cast iron construction"): by the head noun, so "a practical
+    # framework for building good habits and breaking bad ones" counts as one
+    uncounted = with_article(fact.text) == fact.text and not fact.is_material
+    if fact.kind == "thing" and uncounted:  # "It is ... beans"
         return rf"\b(?:is|was)\s+(?:also\s+)?{phrase_regex(fact.text)}\b|\b(?:a|an)\s+{phrase_regex(fact.text)}\b", \
             f"it has {fact.text}"  # nor "a light sand-colored interior enamel": no article before it
     if fact.kind == "state":  # "has lined with ...", "comes made from ..."
