@@ -274,6 +274,15 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
     (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
            features=["hardcover edition"], attributes={"format": "Hardcover"}, channel="social_post"),
      "Meet Atomic Habits by James Clear. It has a hardcover format. You'll love it. Buy now.", "disfluent"),
+    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help", audience="readers",
+           features=["hardcover edition", "written by James Clear"], attributes={"format": "Hardcover"},
+           channel="social_post"),
+     "Good news for the reader: Atomic Habits by James Clear, written by James Clear, has a hardcover. Get yours "
+     "today.", "disfluent"),
+    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help", audience="readers",
+           features=["hardcover edition", "written by James Clear"], attributes={"format": "Hardcover"},
+           channel="social_post"),
+     "Meet Atomic Habits by James Clear, written by James Clear. Get yours today.", "disfluent"),
     # round 14, every shipped variant read: a pack said to "have" its containers
     (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
            features=["four 0.15 oz tubes"], price=9.99, channel="push_notification"),
