@@ -34,6 +34,12 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
                features=["1 litre bottle makes 8 cups", "single-origin Colombian beans", "smooth and low in acidity"])
 
 
+BOOK = Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help", audience="readers",
+             features=["hardcover edition", "written by James Clear",
+                       "practical framework for building good habits and breaking bad ones"],
+             attributes={"format": "Hardcover"}, channel="social_post")
+
+
 @pytest.mark.parametrize(("brief", "text", "check"), [
     # shipped by `make demo` for the TrailCool bottle before sense checks existed
     (TRAIL, "Mirai's TrailCreek Double-Wall Stainless Steel - Buy Today", "name"),
@@ -264,25 +270,13 @@ COFFEE = Brief(product_name="Sunrise Cold Brew Coffee Concentrate", brand="Sunri
            features=["light sand-colored interior enamel"], channel="product_description"),
      "Enjoy the Le Creuset Signature Round Dutch Oven. It has a light sand-colored interior enamel. A great pick for "
      "home cooks. Buy now.", "disfluent"),
-    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
-           features=["practical framework for building good habits and breaking bad ones"], channel="social_post"),
-     "Meet Atomic Habits by James Clear. It has practical framework for building good habits and breaking bad ones. "
-     "Shop now.", "disfluent"),
-    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
-           features=["hardcover edition"], attributes={"format": "Hardcover"}, channel="social_post"),
-     "Atomic Habits by James Clear, with a hardcover edition, is here. You'll love it. Shop now.", "disfluent"),
-    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help",
-           features=["hardcover edition"], attributes={"format": "Hardcover"}, channel="social_post"),
-     "Meet Atomic Habits by James Clear. It has a hardcover format. You'll love it. Buy now.", "disfluent"),
-    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help", audience="readers",
-           features=["hardcover edition", "written by James Clear"], attributes={"format": "Hardcover"},
-           channel="social_post"),
-     "Good news for the reader: Atomic Habits by James Clear, written by James Clear, has a hardcover. Get yours "
+    (BOOK, "Meet Atomic Habits by James Clear. It has practical framework for building good habits and breaking bad "
+           "ones. Shop now.", "disfluent"),
+    (BOOK, "Atomic Habits by James Clear, with a hardcover edition, is here. You'll love it. Shop now.", "disfluent"),
+    (BOOK, "Meet Atomic Habits by James Clear. It has a hardcover format. You'll love it. Buy now.", "disfluent"),
+    (BOOK, "Good news for the reader: Atomic Habits by James Clear, written by James Clear, has a hardcover. Get yours "
      "today.", "disfluent"),
-    (Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help", audience="readers",
-           features=["hardcover edition", "written by James Clear"], attributes={"format": "Hardcover"},
-           channel="social_post"),
-     "Meet Atomic Habits by James Clear, written by James Clear. Get yours today.", "disfluent"),
+    (BOOK, "Meet Atomic Habits by James Clear, written by James Clear. Get yours today.", "disfluent"),
     # round 14, every shipped variant read: a pack said to "have" its containers
     (Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", brand="Burt's Bees", category="Beauty > Lip Care",
            features=["four 0.15 oz tubes"], price=9.99, channel="push_notification"),
