@@ -84,7 +84,7 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
                 if (raw, cta_seed, len(chosen)) in tried:
                     continue
                 tried.add((raw, cta_seed, len(chosen)))
-                if step.new_facts and _no_new_fact(raw, brief, said):
+                if step.new_facts and _no_new_fact(facts_said(raw, brief), said):
                     continue  # before finishing, which may add a fact but never takes one away
                 text = finish(raw, brief, variant_id - 1 + cta_seed)
                 if text in earlier or shipping_problems(text, brief):
@@ -92,7 +92,8 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
                 text = varied_opening(text, earlier, brief, lambda changed: not shipping_problems(changed, brief))
                 cta = find_cta(text, brief.cta_goal)
                 body = (text[: cta[0]] + text[cta[1]:]).strip(" -|.,;:") if cta else text
-                if step.new_facts and _no_new_fact(body, brief, said):
+                says = facts_said(body, brief)
+                if step.new_facts and _no_new_fact(says, said):
                     continue
                 closest = _closest(body, bodies)
                 remembered = memory.nearest_similarity([text], brand=brief.brand)[0]
@@ -100,14 +101,13 @@ def composed_variants(brief: Brief, count: int, siblings: list[Variant], memory:
                     continue
                 chosen.append(_variant(brief, variant_id, text, raw, slot, closest, remembered))
                 bodies.append(body)
-                said.append(facts_said(body, brief))
+                said.append(says)
                 break
     return chosen
 
 
-def _no_new_fact(text: str, brief: Brief, siblings: list[frozenset[str]]) -> bool:
-    """Whether the text says no fact of the brief, or only repeats its siblings' (`repeats_siblings`)."""
-    said = facts_said(text, brief)
+def _no_new_fact(said: frozenset[str], siblings: list[frozenset[str]]) -> bool:
+    """Whether a text that says the facts `said` says none, or only repeats its siblings' (`repeats_siblings`)."""
     return not said or repeats_siblings(said, siblings)
 
 
