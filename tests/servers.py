@@ -134,6 +134,20 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def wait_for_delivery(job: Callable[[], dict[str, Any]], timeout: float = 60.0) -> dict[str, Any]:
+    """The job (as `job()` reads it from the API) once its webhook delivery is no longer pending; a timeout names
+    the attempts made and the last delivery error, so a failure says why it was not delivered."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = job()
+        if seen["delivery"] != "pending":
+            return seen
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the delivery was not recorded within {timeout:.0f} s: "
+                                 f"{seen['delivery_attempts']} attempts, last error {seen['delivery_error']!r}")
+        time.sleep(0.25)
+
+
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
     """Poll `url` until it answers 200; a server that exits or never answers fails with the end of its log."""
     deadline = time.monotonic() + seconds

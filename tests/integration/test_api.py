@@ -23,7 +23,7 @@ from copyloop.memory import CopyMemory
 from copyloop.service.keys import create_key
 from copyloop.service.webhooks import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.fakes import ScriptedChatModel, reply_for
-from tests.servers import serve_app, webhook_receiver
+from tests.servers import serve_app, wait_for_delivery, webhook_receiver
 
 BRIEF = {"product_name": "Trail Bottle", "sku": "TB-750", "category": "Drinkware", "channel": "email_subject",
          "tone": "playful", "features": ["keeps drinks cold 24h"], "price": 29}
@@ -120,6 +120,7 @@ def test_a_job_completes_and_its_signed_webhook_is_retried_with_one_idempotency_
         assert accepted.status_code == 202
         job_id = accepted.json()["id"]
         deliveries = receiver.wait_for(2)
+        job = wait_for_delivery(lambda: client.get(f"/v1/jobs/{job_id}", headers=headers).json())
     assert len(deliveries) == 2, "the first delivery failed with 500 and must be retried"
     for delivery in deliveries:
         assert delivery.headers[IDEMPOTENCY_HEADER] == job_id
@@ -130,7 +131,6 @@ def test_a_job_completes_and_its_signed_webhook_is_retried_with_one_idempotency_
     payload = deliveries[-1].json
     assert payload["id"] == job_id and payload["status"] == "succeeded"
     assert payload["result"]["variants"][0]["rank"] == 1
-    job = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
     assert (job["status"], job["delivery"], job["delivery_attempts"]) == ("succeeded", "delivered", 2)
     assert client.get(f"/v1/jobs/{job_id}", headers=service["as_globex"]).status_code == 404
 

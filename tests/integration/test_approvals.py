@@ -22,7 +22,7 @@ from copyloop.memory import CopyMemory
 from copyloop.service import approvals
 from copyloop.service.keys import create_key
 from tests.fakes import ScriptedChatModel, reply_for
-from tests.servers import wait_for, webhook_receiver
+from tests.servers import wait_for_delivery, webhook_receiver
 
 BRIEF = {"product_name": "Trail Bottle", "sku": "TB-750", "category": "Drinkware", "channel": "email_subject",
          "tone": "playful", "features": ["keeps drinks cold 24h"], "price": 29}
@@ -137,6 +137,8 @@ def test_a_job_that_needs_a_person_ends_pending_approval_and_its_webhook_says_so
     with webhook_receiver() as receiver:
         job_id = client.post("/v1/jobs", json={**HUMAN, "callback_url": receiver.url}, headers=headers).json()["id"]
         deliveries = receiver.wait_for(1)
+        # the server records the delivery once the receiver's answer is back; the receiver stays up till then
+        job = wait_for_delivery(lambda: client.get(f"/v1/jobs/{job_id}", headers=headers).json())
     assert len(deliveries) == 1
     assert deliveries[0].headers["X-Copyloop-Event"] == "job.pending_approval"
     payload = deliveries[0].json
@@ -144,9 +146,6 @@ def test_a_job_that_needs_a_person_ends_pending_approval_and_its_webhook_says_so
     link = payload["result"]["approval"]
     assert link["url"] == f"/v1/approvals/{link['id']}" and link["variants"]
     assert "variants" not in payload["result"], "a receiver written for finished jobs must not take them as copy"
-    # the server records the delivery once the receiver's answer is back: after the receiver has the request
-    job = wait_for(lambda: (j := client.get(f"/v1/jobs/{job_id}", headers=headers).json())["delivery"] != "pending"
-                   and j, 30, "the delivery recorded")
     assert (job["status"], job["delivery"], job["error"]) == ("pending_approval", "delivered", None)
     assert job["result"]["approval"] == link
 
