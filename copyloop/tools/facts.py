@@ -210,6 +210,20 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def lower_items(value: str) -> str:
+    """A list value as a sentence says it: each item lower-cased where English writes it so, the last joined by
+    "and" ("Fleece, LumaTech™, Spandex, Wool" -> "fleece, LumaTech™, spandex and wool")."""
+    items = [lower_first(item.strip()) for item in value.split(", ") if item.strip()]
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else (items[0] if items else value)
+
+
+def sentence_value(key: str, value: str) -> str | None:
+    """How a sentence says an attribute's value where its key's wording lower-cases it (materials), else None."""
+    forms = composer_rules().get("attributes") or {}
+    form = forms.get(key.strip().lower())
+    return lower_items(value.strip()) if form and "{value_lower}" in form["sentence"] else None
+
+
 def classify(feature: str) -> Kind:
     """What kind of phrase a feature is, from its first words."""
     tokens = [w.lower().strip(",.") for w in feature.split()]
@@ -265,7 +279,7 @@ def attribute_fact(key: str, value: str) -> Fact:
     forms = composer_rules().get("attributes") or {}
     form = forms.get(key.strip().lower()) or forms.get("default") or {"phrase": "{key} {value}",
                                                                       "sentence": "{Key}: {value}."}
-    values = {"value": value.strip(), "value_lower": lower_first(value.strip()), "key": key.strip().lower(),
+    values = {"value": value.strip(), "value_lower": lower_items(value.strip()), "key": key.strip().lower(),
               "Key": key.strip()[:1].upper() + key.strip()[1:]}
     phrase = form["phrase"].format(**values)
     if key.strip().lower() not in forms and len(key.split()) > 1:

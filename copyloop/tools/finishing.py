@@ -13,7 +13,7 @@ from copyloop.tools.channels import channel_spec, length_ok
 from copyloop.tools.compliance import check_compliance
 from copyloop.tools.composer import benefit_sentences
 from copyloop.tools.cta import cta_as_channel_wants, cta_room, find_cta, place_cta, takes_cta, without_cta
-from copyloop.tools.facts import brief_facts, is_plural_name
+from copyloop.tools.facts import brief_facts, is_plural_name, sentence_value
 from copyloop.tools.grounding import content_tokens, phrase_regex
 from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.sense.checks import sense_findings
@@ -28,6 +28,7 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     """Tidy, apply channel policy, keep the tone in band, ensure one CTA, fit the length exactly."""
     spec = channel_spec(brief.channel)
     text = drop_filler(apply_channel_policy(without_title_article(tidy(text), brief), brief.channel))
+    text = values_as_sentences_say_them(article_before_name(text, brief), brief)
     text = audience_after_features(closing_by_pronoun(without_restatements(text, brief), brief), brief)
     span = find_cta(text, brief.cta_goal)
     if span and span[1] >= len(text.rstrip(" .!")) - 1:
@@ -42,7 +43,7 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     if takes_cta(brief) and find_cta(fitted, brief.cta_goal) is None:  # the cut took a mid-copy CTA: add one
         again = place_cta(fitted, brief, rotation=rotation)
         fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
-    fitted = in_market_spelling(fitted, brief)
+    fitted = in_market_spelling(plural_closing(fitted, brief), brief)
     return fitted.rstrip(" .;,:-–—|") if spec.sentences == 1 and not takes_cta(brief) else fitted
 
 
@@ -84,6 +85,42 @@ def without_title_article(text: str, brief: Brief) -> str:
     for name in name_forms(brief):
         text = re.sub(rf"\b[Tt]he\s+(?={phrase_regex(name)}(?!\w))", "", text)
     return text[:1].upper() + text[1:]
+
+
+_OPENING_VERBS = r"(?:Enjoy|Meet|Discover|Say hello to|Take a look at|Treat yourself to|Here's|Here is)"
+
+
+def article_before_name(text: str, brief: Brief) -> str:
+    """"Enjoy the Zeppelin Yoga Pant", not "Enjoy Zeppelin Yoga Pant": an opening that introduces a product
+    names it with "the", unless it is a titled work or its name brings its own article."""
+    if is_titled_work(brief):
+        return text
+    for name in name_forms(brief):
+        if not re.match(r"(?:the|a|an)\s", name, re.IGNORECASE):
+            text = re.sub(rf"(?:^|(?<=[.!?] )){_OPENING_VERBS} (?={phrase_regex(name)}(?!\w))", r"\g<0>the ", text)
+    return text
+
+
+def values_as_sentences_say_them(text: str, brief: Brief) -> str:
+    """A material the brief writes capitalised, said mid-sentence as a sentence says it: "made of Cotton" ->
+    "made of cotton", "Fleece, LumaTech™, Spandex, Wool" -> "fleece, LumaTech™, spandex and wool". Titles keep
+    their title case."""
+    if brief.channel == "product_title":
+        return text
+    for key, value in brief.attributes.items():
+        said = sentence_value(key, value)
+        if said and said != value.strip():
+            text = re.sub(rf"(?<=[a-z] ){re.escape(value.strip())}(?![\w,])", said, text)
+    return text
+
+
+def plural_closing(text: str, brief: Brief) -> str:
+    """"You'll love them" for a product whose name is plural ("the White Plimsolls"), unless the text also calls
+    it by a singular name."""
+    if not is_plural_name(brief.product_name) or any(not is_plural_name(name) and name in text
+                                                      for name in name_forms(brief)):
+        return text
+    return re.sub(r"\bYou'll love it\b", "You'll love them", text)
 
 
 def closing_by_pronoun(text: str, brief: Brief) -> str:

@@ -270,7 +270,7 @@ FACTS_EXPECTED: dict[str, int] = {
     Channel.SEARCH_AD_HEADLINE.value: 1,
 }
 _STOPWORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "its", "of",
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "has", "have", "in", "is", "it", "its", "of",
     "on", "or", "our", "that", "the", "this", "to", "with", "your", "you",
 })
 _TOKEN = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")

@@ -44,6 +44,7 @@ from copyloop.tools.sense.vocabulary import (
     non_word_findings,
     off_product_findings,
     pluralised_fact_findings,
+    singular_count_findings,
 )
 from copyloop.tools.words import is_camel_case, word_spans, zipf
 from copyloop.tools.words import words as word_list
@@ -206,7 +207,7 @@ def sense_findings(text: str, brief: Brief) -> list[Finding]:
     findings += invented_word_findings(text, ctx, judged=[f.span for f in findings])  # what no other check named
     findings += ungrounded_findings(text, ctx) + fact_frame_findings(text, ctx) + agreement_findings(text, ctx)
     findings += currency_findings(text, ctx) + pack_price_findings(text, ctx) + repeated_phrase_findings(text, brief)
-    findings += audience_findings(text, ctx)
+    findings += audience_findings(text, ctx) + singular_count_findings(text, ctx)
     findings += self_reference_findings(text, ctx) + repeated_fact_findings(text, ctx) + restated_findings(text, ctx)
     return sorted(_dedupe(findings), key=lambda f: (f.span, f.rule_id))
 

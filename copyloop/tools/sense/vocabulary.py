@@ -164,6 +164,24 @@ def pluralised_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return findings
 
 
+_COUNTED_PLURAL = re.compile(r"\b(\d+)\s+((?:[a-z-]+\s+){0,3})([a-z]{3,})s\b")
+
+
+def singular_count_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """A counted plural of the brief said with "a" and the noun made singular ("a 3 heat and speed setting" for
+    "3 heat and speed settings"): one thing where the brief has several, in a phrase English does not allow."""
+    findings = []
+    for match in _COUNTED_PLURAL.finditer(ctx.fact_text.lower()):
+        number, middle, noun = match.groups()
+        if number == "1":
+            continue
+        said = re.compile(rf"\b(?:a|an)\s+{number}\s+{re.escape(middle)}{re.escape(noun)}\b(?!s)", re.IGNORECASE)
+        findings += [Finding(rule_id="sense.disfluent_singular_count", severity="block", span=m.span(),
+                             matched=m.group(0), message=f"{m.group(0)!r}: the brief has {match.group(0)}.")
+                     for m in said.finditer(text)]
+    return findings
+
+
 def _shares_lemma(word: str, brief_words: frozenset[str]) -> bool:
     """Whether the word is another form of one the brief uses ("making" for "makes"), by the lexicon, not by
     stripping letters (which would make "kind" of "kindle")."""

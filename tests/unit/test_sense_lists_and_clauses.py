@@ -1,0 +1,96 @@
+"""Round 16's reading of the 32 briefs: slips the model wrote that every check passed — a list of sizes called one
+size, two sentences run together with a comma, a counted plural made singular, a fact said twice in two verbs — are
+caught, and the ones with one certain fix (a closing's pronoun, an opening's article, a material's capital) are
+mended in finishing."""
+
+from __future__ import annotations
+
+import pytest
+
+from copyloop.brief import Brief
+from copyloop.tools.finishing import article_before_name, plural_closing, values_as_sentences_say_them
+from copyloop.tools.sense.checks import sense_findings
+
+PLIMSOLLS = Brief(product_name="White Plimsolls", category="Shoes", price=80, channel="push_notification",
+                  attributes={"Shoe size": "39, 40, 41, 42, 43, 44, 45"})
+TEE = Brief(product_name="Dark Polygon Tee", category="Clothing > Tees", price=45, channel="push_notification",
+            attributes={"Material": "Cotton", "Size": "S, M, L"})
+PAINT = Brief(product_name="Red Dwarf Red Paint", category="Home > Paint", price=15, channel="social_post",
+              attributes={"Bucket Size": "1l, 2.5l, 5l"})
+HAIRDRYER = Brief(product_name="Hairdryer", category="hair > beauty", price=24.99, channel="push_notification",
+                  reference_copy="This lightweight hairdryer has 3 heat and speed settings. It's perfect for travel.")
+JAR = Brief(product_name="Bamboo Glass Jar", category="Kitchen > Storage", price=5.49, channel="product_description",
+            reference_copy="This jar can hold 57 oz (1.7 l).")
+PANT = Brief(product_name="Zeppelin Yoga Pant", category="Women > Bottoms > Pants", channel="social_post",
+             features=["Brushed fleece interior insulates and wicks", "Chafe-resistant flatlock seams"],
+             attributes={"material": "Fleece, LumaTech™, Spandex, Wool"})
+COMET = Brief(product_name="The Comet Book", category="Books", channel="product_title",
+              features=["16th-century treatise on comets"])
+HOODIE = Brief(product_name="Chaz Kangeroo Hoodie", category="Men > Tops > Hoodies", channel="product_title",
+               features=["Two-tone gray heather hoodie", "Drawstring-adjustable hood"],
+               attributes={"colors": "Black, Gray, Orange"})
+
+
+@pytest.mark.parametrize(("text", "brief", "rule"), [
+    ("Meet the White Plimsolls, with a shoe size of 39, 40, 41, 42, 43, 44, 45. Shop now.", PLIMSOLLS,
+     "sense.disfluent_article_list"),
+    ("Good news for shoe lovers: the White Plimsolls, shoe size: 39, 40, 41, 42, 43, 44, 45. Order yours today.",
+     PLIMSOLLS, "sense.disfluent_inline_label"),
+    ("The Dark Polygon Tee, with a size: S, M, L, yours for $45, is here. Shop now.", TEE, "sense.disfluent_with_list"),
+    ("The Red Dwarf Red Paint, with bucket size 1l, 2.5l, 5l, is here. Buy now.", PAINT, "sense.disfluent_with_list"),
+    ("Say hello to the Dark Polygon Tee, it is made of cotton. Shop now.", TEE, "sense.disfluent_comma_splice"),
+    ("Say hello to the Hairdryer, with a 3 heat and speed setting. Order now.", HAIRDRYER,
+     "sense.disfluent_singular_count"),
+    ("Meet the Bamboo Glass Jar. It holds 57 oz (1.7 l), yours for $5.49. You'll love it. It can hold 57 oz (1.7 l). "
+     "Order now.", JAR, "sense.disfluent_restated"),
+    ("Say hello to the Zeppelin Yoga Pant. It also has brushed fleece interior insulates and wicks. Shop now.", PANT,
+     "sense.disfluent_clause_after_has"),
+    ("The Comet Book, Is A 16th-Century Treatise On Comets", COMET, "sense.disfluent_comma_is"),
+    ("Chaz Kangeroo Hoodie, Black, Gray, Orange, Is a Two-tone Gray Heather Hoodie", HOODIE,
+     "sense.disfluent_title_verb"),
+])
+def test_what_round_16_found_in_shipped_copy_is_caught(text: str, brief: Brief, rule: str) -> None:
+    assert rule in {f.rule_id for f in sense_findings(text, brief)}, sense_findings(text, brief)
+
+
+@pytest.mark.parametrize(("text", "brief"), [
+    ("Meet the White Plimsolls. They come in sizes 39, 40, 41, 42, 43, 44 and 45. Shop now.", PLIMSOLLS),
+    ("The Dark Polygon Tee, made of cotton, is here. It comes in S, M and L. Shop now.", TEE),
+    ("Enjoy the Hairdryer. It has 3 heat and speed settings. Shop now.", HAIRDRYER),
+    ("Meet the Bamboo Glass Jar. It can hold 57 oz (1.7 l). It is yours for $5.49. Order now.", JAR),
+    ("Say hello to the Zeppelin Yoga Pant. Plus, it has chafe-resistant flatlock seams. Shop now.", PANT),
+    ("If you love yoga, it is the pant for you. The Zeppelin Yoga Pant has chafe-resistant flatlock seams. Shop now.",
+     PANT),
+    ("The Comet Book, 16th-Century Treatise on Comets", COMET),
+])
+def test_their_edited_forms_pass(text: str, brief: Brief) -> None:
+    assert not sense_findings(text, brief), sense_findings(text, brief)
+
+
+def test_a_plural_product_is_loved_as_them_unless_a_singular_name_calls_it() -> None:
+    assert plural_closing("Meet the White Plimsolls. You'll love it. Shop now.", PLIMSOLLS) == \
+        "Meet the White Plimsolls. You'll love them. Shop now."
+    singular = "Meet the Dark Polygon Tee. You'll love it."
+    assert plural_closing(singular, TEE) == singular
+    pair = Brief(product_name="Trail Runner Shoes", short_name="Trail Runner", category="Shoes", channel="social_post")
+    assert plural_closing("Meet the Trail Runner. You'll love it.", pair) == "Meet the Trail Runner. You'll love it."
+
+
+def test_an_opening_introduces_a_product_with_the_unless_it_is_a_title() -> None:
+    assert article_before_name("Enjoy Zeppelin Yoga Pant. It has flatlock seams.", PANT) == \
+        "Enjoy the Zeppelin Yoga Pant. It has flatlock seams."
+    assert article_before_name("Meet the Zeppelin Yoga Pant.", PANT) == "Meet the Zeppelin Yoga Pant."
+    book = Brief(product_name="Atomic Habits", category="Books > Self-Help", channel="social_post")
+    assert article_before_name("Meet Atomic Habits.", book) == "Meet Atomic Habits."
+    assert article_before_name("Meet The Comet Book.", COMET.model_copy(update={"category": "Science"})) == \
+        "Meet The Comet Book."
+
+
+def test_a_material_said_mid_sentence_loses_the_capital_the_brief_gave_it() -> None:
+    assert values_as_sentences_say_them("It is made of Fleece, LumaTech™, Spandex, Wool.", PANT) == \
+        "It is made of fleece, LumaTech™, spandex and wool."
+    assert values_as_sentences_say_them("It is made of Cotton. Cotton tees rule.", TEE) == \
+        "It is made of cotton. Cotton tees rule."
+    title = PANT.model_copy(update={"channel": "product_title"})
+    assert values_as_sentences_say_them("Zeppelin Yoga Pant in Fleece, LumaTech™, Spandex, Wool", title) == \
+        "Zeppelin Yoga Pant in Fleece, LumaTech™, Spandex, Wool"
