@@ -48,6 +48,15 @@ HOODIE = Brief(product_name="Chaz Kangeroo Hoodie", category="Men > Tops > Hoodi
     ("The Comet Book, Is A 16th-Century Treatise On Comets", COMET, "sense.disfluent_comma_is"),
     ("Chaz Kangeroo Hoodie, Black, Gray, Orange, Is a Two-tone Gray Heather Hoodie", HOODIE,
      "sense.disfluent_title_verb"),
+    ("Meet the Red Dwarf Red Paint. It is also 1l, 2.5l, 5l. Get yours today.", PAINT, "sense.disfluent_is_measures"),
+    ("Meet the Dark Polygon Tee, made of cotton, S, M, L. Order now.", TEE, "sense.disfluent_bare_sizes"),
+    ("Good news for those who love your new Dark Polygon Tee: it is made of cotton.", TEE,
+     "sense.disfluent_those_who_love"),
+    ("Good news: the Dark Polygon Tee is here. It has been made of cotton.", TEE, "sense.disfluent_been_made"),
+    ("Meet the Dark Polygon Tee, made of cotton. It is also yours for $45.", TEE, "sense.disfluent_also_yours"),
+    ("Say hello to the Dark Polygon Tee, Size: S, M, L. Shop now.", TEE, "sense.disfluent_inline_label"),
+    ("The Comet Book, 16th-Century Treats", COMET, "sense.invented_word"),  # "treat" is a house word, not a title's
+    ("Chaz Kangeroo Hoodie, Black, Gray & Orange; Your New Choice", HOODIE, "sense.invented_word"),
 ])
 def test_what_round_16_found_in_shipped_copy_is_caught(text: str, brief: Brief, rule: str) -> None:
     assert rule in {f.rule_id for f in sense_findings(text, brief)}, sense_findings(text, brief)
@@ -62,6 +71,9 @@ def test_what_round_16_found_in_shipped_copy_is_caught(text: str, brief: Brief, 
     ("If you love yoga, it is the pant for you. The Zeppelin Yoga Pant has chafe-resistant flatlock seams. Shop now.",
      PANT),
     ("The Comet Book, 16th-Century Treatise on Comets", COMET),
+    ("Chaz Kangeroo Hoodie, Black, Gray and Orange", HOODIE),
+    ("Your new favorite: the Dark Polygon Tee. It is made of cotton. Size: S, M, L. It is yours for $45.",
+     TEE.model_copy(update={"channel": "product_description"})),
 ])
 def test_their_edited_forms_pass(text: str, brief: Brief) -> None:
     assert not sense_findings(text, brief), sense_findings(text, brief)

@@ -56,10 +56,22 @@ def house_vocabulary() -> frozenset[str]:
     return frozenset(content_tokens(" ".join(texts)) | function_words)
 
 
+@rule_cache
+def title_vocabulary() -> frozenset[str]:
+    """Stems a catalogue title may use without the brief: the function words and the words of the composer's
+    title structures. Not the house words of selling copy ("Your New Choice", "Treats" cut from "Treatise")."""
+    copy_words, composer = load_rules(COPY_WORDS_FILE), load_rules(COMPOSER_FILE)
+    titles = [t for key in ("templates", "fallbacks")
+              for t in ((composer or {}).get(key) or {}).get(Channel.PRODUCT_TITLE.value) or []]
+    function_words = {str(w).lower() for w in (copy_words or {}).get("function_words") or []}
+    return frozenset(content_tokens(" ".join(re.sub(r"\{[^}]*\}", " ", str(t)) for t in titles)) | function_words)
+
+
 def invented_word_findings(text: str, ctx: BriefContext, judged: list[tuple[int, int]] = ()) -> list[Finding]:
     """Content words neither the brief nor copyloop's house vocabulary says: what a model adds to true facts
-    ("for dogs and cats", "three batteries", "a blue buddy"). Numbers are judged by the grounding check."""
-    house = house_vocabulary()
+    ("for dogs and cats", "three batteries", "a blue buddy"); a title gets only the title vocabulary. Numbers are
+    judged by the grounding check."""
+    house = title_vocabulary() if ctx.brief.channel == Channel.PRODUCT_TITLE else house_vocabulary()
     findings = []
     previous = ""
     for match in word_spans(text):
