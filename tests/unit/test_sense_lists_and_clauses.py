@@ -57,6 +57,11 @@ HOODIE = Brief(product_name="Chaz Kangeroo Hoodie", category="Men > Tops > Hoodi
     ("Say hello to the Dark Polygon Tee, Size: S, M, L. Shop now.", TEE, "sense.disfluent_inline_label"),
     ("The Comet Book, 16th-Century Treats", COMET, "sense.invented_word"),  # "treat" is a house word, not a title's
     ("Chaz Kangeroo Hoodie, Black, Gray & Orange; Your New Choice", HOODIE, "sense.invented_word"),
+    ("Meet the White Plimsolls. Shoe Size: 39, 40, 41, 42, 43, 44, 45. Order now.", PLIMSOLLS,
+     "sense.disfluent_spec_label"),
+    ("The Away The Carry-On Suitcase at $275 - Shop Now",
+     Brief(product_name="Away The Carry-On Suitcase", short_name="Away Carry-On", brand="Away", price=275,
+           category="Luggage", channel="email_subject"), "sense.disfluent_the_twice"),
 ])
 def test_what_round_16_found_in_shipped_copy_is_caught(text: str, brief: Brief, rule: str) -> None:
     assert rule in {f.rule_id for f in sense_findings(text, brief)}, sense_findings(text, brief)
