@@ -29,7 +29,8 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     spec = channel_spec(brief.channel)
     text = drop_filler(apply_channel_policy(without_title_article(tidy(text), brief), brief.channel))
     text = values_as_sentences_say_them(article_before_name(text, brief), brief)
-    text = audience_after_features(closing_by_pronoun(without_restatements(text, brief), brief), brief)
+    text = audience_after_features(closing_by_pronoun(without_early_also(without_restatements(text, brief), brief),
+                                                      brief), brief)
     span = find_cta(text, brief.cta_goal)
     if span and span[1] >= len(text.rstrip(" .!")) - 1:
         text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
@@ -153,6 +154,19 @@ def without_restatements(text: str, brief: Brief) -> str:
             sentences[i] = ""
         said[i] = set()
     return " ".join(s for s in sentences if s)
+
+
+def without_early_also(text: str, brief: Brief) -> str:
+    """"It is also a hardcover edition" where no sentence before it says a fact ("Meet Atomic Habits by James
+    Clear. It is also …"): "also" adds to nothing, and readers cut it."""
+    sentences = split_sentences(text)
+    for i, sentence in enumerate(sentences):
+        if _ALSO.match(sentence):
+            if not facts_said(" ".join(sentences[:i]), brief):
+                sentences[i] = _ALSO.sub(_plain_frame, sentence)
+                return " ".join(sentences)
+            return text
+    return text
 
 
 _ALSO = re.compile(r"^(?:(?:Plus|On top of that), (?P<low>it|they)\b|(?P<subject>It|They)"

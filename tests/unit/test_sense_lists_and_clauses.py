@@ -8,7 +8,12 @@ from __future__ import annotations
 import pytest
 
 from copyloop.brief import Brief
-from copyloop.tools.finishing import article_before_name, plural_closing, values_as_sentences_say_them
+from copyloop.tools.finishing import (
+    article_before_name,
+    plural_closing,
+    values_as_sentences_say_them,
+    without_early_also,
+)
 from copyloop.tools.sense.checks import sense_findings
 
 PLIMSOLLS = Brief(product_name="White Plimsolls", category="Shoes", price=80, channel="push_notification",
@@ -26,6 +31,12 @@ PANT = Brief(product_name="Zeppelin Yoga Pant", category="Women > Bottoms > Pant
              attributes={"material": "Fleece, LumaTech™, Spandex, Wool"})
 COMET = Brief(product_name="The Comet Book", category="Books", channel="product_title",
               features=["16th-century treatise on comets"])
+BOOK = Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="Books > Self-Help", price=27,
+             features=["hardcover edition", "written by James Clear"], channel="social_post")
+BALM = Brief(product_name="Burt's Bees Beeswax Lip Balm, 4 Pack", category="Beauty > Lip Care", price=9.99,
+             features=["four 0.15 oz tubes"], channel="push_notification")
+TEETHER = Brief(product_name="Sophie la girafe Teether", category="Baby > Toys", audience="parents of babies",
+                features=["made from 100% natural rubber", "made in France since 1961"], channel="product_description")
 HOODIE = Brief(product_name="Chaz Kangeroo Hoodie", category="Men > Tops > Hoodies", channel="product_title",
                features=["Two-tone gray heather hoodie", "Drawstring-adjustable hood"],
                attributes={"colors": "Black, Gray, Orange"})
@@ -59,6 +70,12 @@ HOODIE = Brief(product_name="Chaz Kangeroo Hoodie", category="Men > Tops > Hoodi
     ("Chaz Kangeroo Hoodie, Black, Gray & Orange; Your New Choice", HOODIE, "sense.invented_word"),
     ("Meet the White Plimsolls. Shoe Size: 39, 40, 41, 42, 43, 44, 45. Order now.", PLIMSOLLS,
      "sense.disfluent_spec_label"),
+    ("At $27, Atomic Habits by James Clear is written by James Clear. Order now.", BOOK, "sense.disfluent_restated"),
+    ("Say hello to Atomic Habits by James Clear. It comes in a hardcover.", BOOK, "sense.disfluent_has_format"),
+    ("The Burt's Bees Beeswax Lip Balm, packed with four 0.15 oz tubes, is here.", BALM,
+     "sense.disfluent_has_containers"),
+    ("Meet the Sophie la girafe Teether. It is made from natural rubber and has been designed for babies.", TEETHER,
+     "sense.disfluent_been_made"),
     ("The Away The Carry-On Suitcase at $275 - Shop Now",
      Brief(product_name="Away The Carry-On Suitcase", short_name="Away Carry-On", brand="Away", price=275,
            category="Luggage", channel="email_subject"), "sense.disfluent_the_twice"),
@@ -77,6 +94,8 @@ def test_what_round_16_found_in_shipped_copy_is_caught(text: str, brief: Brief, 
      PANT),
     ("The Comet Book, 16th-Century Treatise on Comets", COMET),
     ("Chaz Kangeroo Hoodie, Black, Gray and Orange", HOODIE),
+    ("At $27, Atomic Habits by James Clear is a hardcover edition. Order now.", BOOK),
+    ("Meet the Sophie la girafe Teether. It has been made in France since 1961.", TEETHER),
     ("Your new favorite: the Dark Polygon Tee. It is made of cotton. Size: S, M, L. It is yours for $45.",
      TEE.model_copy(update={"channel": "product_description"})),
 ])
@@ -111,3 +130,10 @@ def test_a_material_said_mid_sentence_loses_the_capital_the_brief_gave_it() -> N
     title = PANT.model_copy(update={"channel": "product_title"})
     assert values_as_sentences_say_them("Zeppelin Yoga Pant in Fleece, LumaTech™, Spandex, Wool", title) == \
         "Zeppelin Yoga Pant in Fleece, LumaTech™, Spandex, Wool"
+
+
+def test_also_is_cut_where_no_fact_came_before_it() -> None:
+    assert without_early_also("Meet Atomic Habits by James Clear. It is also a hardcover edition. Buy now.", BOOK) == \
+        "Meet Atomic Habits by James Clear. It is a hardcover edition. Buy now."
+    after_a_fact = "Meet the Dark Polygon Tee, made of cotton. It also comes in S, M and L."
+    assert without_early_also(after_a_fact, TEE) == after_a_fact

@@ -20,6 +20,7 @@ from copyloop.result import Finding
 from copyloop.tools.channels import channel_spec
 from copyloop.tools.compliance import rule_findings, rules
 from copyloop.tools.cta import cta_spans
+from copyloop.tools.facts import price_text
 from copyloop.tools.grounding import content_tokens
 from copyloop.tools.reward_inputs import completion_text, reward_briefs
 from copyloop.tools.rulebook import load_rules, rule_cache
@@ -125,6 +126,7 @@ def restated_findings(text: str, ctx: BriefContext) -> list[Finding]:
     stock = stock_sentences()
     lowered = text.lower()
     names = [re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE) for name in ctx.names]
+    priced = content_tokens(price_text(ctx.brief) or "")
     for start, end in _pieces(text):
         piece = text[start:end]
         if any(s < end and start < e for s, e in ctas) or _normal(piece) in stock:
@@ -133,7 +135,7 @@ def restated_findings(text: str, ctx: BriefContext) -> list[Finding]:
         for pattern in names:
             named |= {token for match in pattern.finditer(rest) for token in content_tokens(match.group(0))}
             rest = pattern.sub(" ", rest)
-        said = content_tokens(rest) - _FRAME_WORDS
+        said = content_tokens(rest) - _FRAME_WORDS - priced  # "At $27, Atomic Habits by James Clear is written by ..."
         if said and said <= content_tokens(lowered[:start]) | named:
             findings.append(Finding(rule_id="sense.disfluent_restated", severity="block", span=(start, end),
                                     matched=piece, message=f"{piece.strip()!r} only says again what the copy said."))
