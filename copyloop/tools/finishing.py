@@ -35,9 +35,14 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     if span and span[1] >= len(text.rstrip(" .!")) - 1:
         text = tidy(text[: span[0]].rstrip(" -|"))  # tone repairs work on the body, so the CTA stays last
     if spec.sentences > 1:  # a one-line headline takes no added sentence or word: out of band, it goes back
-        text = nudge_into_band(lengthened(text, brief), brief.sentiment_band, benefits=benefit_sentences(brief))
-        shorter = closing_by_pronoun(text, brief)  # a warm sentence added to a text that named the product
-        text = shorter if len(shorter) >= spec.min_chars - cta_room(brief) else text  # already, if it stays long
+        said_for = brief.audience and brief.audience.lower() in text.lower()  # who it is for, said once
+        benefits = [b for b in benefit_sentences(brief) if not (said_for and brief.audience.lower() in b.lower())]
+        text = nudge_into_band(lengthened(text, brief), brief.sentiment_band, benefits=benefits)
+        # what was added may name the product again, say a fact the text said more briefly, or come after
+        # "You'll love it.": each mended where the text stays long enough
+        for mended in (closing_by_pronoun, without_restatements, audience_after_features):
+            shorter = mended(text, brief)
+            text = shorter if len(shorter) >= spec.min_chars - cta_room(brief) else text
     placement = place_cta(text, brief, rotation=rotation)
     suffix = placement.cta if placement.cta and placement.text.rstrip().endswith(placement.cta) else None
     fitted = fit_length(placement.text, spec.max_chars, keep_suffix=suffix)

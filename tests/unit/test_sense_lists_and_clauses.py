@@ -137,3 +137,30 @@ def test_also_is_cut_where_no_fact_came_before_it() -> None:
         "Meet Atomic Habits by James Clear. It is a hardcover edition. Buy now."
     after_a_fact = "Meet the Dark Polygon Tee, made of cotton. It also comes in S, M and L."
     assert without_early_also(after_a_fact, TEE) == after_a_fact
+
+
+def test_made_for_is_said_of_who_uses_a_product_not_who_buys_it() -> None:
+    for text in ("The Sophie la girafe Teether is made for parents of babies.",
+                 "Made with parents of babies in mind: the Sophie la girafe Teether."):
+        assert "sense.disfluent_made_for_buyer" in {f.rule_id for f in sense_findings(text, TEETHER)}
+    assert not sense_findings("Meet the Sophie la girafe Teether. A great pick for parents of babies.", TEETHER)
+
+
+def test_what_finishing_adds_to_a_short_text_says_nothing_twice_and_closes_last() -> None:
+    """Round 16: a lengthened description said its audience twice, said "made of natural rubber" before the
+    fuller fact it appended, and put a fact after "You'll love it."."""
+    from copyloop.tools.finishing import finish
+
+    teether = TEETHER.model_copy(update={"features": ["made from 100% natural rubber from the Hevea tree",
+                                                      "painted with food-grade paint"],
+                                         "attributes": {"material": "Natural rubber"}})
+    done = finish("Enjoy the Sophie la girafe Teether. It is made of natural rubber. A great pick for parents of "
+                  "babies.", teether, 0)
+    assert done.lower().count("parents of babies") == 1, done
+    assert "made of natural rubber" not in done and "100% natural rubber from the Hevea tree" in done, done
+    backpack = Brief(product_name="Osprey Farpoint 40 Travel Backpack", category="Luggage > Backpacks", price=185,
+                     features=["lockable main compartment zippers"], attributes={"capacity": "40 litre"},
+                     channel="product_description")
+    done = finish("Meet the Osprey Farpoint 40 Travel Backpack. It has lockable main compartment zippers. "
+                  "You'll love it.", backpack, 0)
+    assert done.index("You'll love it") > done.index("40 litre"), done
