@@ -53,6 +53,11 @@ def object_imperatives() -> frozenset[str]:
     return _word_set("object_imperatives")
 
 
+def fact_verbs() -> frozenset[str]:
+    """Words that open a feature written as a verb phrase ("keeps", "works", "expands")."""
+    return _word_set("verbs")
+
+
 def clause_verbs() -> frozenset[str]:
     """Verbs that, after a noun, make a feature a whole clause ("brake button stops the basket")."""
     return _word_set("clause_verbs")
@@ -230,7 +235,7 @@ def classify(feature: str) -> Kind:
     first = tokens[0]
     endings = _word_set("state_endings")
     after = tokens[1] if len(tokens) > 1 else None
-    if first in _word_set("verbs") or (first == "is" and after in ("a", "an")):
+    if first in fact_verbs() or (first == "is" and after in ("a", "an")):
         return "verb"  # "keeps drinks cold", "is a 16th-century treatise on comets"
     if first in _word_set("imperatives"):
         return "imperative"

@@ -17,7 +17,7 @@ from copyloop.tools.facts import brief_facts, is_plural_name, sentence_value
 from copyloop.tools.grounding import content_tokens, phrase_regex
 from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.sense.checks import sense_findings
-from copyloop.tools.sense.context import name_forms
+from copyloop.tools.sense.context import name_forms, names_in
 from copyloop.tools.sense.vocabulary import COPY_WORDS_FILE
 from copyloop.tools.sentiment import band_distance, nudge_into_band, sentiment_score
 from copyloop.tools.text_cleanup import apply_channel_policy, fit_length, tidy
@@ -123,8 +123,8 @@ def values_as_sentences_say_them(text: str, brief: Brief) -> str:
 def plural_closing(text: str, brief: Brief) -> str:
     """"You'll love them" for a product whose name is plural ("the White Plimsolls"), unless the text also calls
     it by a singular name."""
-    if not is_plural_name(brief.product_name) or any(not is_plural_name(name) and name in text
-                                                      for name in name_forms(brief)):
+    if not is_plural_name(brief.product_name) or any(not is_plural_name(name)
+                                                      for name in names_in(text, name_forms(brief))):
         return text
     return re.sub(r"\bYou'll love it\b", "You'll love them", text)
 

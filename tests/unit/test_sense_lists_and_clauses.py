@@ -164,3 +164,27 @@ def test_what_finishing_adds_to_a_short_text_says_nothing_twice_and_closes_last(
     done = finish("Meet the Osprey Farpoint 40 Travel Backpack. It has lockable main compartment zippers. "
                   "You'll love it.", backpack, 0)
     assert done.index("You'll love it") > done.index("40 litre"), done
+
+
+SALT = Brief(product_name="Maldon Sea Salt Flakes, 250 g", short_name="Maldon Sea Salt", category="Food > Salt",
+             features=["pyramid-shaped flakes", "harvested in Maldon, Essex"], channel="push_notification")
+CLOG = Brief(product_name="Crocs Classic Clog", category="Shoes > Clogs", features=["ventilation ports"],
+             channel="push_notification")
+GRIP = Brief(product_name="PopSockets PopGrip Phone Grip and Stand", category="Phone Accessories",
+             features=["expands to a grip and collapses flat", "swappable top"], channel="push_notification")
+
+
+@pytest.mark.parametrize(("text", "brief", "rule"), [
+    ("The Crocs Classic Clog have ventilation ports.", CLOG, "sense.disfluent_agreement"),
+    ("Enjoy the Maldon Sea Salt Flakes. It is pyramid-shaped.", SALT, "sense.disfluent_agreement"),
+    ("The PopSockets PopGrip Phone Grip and Stand, expand to a grip and collapses flat.", GRIP,
+     "sense.disfluent_comma_verb"),
+])
+def test_a_name_and_its_verb_must_agree_and_touch(text: str, brief: Brief, rule: str) -> None:
+    assert rule in {f.rule_id for f in sense_findings(text, brief)}, sense_findings(text, brief)
+
+
+def test_a_singular_name_inside_a_plural_one_does_not_make_the_product_one_thing() -> None:
+    assert not sense_findings("Enjoy the Maldon Sea Salt Flakes. They are pyramid-shaped. Shop now.", SALT)
+    assert plural_closing("Meet the Maldon Sea Salt Flakes. You'll love it.", SALT) == \
+        "Meet the Maldon Sea Salt Flakes. You'll love them."

@@ -29,6 +29,7 @@ from copyloop.tools.sense.entities import entity_findings
 from copyloop.tools.sense.fact_frames import (
     agreement_findings,
     audience_findings,
+    comma_verb_findings,
     currency_findings,
     fact_frame_findings,
     is_list,
@@ -209,7 +210,7 @@ def sense_findings(text: str, brief: Brief) -> list[Finding]:
     findings += invented_word_findings(text, ctx, judged=[f.span for f in findings])  # what no other check named
     findings += ungrounded_findings(text, ctx) + fact_frame_findings(text, ctx) + agreement_findings(text, ctx)
     findings += currency_findings(text, ctx) + pack_price_findings(text, ctx) + repeated_phrase_findings(text, brief)
-    findings += audience_findings(text, ctx) + singular_count_findings(text, ctx)
+    findings += audience_findings(text, ctx) + singular_count_findings(text, ctx) + comma_verb_findings(text, ctx)
     findings += self_reference_findings(text, ctx) + repeated_fact_findings(text, ctx) + restated_findings(text, ctx)
     return sorted(_dedupe(findings), key=lambda f: (f.span, f.rule_id))
 

@@ -116,6 +116,18 @@ def name_forms(brief: Brief) -> tuple[str, ...]:
     return tuple(sorted(dict.fromkeys(f for f in forms if f), key=len, reverse=True))
 
 
+def names_in(text: str, names: tuple[str, ...]) -> list[str]:
+    """The name forms the text calls the product by, each occurrence taken by the longest form that covers it: "the
+    Maldon Sea Salt Flakes" calls it by that plural name, not by the singular "Maldon Sea Salt" inside it."""
+    found = []
+    for name in sorted(names, key=len, reverse=True):
+        pattern = rf"(?<!\w){re.escape(name)}(?!\w)"
+        if re.search(pattern, text):
+            found.append(name)
+            text = re.sub(pattern, " ", text)
+    return found
+
+
 def required_names(brief: Brief) -> tuple[str, ...]:
     """The forms a variant must use one of: the full name (or its base) where the channel wants it and it fits,
     else any form that fits."""

@@ -10,17 +10,19 @@ import re
 
 from copyloop.brief import currency_symbols
 from copyloop.result import Finding
+from copyloop.tools.channels import channel_spec
 from copyloop.tools.facts import (
     Fact,
     brief_facts,
     clause_verbs,
+    fact_verbs,
     is_plural_name,
     object_imperatives,
     price_text,
     with_article,
 )
 from copyloop.tools.grounding import phrase_regex, stemmed_words
-from copyloop.tools.sense.context import BriefContext
+from copyloop.tools.sense.context import BriefContext, names_in
 
 _HAVE = r"(?:has|have|had|comes with|come with|includes|include|features|feature|offers|with)"
 _OWN = r"(?:has|have|comes with|come with|includes|include|features|feature)"  # says the product has the thing
@@ -206,16 +208,40 @@ def agreement_findings(text: str, ctx: BriefContext) -> list[Finding]:
             findings.append(Finding(
                 rule_id="sense.disfluent_agreement", severity="block", span=match.span(), matched=match.group(0),
                 message=f"{match.group(0)!r}: the {name} is plural and takes a plural verb."))
-    if is_plural_name(ctx.brief.product_name) and not any(not is_plural_name(name) for name in ctx.names
-                                                         if name in text):
+    called = names_in(text, ctx.names)
+    for name in called:  # "The Crocs Classic Clog have ventilation ports"
+        if is_plural_name(name):
+            continue
+        for match in re.finditer(rf"(?:^|(?<=[.!?] ))(?:[Tt]he\s+)?{re.escape(name)}\s+(?:also\s+)?{_PLURAL_VERB}\b",
+                                 text):  # the name as the subject: "the features of the X give ..." is no slip
+            findings.append(Finding(
+                rule_id="sense.disfluent_agreement", severity="block", span=match.span(), matched=match.group(0),
+                message=f"{match.group(0)!r}: the {name} is one thing and takes a singular verb."))
+    if is_plural_name(ctx.brief.product_name) and not any(not is_plural_name(name) for name in called):
         findings += [Finding(rule_id="sense.disfluent_agreement", severity="block", span=m.span(1),
                              matched=m.group(1), message=f"{m.group(1)!r}: the {ctx.brief.product_name} are \"They\".")
                      for m in re.finditer(rf"(?:^|[.!?]\s+)(It\s+(?:also\s+)?{_SINGULAR_VERB})\b", text)]
-    elif not is_plural_name(ctx.brief.product_name) and not any(is_plural_name(name) for name in ctx.names
-                                                                 if name in text):
+    elif not is_plural_name(ctx.brief.product_name) and not any(is_plural_name(name) for name in called):
         findings += [Finding(rule_id="sense.disfluent_agreement", severity="block", span=m.span(1),
                              matched=m.group(1), message=f"{m.group(1)!r}: the {ctx.brief.product_name} is \"It\".")
                      for m in re.finditer(rf"(?:^|[.!?]\s+)(They\s+(?:also\s+)?{_PLURAL_VERB})\b", text)]
+    return findings
+
+
+def comma_verb_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """A comma between the product and what it does ("The PopSockets PopGrip, expand to a grip", "the X, works
+    as a stand"): a subject cut from its verb. Not in one-line copy, where a comma lists facts."""
+    if channel_spec(ctx.brief.channel).sentences == 1:  # a title's "Levi's 501 Jeans, Sits at the Waist" is a list
+        return []
+    verbs = fact_verbs()
+    findings = []
+    for name in names_in(text, ctx.names):
+        for match in re.finditer(rf"(?<!\w){re.escape(name)},\s+(\w+)\b", text):
+            verb = match.group(1).lower()
+            if verb in verbs or verb + "s" in verbs or verb + "es" in verbs:
+                findings.append(Finding(rule_id="sense.disfluent_comma_verb", severity="block", span=match.span(),
+                                        matched=match.group(0),
+                                        message=f"{match.group(0)!r}: no comma between the product and its verb."))
     return findings
 
 
