@@ -24,7 +24,13 @@ from copyloop.tools.facts import (
     with_article,
 )
 from copyloop.tools.grounding import content_tokens
-from copyloop.tools.sense.context import base_name, model_only_names, name_forms, required_names
+from copyloop.tools.sense.context import (
+    base_name,
+    derived_short_names,
+    model_only_names,
+    name_forms,
+    required_names,
+)
 from copyloop.tools.text_cleanup import tidy
 from copyloop.tools.words import can_be_verb, lemmas, words
 
@@ -46,7 +52,8 @@ def fitting_name(brief: Brief) -> str:
 
 def name_choices(brief: Brief, brand_alone: bool = False) -> list[str]:
     """The names a variant may call the product by, best first (see `fitting_name`); tight one-line channels
-    rotate through them so siblings differ, the brand alone among them only with `brand_alone`."""
+    rotate through the specific ones so siblings differ, the brand alone among them only with
+    `brand_alone`."""
     spec = channel_spec(brief.channel)
     if spec.name == "full":  # a title: the whole name where it fits, then without its appended specs
         fits = len(brief.product_name) + cta_room(brief) <= spec.max_chars
@@ -56,6 +63,10 @@ def name_choices(brief: Brief, brand_alone: bool = False) -> list[str]:
     budget = (spec.max_chars - cta_room(brief)) * 0.6
     if spec.sentences == 1:  # a headline: the most specific names that fit, those naming the model first
         specific = sorted((f for f in allowed if f != brief.brand), key=lambda f: (not _names_model(f, brief), -len(f)))
+        # the brand with the product's type ("The Ordinary Serum", "Patagonia Jacket") only where no more specific
+        # name fits: round 16's readers made every one specific
+        generic = set(derived_short_names(brief)) - {f for f in specific if _names_model(f, brief)}
+        specific = [f for f in specific if f not in generic] or specific
         if spec.name == "any":  # a subject line: a name that leaves room to say something beside it, the short
             roomy = sorted((f for f in specific if len(f) <= budget), key=lambda f: f != brief.short_name)  # name
             specific = roomy + [f for f in reversed(specific) if len(f) > budget]                        # first

@@ -13,8 +13,8 @@ from copyloop.tools.channels import channel_spec, length_ok
 from copyloop.tools.compliance import check_compliance
 from copyloop.tools.composer import benefit_sentences
 from copyloop.tools.cta import cta_as_channel_wants, cta_room, find_cta, place_cta, takes_cta, without_cta
-from copyloop.tools.facts import brief_facts, is_plural_name, sentence_value
-from copyloop.tools.grounding import content_tokens, phrase_regex
+from copyloop.tools.facts import brief_facts, is_plural_name, lower_items, sentence_value
+from copyloop.tools.grounding import colour_words, content_tokens, phrase_regex
 from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.context import name_forms, names_in
@@ -108,16 +108,25 @@ def article_before_name(text: str, brief: Brief) -> str:
 
 
 def values_as_sentences_say_them(text: str, brief: Brief) -> str:
-    """A material the brief writes capitalised, said mid-sentence as a sentence says it: "made of Cotton" ->
-    "made of cotton", "Fleece, LumaTech™, Spandex, Wool" -> "fleece, LumaTech™, spandex and wool". Titles keep
-    their title case."""
+    """A material or plain colour the brief writes capitalised, said mid-sentence as a sentence says it: "made of
+    Cotton" -> "made of cotton", "Fleece, LumaTech™, Spandex, Wool" -> "fleece, LumaTech™, spandex and wool", "It
+    comes in Navy" -> "It comes in navy". Titles keep their title case."""
     if brief.channel == "product_title":
         return text
     for key, value in brief.attributes.items():
-        said = sentence_value(key, value)
+        said = sentence_value(key, value) or _plain_colours(value)
         if said and said != value.strip():
             text = re.sub(rf"(?<=[a-z] ){re.escape(value.strip())}(?![\w,])", said, text)
     return text
+
+
+def _plain_colours(value: str) -> str | None:
+    """A colour value of plain colour words in lower case ("Navy" -> "navy", "Black, Gray, Orange" -> "black, gray
+    and orange"); a maker's colour name ("Flame", "Taupe") keeps its capital."""
+    items = [item.strip() for item in value.split(", ") if item.strip()]
+    if not items or any(item.lower() not in colour_words() for item in items):
+        return None
+    return lower_items(", ".join(item.lower() for item in items))
 
 
 def plural_closing(text: str, brief: Brief) -> str:

@@ -209,6 +209,13 @@ def vocabulary() -> Vocabulary:
     return _compile_vocabulary(load_rules(ATTRIBUTES_FILE))
 
 
+@rule_cache
+def colour_words() -> frozenset[str]:
+    """The plain colour words of the attribute vocabulary ("navy", "gray"), which a sentence writes in lower case."""
+    return frozenset(w.lower() for group in _entries({"colors": (load_rules(ATTRIBUTES_FILE) or {}).get("kinds", {})
+                                                     .get("colors") or []}) for w in group)
+
+
 def _blank(text: str, pattern: re.Pattern[str] | None) -> str:
     """Replace matches with spaces so offsets stay valid while the words stop counting."""
     if pattern is None:

@@ -71,9 +71,11 @@ HOODIE = Brief(product_name="Chaz Kangeroo Hoodie", category="Men > Tops > Hoodi
     ("Meet the White Plimsolls. Shoe Size: 39, 40, 41, 42, 43, 44, 45. Order now.", PLIMSOLLS,
      "sense.disfluent_spec_label"),
     ("At $27, Atomic Habits by James Clear is written by James Clear. Order now.", BOOK, "sense.disfluent_restated"),
+    ("At $27, Atomic Habits by James Clear is for readers. Order now.", BOOK, "sense.disfluent_price_for"),
     ("Say hello to Atomic Habits by James Clear. It comes in a hardcover.", BOOK, "sense.disfluent_has_format"),
     ("The Burt's Bees Beeswax Lip Balm, packed with four 0.15 oz tubes, is here.", BALM,
      "sense.disfluent_has_containers"),
+    ("Meet the Burt's Bees Beeswax Lip Balm, with four 0.15 oz tubes.", BALM, "sense.disfluent_has_containers"),
     ("Meet the Sophie la girafe Teether. It is made from natural rubber and has been designed for babies.", TEETHER,
      "sense.disfluent_been_made"),
     ("The Away The Carry-On Suitcase at $275 - Shop Now",
@@ -188,3 +190,23 @@ def test_a_singular_name_inside_a_plural_one_does_not_make_the_product_one_thing
     assert not sense_findings("Enjoy the Maldon Sea Salt Flakes. They are pyramid-shaped. Shop now.", SALT)
     assert plural_closing("Meet the Maldon Sea Salt Flakes. You'll love it.", SALT) == \
         "Meet the Maldon Sea Salt Flakes. You'll love them."
+
+
+
+def test_a_plain_colour_is_said_in_lower_case_and_a_makers_colour_keeps_its_capital() -> None:
+    tumbler = Brief(product_name="YETI Rambler 20 oz Tumbler", category="Drinkware", channel="social_post",
+                    attributes={"color": "Navy"})
+    assert values_as_sentences_say_them("It comes in Navy.", tumbler) == "It comes in navy."
+    oven = tumbler.model_copy(update={"product_name": "Le Creuset Dutch Oven", "attributes": {"color": "Flame"}})
+    assert values_as_sentences_say_them("It comes in Flame.", oven) == "It comes in Flame."
+
+
+def test_a_headline_calls_the_product_by_a_specific_name_where_one_fits() -> None:
+    """Both round-16 readers made "The Ordinary Serum" and "Patagonia Jacket" specific every time."""
+    from copyloop.tools.composer import name_choices
+
+    sweater = Brief(product_name="Patagonia Women's Better Sweater Fleece Jacket",
+                    short_name="Patagonia Better Sweater", brand="Patagonia",
+                    category="Clothing > Women > Fleece Jackets", channel="email_subject")
+    assert "Patagonia Jacket" not in name_choices(sweater)
+    assert name_choices(sweater)[0] == "Patagonia Better Sweater"
