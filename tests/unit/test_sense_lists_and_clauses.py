@@ -179,6 +179,7 @@ GRIP = Brief(product_name="PopSockets PopGrip Phone Grip and Stand", category="P
 @pytest.mark.parametrize(("text", "brief", "rule"), [
     ("The Crocs Classic Clog have ventilation ports.", CLOG, "sense.disfluent_agreement"),
     ("Enjoy the Maldon Sea Salt Flakes. It is pyramid-shaped.", SALT, "sense.disfluent_agreement"),
+    ("The Maldon Sea Salt Flakes, harvested in Maldon, Essex, is here.", SALT, "sense.disfluent_agreement"),
     ("The PopSockets PopGrip Phone Grip and Stand, expand to a grip and collapses flat.", GRIP,
      "sense.disfluent_comma_verb"),
 ])
@@ -210,3 +211,4 @@ def test_a_headline_calls_the_product_by_a_specific_name_where_one_fits() -> Non
                     category="Clothing > Women > Fleece Jackets", channel="email_subject")
     assert "Patagonia Jacket" not in name_choices(sweater)
     assert name_choices(sweater)[0] == "Patagonia Better Sweater"
+

@@ -204,7 +204,8 @@ def agreement_findings(text: str, ctx: BriefContext) -> list[Finding]:
     for name in ctx.names:
         if not is_plural_name(name):
             continue
-        for match in re.finditer(rf"\b{re.escape(name)}\s+(?:also\s+)?{_SINGULAR_VERB}\b", text):
+        aside = r"(?:,\s[^.!?,]+(?:,\s[^.!?,]+)?,)?"  # "the Sea Salt Flakes, harvested in Maldon, Essex, is here"
+        for match in re.finditer(rf"\b{re.escape(name)}{aside}\s+(?:also\s+)?{_SINGULAR_VERB}\b", text):
             findings.append(Finding(
                 rule_id="sense.disfluent_agreement", severity="block", span=match.span(), matched=match.group(0),
                 message=f"{match.group(0)!r}: the {name} is plural and takes a plural verb."))
