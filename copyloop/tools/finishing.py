@@ -49,7 +49,7 @@ def finish(text: str, brief: Brief, rotation: int) -> str:
     if takes_cta(brief) and find_cta(fitted, brief.cta_goal) is None:  # the cut took a mid-copy CTA: add one
         again = place_cta(fitted, brief, rotation=rotation)
         fitted = fit_length(again.text, spec.max_chars, keep_suffix=again.cta)
-    fitted = in_market_spelling(plural_closing(fitted, brief), brief)
+    fitted = in_market_spelling(plural_closing(price_after_here(fitted), brief), brief)
     return fitted.rstrip(" .;,:-–—|") if spec.sentences == 1 and not takes_cta(brief) else fitted
 
 
@@ -127,6 +127,12 @@ def _plain_colours(value: str) -> str | None:
     if not items or any(item.lower() not in colour_words() for item in items):
         return None
     return lower_items(", ".join(item.lower() for item in items))
+
+
+def price_after_here(text: str) -> str:
+    """"The OXO Salad Spinner, with a non-slip base, is here for $29.99", not "is here, yours for $29.99": both
+    round-16 readers read the comma as a run-on."""
+    return re.sub(r"\b(is|are) here, yours for\b", r"\1 here for", text)
 
 
 def plural_closing(text: str, brief: Brief) -> str:

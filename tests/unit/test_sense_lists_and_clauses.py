@@ -72,6 +72,10 @@ HOODIE = Brief(product_name="Chaz Kangeroo Hoodie", category="Men > Tops > Hoodi
      "sense.disfluent_spec_label"),
     ("At $27, Atomic Habits by James Clear is written by James Clear. Order now.", BOOK, "sense.disfluent_restated"),
     ("At $27, Atomic Habits by James Clear is for readers. Order now.", BOOK, "sense.disfluent_price_for"),
+    ("At $30, the Olaplex No. 3 Hair Perfector is for all hair types.",
+     Brief(product_name="Olaplex No. 3 Hair Perfector", category="Beauty > Hair Care", price=30,
+           features=["for all hair types"], channel="social_post"), "sense.disfluent_price_for"),
+    ("Meet the Bamboo Glass Jar. It also is yours for $5.49.", JAR, "sense.disfluent_also_be"),
     ("Say hello to Atomic Habits by James Clear. It comes in a hardcover.", BOOK, "sense.disfluent_has_format"),
     ("The Burt's Bees Beeswax Lip Balm, packed with four 0.15 oz tubes, is here.", BALM,
      "sense.disfluent_has_containers"),
@@ -212,3 +216,10 @@ def test_a_headline_calls_the_product_by_a_specific_name_where_one_fits() -> Non
     assert "Patagonia Jacket" not in name_choices(sweater)
     assert name_choices(sweater)[0] == "Patagonia Better Sweater"
 
+
+
+def test_a_price_after_is_here_is_said_without_a_comma() -> None:
+    from copyloop.tools.finishing import price_after_here
+
+    assert price_after_here("The OXO Salad Spinner, with a non-slip base, is here, yours for $29.99. Order now.") == \
+        "The OXO Salad Spinner, with a non-slip base, is here for $29.99. Order now."
