@@ -63,9 +63,10 @@ def name_choices(brief: Brief, brand_alone: bool = False) -> list[str]:
     budget = (spec.max_chars - cta_room(brief)) * 0.6
     if spec.sentences == 1:  # a headline: the most specific names that fit, those naming the model first
         specific = sorted((f for f in allowed if f != brief.brand), key=lambda f: (not _names_model(f, brief), -len(f)))
-        # the brand with the product's type ("The Ordinary Serum", "Patagonia Jacket") only where no more specific
-        # name fits: round 16's readers made every one specific
-        generic = set(derived_short_names(brief)) - {f for f in specific if _names_model(f, brief)}
+        # the brand with the product's type ("Patagonia Jacket") not where the shop's own short name fits: round 16's
+        # readers made every one specific. A brief without one keeps them, so a re-run still finds new lines
+        generic = set(derived_short_names(brief)) - {f for f in specific if _names_model(f, brief)} \
+            if brief.short_name else set()
         specific = [f for f in specific if f not in generic] or specific
         if spec.name == "any":  # a subject line: a name that leaves room to say something beside it, the short
             roomy = sorted((f for f in specific if len(f) <= budget), key=lambda f: f != brief.short_name)  # name
