@@ -29,6 +29,7 @@ _OWN = r"(?:has|have|comes with|come with|includes|include|features|feature)"  #
 _ARTICLE = r"(?:(?:a|an|the)\s+)?"
 _SINGULAR_VERB = r"(?:has|is|was|does|comes|keeps|makes|gives|holds|lets|works|fits)"
 _PLURAL_VERB = r"(?:have|are|were|do|come|keep|make|give|hold|let|work|fit)"
+_ASIDE = r"(?:,\s[^.!?,]+(?:,\s[^.!?,]+)?,)?"  # "the Sea Salt Flakes, harvested in Maldon, Essex, is here"
 _QUANTIFIER_WORDS = frozenset({"a", "an", "the", "one", "two", "three", "four", "each", "every"})
 
 
@@ -204,8 +205,7 @@ def agreement_findings(text: str, ctx: BriefContext) -> list[Finding]:
     for name in ctx.names:
         if not is_plural_name(name):
             continue
-        aside = r"(?:,\s[^.!?,]+(?:,\s[^.!?,]+)?,)?"  # "the Sea Salt Flakes, harvested in Maldon, Essex, is here"
-        for match in re.finditer(rf"\b{re.escape(name)}{aside}\s+(?:also\s+)?{_SINGULAR_VERB}\b", text):
+        for match in re.finditer(rf"\b{re.escape(name)}{_ASIDE}\s+(?:also\s+)?{_SINGULAR_VERB}\b", text):
             findings.append(Finding(
                 rule_id="sense.disfluent_agreement", severity="block", span=match.span(), matched=match.group(0),
                 message=f"{match.group(0)!r}: the {name} is plural and takes a plural verb."))

@@ -40,6 +40,13 @@ def non_word_findings(text: str, ctx: BriefContext) -> list[Finding]:
     return findings
 
 
+def _stems(copy_words: dict | None, texts: list[str], templates: list) -> frozenset[str]:
+    """The stems of `texts` and of `templates` (slots blanked), with rules/copy_words.yaml's function words."""
+    texts = [*texts, *(re.sub(r"\{[^}]*\}", " ", str(t)) for t in templates)]
+    function_words = {str(w).lower() for w in (copy_words or {}).get("function_words") or []}
+    return frozenset(content_tokens(" ".join(texts)) | function_words)
+
+
 @rule_cache
 def house_vocabulary() -> frozenset[str]:
     """Stems copy may use without the brief: rules/copy_words.yaml, the composer's structures and sentence frames,
@@ -49,11 +56,9 @@ def house_vocabulary() -> frozenset[str]:
     templates = [t for ts in ((composer or {}).get("templates") or {}).values() for t in ts]
     templates += [form for forms in ((composer or {}).get("attributes") or {}).values() for form in forms.values()]
     templates += [form for forms in (composer or {}).get("sentence_frames") or [] for form in forms]
-    texts += [re.sub(r"\{[^}]*\}", " ", str(t)) for t in templates]
     texts += [str(s) for s in stock or []]
     texts += [str(p) for goal in (ctas or {}).values() for key in ("phrases", "short") for p in goal.get(key) or []]
-    function_words = {str(w).lower() for w in (copy_words or {}).get("function_words") or []}
-    return frozenset(content_tokens(" ".join(texts)) | function_words)
+    return _stems(copy_words, texts, templates)
 
 
 @rule_cache
@@ -63,8 +68,7 @@ def title_vocabulary() -> frozenset[str]:
     copy_words, composer = load_rules(COPY_WORDS_FILE), load_rules(COMPOSER_FILE)
     titles = [t for key in ("templates", "fallbacks")
               for t in ((composer or {}).get(key) or {}).get(Channel.PRODUCT_TITLE.value) or []]
-    function_words = {str(w).lower() for w in (copy_words or {}).get("function_words") or []}
-    return frozenset(content_tokens(" ".join(re.sub(r"\{[^}]*\}", " ", str(t)) for t in titles)) | function_words)
+    return _stems(copy_words, [], titles)
 
 
 def invented_word_findings(text: str, ctx: BriefContext, judged: list[tuple[int, int]] = ()) -> list[Finding]:
