@@ -18,8 +18,9 @@ from wordfreq import zipf_frequency
 
 # A word: letters and digits in any script ("Kånken", "L'Oréal"), with inner apostrophes ("don't", "Levi's").
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-# A sentence's end: its punctuation and any closing quote or bracket, before a space or the end ("$29.99" is none).
-SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
+# A sentence's end: its punctuation and any closing quote or bracket, before a space or the end ("$29.99" is none),
+# and not before a lower-case word ("a 1/2 in. keyless chuck": an abbreviation, which a cut must not end on).
+SENTENCE_END = re.compile(r"(?:[.!?…]*[!?…][.!?…]*|\.+(?![\"'”’)\]]*\s+[a-z]))[\"'”’)\]]*(?=\s|$)")
 TERMINAL_END = re.compile(r"[.!?…][\"'”’)\]]*$")  # text that ends as a sentence does
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _CAMEL = re.compile(r"[a-z][A-Z]")
@@ -37,12 +38,19 @@ def word_spans(text: str) -> list[re.Match[str]]:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences with their end punctuation; a price like '$29.99' does not end one."""
-    sentences, start = [], 0
-    for match in SENTENCE_END.finditer(text):
-        sentences.append(text[start : match.end()].strip())
-        start = match.end()
-    sentences.append(text[start:].strip())
-    return [s for s in sentences if s]
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence sits, without the spaces around it (the splitter above, with offsets)."""
+    spans, start = [], 0
+    for end in [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]:
+        piece = text[start:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((start + lead, start + len(piece.rstrip())))
+        start = end
+    return spans
 
 
 def bare(word: str) -> str:

@@ -485,7 +485,7 @@ def test_a_true_fact_in_broken_grammar_is_mended_not_thrown_away(slip: str, mend
 def test_slips_without_one_certain_fix_are_left_for_the_writer() -> None:
     from copyloop.tools.sense.repairs import repaired
 
-    broken = "Enjoy the Sunrise Cold Brew Coffee Concentrate. It has a 1 litre bottle makes 8 cups. From Colombia."
+    broken = "Enjoy the Sunrise Cold Brew Coffee Concentrate. It has a 1 litre bottle makes 8 cups."
     assert repaired(broken, COFFEE) == broken and sense_findings(broken, COFFEE)
     shared = "Enjoy the Sunrise Cold Brew Coffee Concentrate. It has a smooth and low in acidity and a 1 litre bottle."
     assert repaired(shared, COFFEE) == shared  # "is ... and a 1 litre bottle" would break the second object

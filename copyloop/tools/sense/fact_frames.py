@@ -23,10 +23,12 @@ from copyloop.tools.facts import (
 )
 from copyloop.tools.grounding import phrase_regex, stemmed_words
 from copyloop.tools.sense.context import BriefContext, names_in
+from copyloop.tools.sense.lexicons import product_types
 
 _HAVE = r"(?:has|have|had|comes with|come with|includes|include|features|feature|offers|with)"
 _OWN = r"(?:has|have|comes with|come with|includes|include|features|feature)"  # says the product has the thing
 _ARTICLE = r"(?:(?:a|an|the)\s+)?"
+_MODIFIERS = r"(?:(?!(?:with|for|to|of|in|on|from|by|and|or)\b)[\w/&'’-]+\s+){0,5}"  # a noun's modifiers
 _SINGULAR_VERB = r"(?:has|is|was|does|comes|keeps|makes|gives|holds|lets|works|fits)"
 _PLURAL_VERB = r"(?:have|are|were|do|come|keep|make|give|hold|let|work|fit)"
 _ASIDE = r"(?:,\s[^.!?,]+(?:,\s[^.!?,]+)?,)?"  # "the Sea Salt Flakes, harvested in Maldon, Essex, is here"
@@ -127,14 +129,40 @@ def fact_frame_findings(text: str, ctx: BriefContext) -> list[Finding]:
 
 
 def self_reference_findings(text: str, ctx: BriefContext) -> list[Finding]:
-    """The product said to have or come in itself: "It comes in the Blue Hoodie", "It has the Trail Bottle" (not
-    "see clearly with the Lens Cleaning Kit": with the product is how you use it)."""
+    """The product said to have or come in itself: "It comes in the Blue Hoodie", "It has the Trail Bottle", "It
+    also has navy cotton straight leg pants" (said of the Kratos Gym Pant), or to come from itself ("the Dark
+    Polygon Tee, from Dark Polygon Tee"), and good news given to the product ("Good news for Kratos Gym Pant:").
+    Not "see clearly with the Lens Cleaning Kit": with the product is how you use it."""
     findings = []
     for name in ctx.names:
-        pattern = rf"\b(?:{_OWN}|comes in|come in)\s+(?:(?:a|an|the|your)\s+)?{re.escape(name)}\b"
+        own = rf"\b(?:{_OWN}|comes in|come in)\s+(?:(?:a|an|the|your)\s+)?{re.escape(name)}\b"
+        source = rf"(?:,\s+from|\bGood news for)\s+(?:(?:the|your)\s+)?{re.escape(name)}\b"
         findings += [Finding(rule_id="sense.disfluent_self", severity="block", span=m.span(), matched=m.group(0),
-                             message=f"{m.group(0)!r}: the {name} cannot have or come in itself.")
-                     for m in re.finditer(pattern, text, re.IGNORECASE)]
+                             message=f"{m.group(0)!r}: the {name} cannot have, come in or come from itself, and "
+                                     f"good news is for people.")
+                     for pattern in (own, source) for m in re.finditer(pattern, text, re.IGNORECASE)]
+    return findings + _own_type_findings(text, ctx)
+
+
+def _own_type_findings(text: str, ctx: BriefContext) -> list[Finding]:
+    """"It comes with gray shorts" said of a pair of shorts: the phrase after the owning verb ends in the product's
+    own type (rules/product_types.yaml), so the copy says the product has itself."""
+    types = product_types()
+    own_groups = types.groups_in(ctx.brief.product_name) or types.groups_in(
+        re.split(r"[>/|]", ctx.brief.category or "")[-1])  # "Torque Power Short": its category says "Shorts"
+    named = _names_at(text, ctx)
+    findings = []
+    for match in types.scan.finditer(text):
+        if types.group_of.get(types.key(match.group(0))) not in own_groups or any(
+                s <= match.start() < e for s, e in named):
+            continue
+        before = re.search(rf"\b{_OWN}\s+{_ARTICLE}{_MODIFIERS}$", text[: match.start()], re.IGNORECASE)
+        if before and re.match(r"\s*(?:[.!?,;:]|$)", text[match.end():]):
+            findings.append(Finding(
+                rule_id="sense.disfluent_self", severity="block", span=(before.start(), match.end()),
+                matched=text[before.start(): match.end()],
+                message=f"{text[before.start(): match.end()]!r}: the product is a {types.key(match.group(0))}; it "
+                        f"does not have one (say what it is: \"It is …\")."))
     return findings
 
 

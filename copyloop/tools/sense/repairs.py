@@ -5,8 +5,12 @@ Only slips with one certain fix are repaired, and only where the fix leaves the 
 "It has a single origin Colombian beans" loses its article; "It also has a smooth and low in acidity" says the
 state as a state ("It is also smooth and low in acidity"), and "It also has a teal two-tone hoodie" what the
 product is ("It is also a teal two-tone hoodie"); a countable thing gets the article it lacks ("It has
-non-slip base" -> "It has a non-slip base"); a sentence that only says again what the draft said goes. Anything
-else still goes back to the writer.
+non-slip base" -> "It has a non-slip base"); a sentence that only says again what the draft said goes, and so
+does a later sentence that says what the brief does not ("It also has a comfortable fit.", "A great pick for
+those who love fashion."): what is left still introduces the product. A size or colour list set out as a label
+in a post ("Size: S, M, L.") is said in a sentence ("It comes in sizes S, M and L."), and "Good news for those
+who love the X: drawstring waist." says the fact of the product ("Good news: the X has a drawstring waist.").
+Anything else still goes back to the writer.
 """
 
 from __future__ import annotations
@@ -15,16 +19,23 @@ import re
 
 from copyloop.brief import Brief
 from copyloop.result import Finding
-from copyloop.tools.facts import Fact, brief_facts, with_article
+from copyloop.tools.facts import Fact, agree, brief_facts, is_plural_name, lower_items, with_article
 from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.sense.checks import sense_findings
+from copyloop.tools.sense.context import name_forms
 from copyloop.tools.sense.vocabulary import COPY_WORDS_FILE
-from copyloop.tools.words import split_sentences
+from copyloop.tools.words import sentence_spans, split_sentences
 
 MAX_REPAIRS = 4  # slips mended per draft; a draft with more is not worth mending
 _ARTICLE = re.compile(r"^(?:a|an)\s+")
 _PLURAL_VERBS = {"have", "come", "include", "feature", "offer"}
 _OWNING = {"has", "have", "comes", "come", "includes", "include", "features", "feature", "offers", "offer"}
+# Findings a later sentence can be cut for: it says what the brief does not, or sets out a label
+_CUT_LATER = {"sense.ungrounded", "sense.ungrounded_audience", "sense.invented_word", "sense.non_word",
+              "sense.entity", "sense.disfluent_spec_label", "sense.disfluent_self"}
+_LABEL = re.compile(r"^(?P<label>(?:Shoe )?Sizes?|Colou?rs?):\s+(?P<values>[^:.!?]+?)[.!]?$", re.IGNORECASE)
+_FOR_FANS = re.compile(r"^Good news for (?:those|anyone|everyone|people) who (?:love|loves|like|likes) "
+                       r"(?:the )?(?P<name>[^:]+): (?P<rest>[^:]+?)[.!]?$")
 
 
 def repaired(text: str, brief: Brief) -> str:
@@ -67,6 +78,40 @@ def _fix(text: str, finding: Finding, brief: Brief) -> str | None:
     if finding.rule_id == "sense.disfluent_fact":
         fact = next((f for f in brief_facts(brief) if text[start:end].lower().endswith(_object(f).lower())), None)
         return _reframed(text, start, end, fact) if fact else None
+    spans = sentence_spans(text)
+    at = next((i for i, (s, e) in enumerate(spans) if s <= max(start, end - 1) < e), None)
+    if at is None or end <= start:
+        return None
+    begin, stop = spans[at]
+    said = _said_in_a_sentence(text[begin:stop], brief)
+    if said and finding.rule_id in ("sense.disfluent_spec_label", "sense.disfluent_those_who_love"):
+        return text[:begin] + said + text[stop:]
+    if finding.rule_id in _CUT_LATER and at > 0:
+        return (text[:begin].rstrip() + " " + text[stop:].lstrip()).strip()
+    return None
+
+
+def _said_in_a_sentence(sentence: str, brief: Brief) -> str | None:
+    """A size or colour label as a sentence, or good news for the product's fans as good news of its fact."""
+    plural = is_plural_name(brief.product_name)
+    subject = "They" if plural else "It"
+    label = _LABEL.match(sentence)
+    if label:
+        kind = label["label"].lower()
+        values = label["values"].replace(" & ", ", ").replace(" and ", ", ")
+        items = [v.strip() for v in values.split(",") if v.strip()]
+        if kind.startswith("colo"):
+            listed = lower_items(", ".join(items))
+        else:
+            plural_kind = kind if kind.endswith("s") or len(items) == 1 else f"{kind}s"
+            listed = f"{plural_kind} {', '.join(items[:-1]) + ' and ' + items[-1] if len(items) > 1 else items[0]}"
+        return f"{subject} {agree('comes', plural)} in {listed}."
+    fans = _FOR_FANS.match(sentence)
+    if fans and fans["name"].lower() in {n.lower() for n in name_forms(brief)}:
+        fact = next((f for f in brief_facts(brief) if f.text.lower() == fans["rest"].strip().lower()), None)
+        predicate = fact.predicate(plural) if fact else None
+        the = "" if fans["name"].lower().startswith("the ") else "the "
+        return f"Good news: {the}{fans['name']} {predicate}." if predicate else None
     return None
 
 

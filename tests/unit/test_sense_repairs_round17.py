@@ -1,0 +1,97 @@
+"""Round 17's reading of the 32 briefs' raw drafts and shipped copy: a draft with one bad later sentence ("A great
+pick for those who love fashion.") is mended by cutting it, a size or colour label in a post becomes a sentence,
+good news for the product's fans becomes good news of its fact; and shipped slips every check passed — the product
+said to have itself ("It comes with gray shorts"), to come from itself, good news given to it, a fragment with no
+verb, "from S, M, XL", "both" before a list, "is relaxed fit", "comes in a $5.49" — are caught."""
+
+from __future__ import annotations
+
+import pytest
+
+from copyloop.brief import Brief
+from copyloop.tools.sense.checks import sense_findings
+from copyloop.tools.sense.repairs import repaired
+from copyloop.tools.words import split_sentences
+
+PLIMSOLLS = Brief(product_name="White Plimsolls", category="Shoes", price=80, channel="push_notification",
+                  attributes={"Shoe size": "39, 40, 41, 42, 43, 44, 45"})
+HOODIE = Brief(product_name="Black Hoodie", category="Clothing > Hoodies", price=5, channel="push_notification",
+               attributes={"Material": "Cotton", "Size": "S, M, XL, XXL, L"})
+PANT = Brief(product_name="Kratos Gym Pant", category="Men > Bottoms > Pants", channel="social_post",
+             features=["drawstring waist", "two side-seam pockets", "relaxed fit"],
+             attributes={"colors": "Black, Blue, Green"},
+             reference_copy="Navy cotton straight leg pants. Internal zip pocket.")
+SHORT = Brief(product_name="Torque Power Short", category="Men > Bottoms > Shorts", channel="product_description",
+              features=["flat-seam construction", "elastic waistband"], price=32.5,
+              reference_copy="Light gray shorts with purple accents.")
+HERO = Brief(product_name="Hero Hoodie", category="Men > Tops > Hoodies", channel="product_description",
+             features=["ribbed hem", "water-resistant coating"], price=54)
+HAIRDRYER = Brief(product_name="Hairdryer", category="hair > beauty", price=24.99, channel="push_notification",
+                  reference_copy="This lightweight hairdryer has 3 heat and speed settings. It's perfect for travel.")
+DRILL = Brief(product_name="DEWALT 20V MAX Cordless Drill/Driver Kit", category="Tools > Drills",
+              channel="product_description", features=["two-speed transmission", "1/2 in. ratcheting keyless chuck"])
+
+
+@pytest.mark.parametrize("brief, draft, mended", [
+    (HERO, "Say hello to the Hero Hoodie. It has a ribbed hem. A great pick for those who love fashion.",
+     "Say hello to the Hero Hoodie. It has a ribbed hem."),
+    (HERO, "Say hello to the Hero Hoodie. It also has a comfortable fit. It has a ribbed hem.",
+     "Say hello to the Hero Hoodie. It has a ribbed hem."),
+    (PLIMSOLLS, "Enjoy the White Plimsolls. Shoe Size: 39, 40, 41, 42, 43, 44, 45.",
+     "Enjoy the White Plimsolls. They come in shoe sizes 39, 40, 41, 42, 43, 44 and 45."),
+    (HOODIE, "Meet the Black Hoodie. Size: S, M, XL, XXL, L. You'll love it.",
+     "Meet the Black Hoodie. It comes in sizes S, M, XL, XXL and L. You'll love it."),
+    (PANT, "Meet the Kratos Gym Pant. Colors: Black, Blue, and Green.", "Meet the Kratos Gym Pant. It comes in black, "
+     "blue and green."),
+    (PANT, "Good news for those who love the Kratos Gym Pant: drawstring waist.",
+     "Good news: the Kratos Gym Pant has a drawstring waist."),
+    (HAIRDRYER, "Good news for those who love Hairdryer: 3 heat and speed settings.",
+     "Good news: the Hairdryer has 3 heat and speed settings."),
+])
+def test_a_draft_with_one_certain_fix_is_mended(brief: Brief, draft: str, mended: str) -> None:
+    assert sense_findings(draft, brief)
+    assert repaired(draft, brief) == mended
+    assert sense_findings(mended, brief) == []
+
+
+@pytest.mark.parametrize("brief, draft", [
+    (HERO, "Good news for kids: the Hero Hoodie has a ribbed hem."),  # the bad part is in the only sentence
+    (PANT, "Good news for those who love the Kratos Gym Pant: a pocket for keys."),  # no fact of the brief to say
+])
+def test_a_draft_whose_slip_has_no_certain_fix_is_left(brief: Brief, draft: str) -> None:
+    assert sense_findings(draft, brief)
+    assert repaired(draft, brief) == draft
+
+
+def test_an_abbreviation_does_not_end_a_sentence_so_a_cut_keeps_the_whole_fact() -> None:
+    draft = ("Meet the DEWALT 20V MAX Cordless Drill/Driver Kit. It has a two-speed transmission. It also has a "
+             "1/2 in. ratchetting keyless chuck. It comes in a lovely box.")
+    assert len(split_sentences(draft)) == 4
+    assert repaired(draft, DRILL) == "Meet the DEWALT 20V MAX Cordless Drill/Driver Kit. It has a two-speed " \
+                                     "transmission."  # not "… It also has a 1/2 in."
+
+
+@pytest.mark.parametrize("brief, text", [
+    (SHORT, "Say hello to the Torque Power Short, with flat-seam construction. It comes with gray shorts. Shop now."),
+    (SHORT, "Meet the Torque Power Short. It has an elastic waistband. It has light gray shorts. Order now."),
+    (PANT, "Meet the Kratos Gym Pant. It has a drawstring waist. It also has navy cotton straight leg pants."),
+    (PANT, "Good news for Kratos Gym Pant: internal zip pocket. Shop now."),
+    (HOODIE, "The Black Hoodie, from Black Hoodie, is here, yours for $5. Order now."),
+    (HOODIE, "Meet the Black Hoodie, from S, M, XL, XXL, L! You'll love it. Order now."),
+    (PANT, "Meet the Kratos Gym Pant. It comes with two side-seam pockets. A relaxed fit. Buy now."),
+    (PANT, "Meet the Kratos Gym Pant. It comes in both Black, Blue, Green. Buy now."),
+    (PANT, "Say hello to the Kratos Gym Pant. It is also relaxed fit. Buy now."),
+    (HERO, "Meet the Hero Hoodie. It has a ribbed hem. It also comes in a $54. Buy now."),
+])
+def test_shipped_slips_are_caught(brief: Brief, text: str) -> None:
+    assert any(f.rule_id.startswith("sense.disfluent") for f in sense_findings(text, brief)), text
+
+
+@pytest.mark.parametrize("brief, text", [
+    (SHORT, "Meet the Torque Power Short. It has an elastic waistband and flat-seam construction. Order now."),
+    (PANT, "Meet the Kratos Gym Pant. It has a relaxed fit and a drawstring waist. Buy now."),
+    (PANT, "Meet the Kratos Gym Pant. It comes in black, blue and green. Buy now."),
+    (HERO, "Good news: the Hero Hoodie has a water-resistant coating. A great pick for rainy days. Buy now."),
+])
+def test_their_plain_forms_pass(brief: Brief, text: str) -> None:
+    assert [f.rule_id for f in sense_findings(text, brief) if f.rule_id.startswith("sense.disfluent")] == []
