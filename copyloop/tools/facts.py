@@ -284,8 +284,12 @@ def attribute_fact(key: str, value: str) -> Fact:
     forms = composer_rules().get("attributes") or {}
     form = forms.get(key.strip().lower()) or forms.get("default") or {"phrase": "{key} {value}",
                                                                       "sentence": "{Key}: {value}."}
+    items = [item.strip() for item in value.split(",") if item.strip()]
     values = {"value": value.strip(), "value_lower": lower_items(value.strip()), "key": key.strip().lower(),
-              "Key": key.strip()[:1].upper() + key.strip()[1:]}
+              "Key": key.strip()[:1].upper() + key.strip()[1:],
+              "value_list": ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else value.strip()}
+    if len(items) > 1 and "sentence_many" in form:  # "It comes in sizes S, M and L", not "Size: S, M, L."
+        form = {"phrase": form.get("phrase_many", form["phrase"]), "sentence": form["sentence_many"]}
     phrase = form["phrase"].format(**values)
     if key.strip().lower() not in forms and len(key.split()) > 1:
         phrase = f"{values['key']} {value.strip()}"

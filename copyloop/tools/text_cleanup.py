@@ -257,7 +257,8 @@ def _tidy_once(text: str) -> str:
 
 
 def _balance(text: str) -> str:
-    """Remove brackets and curly quotes that never close (or close without opening), and an odd straight quote."""
+    """Remove brackets and curly quotes that never close (or close without opening), and an odd straight quote
+    (not an inch mark: "7\" inseam" said as "7 inseam" was shipped)."""
     drop: set[int] = set()
     for opener, closer in (("(", ")"), ("[", "]"), ("“", "”")):
         stack: list[int] = []
@@ -270,7 +271,7 @@ def _balance(text: str) -> str:
                 else:
                     drop.add(i)
         drop.update(stack)
-    straight = [i for i, ch in enumerate(text) if ch == '"']
+    straight = [i for i, ch in enumerate(text) if ch == '"' and not (i and text[i - 1].isdigit())]  # 7" is inches
     if len(straight) % 2:
         drop.add(straight[-1])
     if not drop:

@@ -95,3 +95,35 @@ def test_shipped_slips_are_caught(brief: Brief, text: str) -> None:
 ])
 def test_their_plain_forms_pass(brief: Brief, text: str) -> None:
     assert [f.rule_id for f in sense_findings(text, brief) if f.rule_id.startswith("sense.disfluent")] == []
+
+
+JAR = Brief(product_name="Bamboo Glass Jar", category="Kitchen > Storage", price=5.49, channel="product_description",
+            reference_copy="This jar can hold 57 oz (1.7 l).")
+
+
+@pytest.mark.parametrize("text", [
+    "Say hello to the Bamboo Glass Jar. It has a capacity of 57 oz (1.7 l). It can hold 57 oz (1.7 l). Buy now.",
+    "Enjoy the Bamboo Glass Jar. It can hold 57 oz (1.7 l), and it comes in Bamboo Glass. Buy now.",
+])
+def test_a_measure_said_twice_and_the_name_cut_short_are_caught(text: str) -> None:
+    assert any(f.rule_id.startswith("sense.disfluent") for f in sense_findings(text, JAR))
+    assert sense_findings("Enjoy the Bamboo Glass Jar. It can hold 57 oz (1.7 l). Buy now.", JAR) == []
+
+
+def test_an_inch_mark_survives_tidying() -> None:
+    from copyloop.tools.text_cleanup import tidy
+
+    assert tidy('Meet the Torque Power Short. It has a 7" inseam. Buy now.').count('7" inseam') == 1
+    assert tidy('He said "hi. Buy now.') == "He said hi. Buy now."  # a stray quote still goes
+
+
+@pytest.mark.parametrize("key, value, sentence", [
+    ("Size", "S, M, L", "It comes in sizes S, M and L."),
+    ("Shoe size", "39, 40, 41", "It comes in shoe sizes 39, 40 and 41."),
+    ("colors", "Gray, Purple, Yellow", "It comes in Gray, Purple and Yellow."),
+    ("Size", "3.3 fl oz / 100 ml", "Size: 3.3 fl oz / 100 ml."),  # one size stays as the shop writes it
+])
+def test_a_listed_size_or_colour_is_said_in_a_sentence(key: str, value: str, sentence: str) -> None:
+    from copyloop.tools.facts import attribute_fact
+
+    assert attribute_fact(key, value).sentence_text == sentence

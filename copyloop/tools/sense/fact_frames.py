@@ -32,6 +32,7 @@ _MODIFIERS = r"(?:(?!(?:with|for|to|of|in|on|from|by|and|or)\b)[\w/&'’-]+\s+){
 _SINGULAR_VERB = r"(?:has|is|was|does|comes|keeps|makes|gives|holds|lets|works|fits)"
 _PLURAL_VERB = r"(?:have|are|were|do|come|keep|make|give|hold|let|work|fit)"
 _ASIDE = r"(?:,\s[^.!?,]+(?:,\s[^.!?,]+)?,)?"  # "the Sea Salt Flakes, harvested in Maldon, Essex, is here"
+_MEASURE = re.compile(r"\d[\d.,/]*\s?(?:[A-Za-z]{1,5}\b\.?|\")")  # a number with its unit: "57 oz", "1.7 l", "7\""
 _QUANTIFIER_WORDS = frozenset({"a", "an", "the", "one", "two", "three", "four", "each", "every"})
 
 
@@ -141,7 +142,22 @@ def self_reference_findings(text: str, ctx: BriefContext) -> list[Finding]:
                              message=f"{m.group(0)!r}: the {name} cannot have, come in or come from itself, and "
                                      f"good news is for people.")
                      for pattern in (own, source) for m in re.finditer(pattern, text, re.IGNORECASE)]
+        findings += _cut_name_findings(text, name)
     return findings + _own_type_findings(text, ctx)
+
+
+def _cut_name_findings(text: str, name: str) -> list[Finding]:
+    """"It comes in Bamboo Glass" of the Bamboo Glass Jar: the start of the name (as the name capitalises it) after
+    an owning verb, without the rest."""
+    head = name.split()
+    findings = []
+    for cut in range(2, len(head)):
+        start, rest = re.escape(" ".join(head[:cut])), re.escape(head[cut])
+        pattern = rf"\b(?:{_OWN}|comes in|come in)\s+(?:the\s+)?{start}\b(?!\s+{rest})"
+        findings += [Finding(rule_id="sense.disfluent_self", severity="block", span=m.span(), matched=m.group(0),
+                             message=f"{m.group(0)!r}: the product's name cut short is not something it has.")
+                     for m in re.finditer(pattern, text) if head[cut - 1][:1].isupper()]
+    return findings
 
 
 def _own_type_findings(text: str, ctx: BriefContext) -> list[Finding]:
@@ -213,15 +229,16 @@ def repeated_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
     findings = []
     named = _names_at(text, ctx)
     for fact in brief_facts(ctx.brief):
-        said = (fact.value or fact.text).strip()
-        if len(said.split()) < 3:
-            continue
-        places = [m.span() for m in re.finditer(re.escape(said), text, re.IGNORECASE)
-                  if not any(s < m.end() and m.start() < e for s, e in named)]  # the name may say it too
-        if len(places) > 1:
-            findings.append(Finding(rule_id="sense.disfluent_repeated_fact", severity="block", span=places[1],
-                                    matched=text[places[1][0]:places[1][1]],
-                                    message=f"{said!r} is said twice; say another fact instead."))
+        whole = (fact.value or fact.text).strip()
+        measures = _MEASURE.findall(fact.text)  # "57 oz (1.7 l)" in "has a capacity of …" and "can hold …"
+        for said in ([whole] if len(whole.split()) >= 3 else []) + measures:
+            places = [m.span() for m in re.finditer(re.escape(said), text, re.IGNORECASE)
+                      if not any(s < m.end() and m.start() < e for s, e in named)]  # the name may say it too
+            if len(places) > 1:
+                findings.append(Finding(rule_id="sense.disfluent_repeated_fact", severity="block", span=places[1],
+                                        matched=text[places[1][0]:places[1][1]],
+                                        message=f"{said!r} is said twice; say another fact instead."))
+                break
     return findings
 
 
