@@ -126,3 +126,13 @@ def test_ctas_woven_into_a_sentence_stay_where_they_are() -> None:
     text = "Shop now for the coldest water on the trail. Steel walls, all day."
     assert consolidate_ctas(text, b) == text
     assert consolidate_ctas("Cold water. Shop now.", b) == "Cold water. Shop now."
+
+
+def test_four_siblings_end_on_calls_to_action_that_share_no_two_words() -> None:
+    from copyloop.tools.diversity import ngrams, tokens
+
+    body = "Meet the Trail Bottle. It keeps drinks cold for 24 hours."
+    ctas = [place_cta(body, brief("product_description"), rotation=r).cta for r in range(4)]
+    pairs = [set(ngrams(tokens(c), 2)) for c in ctas]
+    assert len(set(ctas)) == 4
+    assert all(not (pairs[i] & pairs[j]) for i in range(4) for j in range(i + 1, 4)), ctas
