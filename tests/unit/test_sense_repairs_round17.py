@@ -127,3 +127,12 @@ def test_a_listed_size_or_colour_is_said_in_a_sentence(key: str, value: str, sen
     from copyloop.tools.facts import attribute_fact
 
     assert attribute_fact(key, value).sentence_text == sentence
+
+
+def test_an_attribute_value_said_again_in_another_fact_is_caught() -> None:
+    sheets = Brief(product_name="Brooklinen Luxe Core Sheet Set, Queen", category="Home > Bedding > Sheet Sets",
+                   channel="product_description", features=["480 thread count cotton sateen"],
+                   attributes={"weave": "Sateen"})
+    said_twice = "Meet the Brooklinen Luxe Core Sheet Set. Weave: Sateen. It is made of 480 thread count cotton sateen."
+    assert "sense.disfluent_repeated_fact" in {f.rule_id for f in sense_findings(said_twice, sheets)}
+    assert sense_findings(said_twice.replace(" Weave: Sateen.", ""), sheets) == []

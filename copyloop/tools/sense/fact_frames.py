@@ -231,8 +231,9 @@ def repeated_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
     for fact in brief_facts(ctx.brief):
         whole = (fact.value or fact.text).strip()
         measures = _MEASURE.findall(fact.text)  # "57 oz (1.7 l)" in "has a capacity of …" and "can hold …"
-        for said in ([whole] if len(whole.split()) >= 3 else []) + measures:
-            places = [m.span() for m in re.finditer(re.escape(said), text, re.IGNORECASE)
+        value = [fact.value.strip()] if fact.kind == "spec" and fact.value and len(fact.value.strip()) > 3 else []
+        for said in ([whole] if len(whole.split()) >= 3 else []) + measures + value:  # "Weave: Sateen. … sateen"
+            places = [m.span() for m in re.finditer(rf"(?<!\w){re.escape(said)}(?!\w)", text, re.IGNORECASE)
                       if not any(s < m.end() and m.start() < e for s, e in named)]  # the name may say it too
             if len(places) > 1:
                 findings.append(Finding(rule_id="sense.disfluent_repeated_fact", severity="block", span=places[1],
