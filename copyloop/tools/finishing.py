@@ -116,7 +116,11 @@ def values_as_sentences_say_them(text: str, brief: Brief) -> str:
     for key, value in brief.attributes.items():
         said = sentence_value(key, value) or _plain_colours(value)
         if said and said != value.strip():
-            text = re.sub(rf"(?<=[a-z] ){re.escape(value.strip())}(?![\w,])", said, text)
+            named = [m.span() for name in name_forms(brief) for m in re.finditer(phrase_regex(name), text)]
+            places = [m.span() for m in re.finditer(rf"(?<=[a-z] ){re.escape(value.strip())}(?![\w,])", text)
+                      if not any(s <= m.start() < e for s, e in named)]  # "… Premium Charcoal Grill" keeps it
+            for start, end in reversed(places):
+                text = text[:start] + said + text[end:]
     return text
 
 

@@ -82,3 +82,15 @@ def test_sample_shows_each_text_with_its_facts_and_call_to_action(tmp_path) -> N
     assert written.count("Call to action: visit store") == 2 and "Feature: barrel clasp" in written
     assert all(f"> {t}" in written for t in texts)
     assert written.rstrip().endswith("1: model, 2: composer")  # who wrote them: apart, after the texts
+
+
+def test_a_workflow_brief_that_ships_nothing_counts_as_failing_not_as_missing() -> None:
+    from copyloop.evaluation.report import _metrics
+    from copyloop.tools.rewards import reward_functions
+
+    brief = Brief(product_name="Weber Kettle Grill", channel="push_notification", features=["built-in thermometer"])
+    empty = BriefOutput(brief, [], 1.0, raw=("Meet the Weber Kettle Grill.",), origins=())
+    metrics = _metrics(empty, reward_functions(), "finetuned")
+    assert metrics["ships_all"] == 0.0 and metrics["cta_rate"] == 0.0 and metrics["length_ok"] == 0.0
+    human = _metrics(BriefOutput(brief, [], 0.0), reward_functions(), "human")
+    assert all(v != v for v in human.values())  # a product without a description has no human figures at all

@@ -136,3 +136,27 @@ def test_an_attribute_value_said_again_in_another_fact_is_caught() -> None:
     said_twice = "Meet the Brooklinen Luxe Core Sheet Set. Weave: Sateen. It is made of 480 thread count cotton sateen."
     assert "sense.disfluent_repeated_fact" in {f.rule_id for f in sense_findings(said_twice, sheets)}
     assert sense_findings(said_twice.replace(" Weave: Sateen.", ""), sheets) == []
+
+
+def test_a_feature_whose_ing_word_is_cut_to_a_noun_is_caught() -> None:
+    speaker = Brief(product_name="JBL Flip 6 Portable Bluetooth Speaker", category="Electronics > Speakers",
+                    channel="social_post", features=["up to 12 hours of playtime",
+                                                     "PartyBoost pairing with compatible JBL speakers"])
+    bent = "Meet the JBL Flip 6 Portable Bluetooth Speaker. It has a PartyBoost pair for up to 12 hours of playtime."
+    assert "sense.invented_word" in {f.rule_id for f in sense_findings(bent, speaker)}
+    assert sense_findings("Meet the JBL Flip 6 Portable Bluetooth Speaker. It has PartyBoost pairing with compatible "
+                          "JBL speakers.", speaker) == []
+
+
+def test_a_value_lowered_mid_sentence_is_never_lowered_inside_the_products_name() -> None:
+    from copyloop.tools.composer import compose_texts
+    from copyloop.tools.finishing import finish, shipping_problems, values_as_sentences_say_them
+
+    grill = Brief(product_name="Weber Original Kettle Premium Charcoal Grill, 22 Inch", short_name="Weber Kettle Grill",
+                  category="Patio & Garden > Grills", channel="product_description", price=219,
+                  features=["built-in lid thermometer", "One-Touch cleaning system"], attributes={"fuel": "Charcoal"})
+    said = "Meet the Weber Original Kettle Premium Charcoal Grill, 22 Inch. It runs on Charcoal."
+    assert values_as_sentences_say_them(said, grill) == said.replace("on Charcoal", "on charcoal")
+    finished = [finish(t, grill, slot) for slot, t in enumerate(compose_texts(grill, 0)[:6])]
+    assert finished and all("Premium Charcoal Grill" in t for t in finished)
+    assert len([t for t in finished if not shipping_problems(t, grill)]) >= 2, finished

@@ -140,6 +140,23 @@ def altered_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
                                         matched=text[span[0]:span[1]],
                                         message=f"{text[span[0]:span[1]]!r} bends the brief's {fact!r}; say it "
                                                 "as the brief does."))
+        findings += _bent_pairs(text, spans, wanted, fact)
+    return findings
+
+
+def _bent_pairs(text: str, spans: list[tuple[str, tuple[int, int]]], wanted: list[str], fact: str) -> list[Finding]:
+    """The brief's "PartyBoost pairing" said as "PartyBoost pair": a word of the fact, then its next word with the
+    "-ing" cut off (which turns what the product does into a thing it has)."""
+    findings = []
+    for first, second in pairwise(wanted):
+        if not second.endswith("ing"):
+            continue
+        for (a, (start, _)), (b, (_, end)) in pairwise(spans):
+            if a == first and b != second and not b.endswith("ing") and lemmas(b) & lemmas(second):
+                findings.append(Finding(rule_id="sense.invented_word", severity="block", span=(start, end),
+                                        matched=text[start:end],
+                                        message=f"{text[start:end]!r} bends the brief's {fact!r}; say it as the "
+                                                "brief does."))
     return findings
 
 
