@@ -6,7 +6,7 @@ interchangeable (rules/composer.yaml `openings`): a text opening like an earlier
 sibling uses, the one the click model expects to draw the most clicks (the form changes, the facts do not).
 Stock closings (`stock_closings`, "You'll love it.") say nothing of the product: only the first sibling to have
 one keeps it; a later one says a fact of the brief it does not say yet in its place, or drops it, or (where its
-tone needs a warm line) takes a fresh closing no sibling has ("Treat yourself."). Sentence frames that
+tone needs a warm line) takes a fresh closing no sibling has ("Enjoy it."). Sentence frames that
 stand in for each other (`sentence_frames`: "It also …", "Plus, it …") vary the same way, each sentence taking the
 first of its set no sibling uses. Any change is kept only where the caller's check accepts the new text, so varying
 never costs a variant.

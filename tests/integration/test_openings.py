@@ -71,4 +71,4 @@ def test_a_later_sibling_whose_tone_needs_a_warm_line_takes_a_closing_no_sibling
     assert shipping_problems(later.replace(" You'll love them.", ""), plimsolls)  # too cold without a warm line
     varied = varied_opening(later, earlier, plimsolls, lambda text: not shipping_problems(text, plimsolls))
     assert "You'll love" not in varied and not shipping_problems(varied, plimsolls)
-    assert "Treat yourself." in varied or "Enjoy them." in varied
+    assert "Enjoy them." in varied

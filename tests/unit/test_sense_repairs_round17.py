@@ -160,3 +160,20 @@ def test_a_value_lowered_mid_sentence_is_never_lowered_inside_the_products_name(
     finished = [finish(t, grill, slot) for slot, t in enumerate(compose_texts(grill, 0)[:6])]
     assert finished and all("Premium Charcoal Grill" in t for t in finished)
     assert len([t for t in finished if not shipping_problems(t, grill)]) >= 2, finished
+
+
+def test_round_17_readers_edits_are_caught_or_never_written() -> None:
+    from copyloop.tools.sense.context import derived_short_names
+
+    serum = Brief(product_name="The Ordinary Niacinamide 10% + Zinc 1% Serum, 30 ml", brand="The Ordinary",
+                  category="Beauty > Skin Care > Serums", channel="search_ad_headline")
+    assert "The Ordinary Serum" not in derived_short_names(serum)
+    shelf = Brief(product_name="IKEA KALLAX Shelf Unit, White, 77x147 cm", brand="IKEA", channel="product_title",
+                  category="Furniture > Storage", features=["fits KALLAX inserts and storage boxes"])
+    assert sense_findings("IKEA KALLAX Shelf Unit, White, 77x147 cm, Fit KALLAX Inserts and Storage Box", shelf)
+    sheets = Brief(product_name="Brooklinen Luxe Core Sheet Set", category="Home > Bedding",
+                   channel="product_description",
+                   features=["480 thread count cotton sateen", "made from 100% long-staple cotton"])
+    twice = ("Meet the Brooklinen Luxe Core Sheet Set. It is made of 480 thread count cotton sateen. It is made from "
+             "100% long-staple cotton.")
+    assert "sense.disfluent_made_twice" in {f.rule_id for f in sense_findings(twice, sheets)}

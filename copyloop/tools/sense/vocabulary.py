@@ -133,7 +133,7 @@ def altered_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
             same = sum(a == b for a, b in zip(window, wanted, strict=True))
             bent = [(a, b) for a, b in zip(window, wanted, strict=True) if a != b]
             if same >= 2 and bent and all(lemmas(a) & lemmas(b) and (a.endswith("ing") != b.endswith("ing")
-                                                                      or (titled and b == a + "s"))
+                                                                      or (titled and b in (a + "s", a + "es")))
                                           for a, b in bent):
                 span = (spans[start][1][0], spans[start + size - 1][1][1])
                 findings.append(Finding(rule_id="sense.invented_word", severity="block", span=span,
