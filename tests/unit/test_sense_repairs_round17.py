@@ -163,11 +163,6 @@ def test_a_value_lowered_mid_sentence_is_never_lowered_inside_the_products_name(
 
 
 def test_round_17_readers_edits_are_caught_or_never_written() -> None:
-    from copyloop.tools.sense.context import derived_short_names
-
-    serum = Brief(product_name="The Ordinary Niacinamide 10% + Zinc 1% Serum, 30 ml", brand="The Ordinary",
-                  category="Beauty > Skin Care > Serums", channel="search_ad_headline")
-    assert "The Ordinary Serum" not in derived_short_names(serum)
     shelf = Brief(product_name="IKEA KALLAX Shelf Unit, White, 77x147 cm", brand="IKEA", channel="product_title",
                   category="Furniture > Storage", features=["fits KALLAX inserts and storage boxes"])
     assert sense_findings("IKEA KALLAX Shelf Unit, White, 77x147 cm, Fit KALLAX Inserts and Storage Box", shelf)
@@ -177,3 +172,12 @@ def test_round_17_readers_edits_are_caught_or_never_written() -> None:
     twice = ("Meet the Brooklinen Luxe Core Sheet Set. It is made of 480 thread count cotton sateen. It is made from "
              "100% long-staple cotton.")
     assert "sense.disfluent_made_twice" in {f.rule_id for f in sense_findings(twice, sheets)}
+
+
+def test_two_facts_mixed_into_one_are_caught() -> None:
+    grill = Brief(product_name="Weber Original Kettle Premium Charcoal Grill", category="Patio & Garden > Grills",
+                  channel="product_description",
+                  features=["built-in lid thermometer", "porcelain-enameled lid and bowl"])
+    mixed = "Enjoy the Weber Original Kettle Premium Charcoal Grill. It has a built-in lid and bowl."
+    assert "sense.invented_word" in {f.rule_id for f in sense_findings(mixed, grill)}
+    assert sense_findings(mixed.replace("built-in lid and bowl", "porcelain-enameled lid and bowl"), grill) == []

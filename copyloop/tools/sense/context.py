@@ -39,8 +39,7 @@ def derived_short_names(brief: Brief) -> list[str]:
     Shears" -> "Fiskars Pruning Shears", "Fiskars Shears" (not "Breville Machine": too common a word to name a
     product). Only for names that open with their brand; a name that opens with a coined word lends it when the
     brief has no brand or the brand opens with it too ("Marco Lightweight Active Hoodie" -> "Marco Hoodie"; brand
-    "Pulse Audio", "Pulse Wireless Earbuds" -> "Pulse Earbuds"). Not for a brand that opens with "The": both
-    round-17 readers took "The Ordinary Serum" for a product that does not exist."""
+    "Pulse Audio", "Pulse Wireless Earbuds" -> "Pulse Earbuds")."""
     base = base_name(brief) or brief.product_name
     lead = brief.brand if brief.brand and base.lower().startswith(brief.brand.lower() + " ") else None
     first = base.split()[0]
@@ -48,7 +47,7 @@ def derived_short_names(brief: Brief) -> list[str]:
     lends = not brief.brand or brief.brand.split()[0].lower() == first.lower()  # brand "Pulse Audio": "Pulse ..."
     if lead is None and lends and len(base.split()) >= 3 and coined:
         lead = first
-    if lead is None or lead.lower().startswith("the "):  # "The Ordinary Serum" reads as a generic serum
+    if lead is None:
         return []
     typed = [m.group(0) for m in product_types().scan.finditer(base) if m.end() == len(base.rstrip())]
     last = base.split()[-1]

@@ -140,7 +140,29 @@ def altered_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
                                         matched=text[span[0]:span[1]],
                                         message=f"{text[span[0]:span[1]]!r} bends the brief's {fact!r}; say it "
                                                 "as the brief does."))
-        findings += _bent_pairs(text, spans, wanted, fact)
+        findings += _bent_pairs(text, spans, wanted, fact) + _mixed_facts(text, spans, wanted, fact, ctx)
+    return findings
+
+
+def _mixed_facts(text: str, spans: list[tuple[str, tuple[int, int]]], wanted: list[str], fact: str,
+                 ctx: BriefContext) -> list[Finding]:
+    """A fact's head with another fact's modifier in front: "built-in lid and bowl" from the brief's "built-in lid
+    thermometer" and "porcelain-enameled lid and bowl" says something neither fact says."""
+    others = {w.lower() for other in ctx.brief.features if other != fact for w in words(other)}
+    findings = []
+    for lead in (1, 2):  # "built-in" is two words to the tokeniser
+        tail = wanted[lead:]
+        if len(tail) < 2:
+            continue
+        for start in range(len(spans) - len(wanted) + 1):
+            window = [w for w, _ in spans[start:start + len(wanted)]]
+            head = window[:lead]
+            if window[lead:] == tail and all(w in others and w not in wanted for w in head):
+                span = (spans[start][1][0], spans[start + len(wanted) - 1][1][1])
+                findings.append(Finding(rule_id="sense.invented_word", severity="block", span=span,
+                                        matched=text[span[0]:span[1]],
+                                        message=f"{text[span[0]:span[1]]!r} mixes two of the brief's facts into "
+                                                f"one it does not state ({fact!r})."))
     return findings
 
 
