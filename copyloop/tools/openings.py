@@ -5,8 +5,7 @@ to a marketer, and every repeat is words the A/B test cannot learn from. The way
 interchangeable (rules/composer.yaml `openings`): a text opening like an earlier sibling takes, of those no
 sibling uses, the one the click model expects to draw the most clicks (the form changes, the facts do not).
 Stock closings (`stock_closings`, "You'll love it.") say nothing of the product: only the first sibling to have
-one keeps it; a later one says a fact of the brief it does not say yet in its place, or drops it, or (where its
-tone needs a warm line) takes a fresh closing no sibling has ("Enjoy it."). Sentence frames that
+one keeps it; a later one says a fact of the brief it does not say yet in its place, or drops it. Sentence frames that
 stand in for each other (`sentence_frames`: "It also …", "Plus, it …") vary the same way, each sentence taking the
 first of its set no sibling uses. Any change is kept only where the caller's check accepts the new text, so varying
 never costs a variant.
@@ -20,7 +19,7 @@ from typing import NamedTuple
 
 from copyloop.brief import Brief
 from copyloop.tools.click_model import shipped_click_model
-from copyloop.tools.facts import composer_rules, is_plural_name
+from copyloop.tools.facts import composer_rules
 from copyloop.tools.finishing import in_market_spelling, unsaid_fact_sentences, without_title_article
 from copyloop.tools.grounding import phrase_regex
 from copyloop.tools.rulebook import rule_cache
@@ -155,13 +154,7 @@ def _without_shared_closings(text: str, earlier: Sequence[str], brief: Brief,
     kept = [s for i, s in enumerate(sentences) if i not in stock]
     instead = unsaid_fact_sentences(" ".join(kept), brief)[:1]
     at = stock[0]  # the sentences before the first stock closing are all kept
-    warm = [c for c in fresh_closings(brief) if not any(c.lower() in t.lower() for t in (*earlier, text))]
-    candidates = [[*kept[:at], *instead, *kept[at:]], kept, *([*kept[:at], c, *kept[at:]] for c in warm)]
-    return next((joined for c in candidates if acceptable(joined := " ".join(c))), text)
-
-
-def fresh_closings(brief: Brief) -> list[str]:
-    """Warm closings a later sibling may take instead of a stock closing an earlier one has, where dropping it
-    would leave the copy too cold for its tone band (rules/composer.yaml `fresh_closings`)."""
-    them = "them" if is_plural_name(brief.product_name) else "it"
-    return [str(c).replace("{them}", them) + "." for c in composer_rules().get("fresh_closings") or ()]
+    for candidate in (" ".join([*kept[:at], *instead, *kept[at:]]), " ".join(kept)):
+        if acceptable(candidate):
+            return candidate
+    return text

@@ -62,13 +62,3 @@ def test_a_books_title_takes_no_article_in_any_opening() -> None:
                      category="Office & Stationery > Notebooks & Journals", channel="social_post")
     assert finish("Meet the Moleskine Classic Notebook. It has 240 ruled pages.", notebook, 0).startswith(
         "Meet the Moleskine Classic Notebook."), "a notebook is no titled work"
-
-
-def test_a_later_sibling_whose_tone_needs_a_warm_line_takes_a_closing_no_sibling_has() -> None:
-    plimsolls = Brief(product_name="White Plimsolls", category="Shoes", price=80, channel="push_notification")
-    earlier = ["Meet the White Plimsolls, yours for $80. You'll love them. Order now."]
-    later = "Say hello to the White Plimsolls, yours for $80. You'll love them. Get yours today."
-    assert shipping_problems(later.replace(" You'll love them.", ""), plimsolls)  # too cold without a warm line
-    varied = varied_opening(later, earlier, plimsolls, lambda text: not shipping_problems(text, plimsolls))
-    assert "You'll love" not in varied and not shipping_problems(varied, plimsolls)
-    assert "Enjoy them." in varied

@@ -181,3 +181,15 @@ def test_two_facts_mixed_into_one_are_caught() -> None:
     mixed = "Enjoy the Weber Original Kettle Premium Charcoal Grill. It has a built-in lid and bowl."
     assert "sense.invented_word" in {f.rule_id for f in sense_findings(mixed, grill)}
     assert sense_findings(mixed.replace("built-in lid and bowl", "porcelain-enameled lid and bowl"), grill) == []
+
+
+def test_a_list_whose_item_has_its_own_and_is_caught_and_enjoy_it_is_filler() -> None:
+    from copyloop.tools.sense.repairs import without_filler
+
+    grill = Brief(product_name="Weber Kettle Grill", category="Patio & Garden > Grills",
+                  channel="product_description",
+                  features=["built-in lid thermometer", "porcelain-enameled lid and bowl", "One-Touch cleaning system"])
+    listed = ("Here's why you'll love the Weber Kettle Grill: built-in lid thermometer, porcelain-enameled lid and "
+              "bowl and One-Touch cleaning system.")
+    assert "sense.disfluent_list_two_ands" in {f.rule_id for f in sense_findings(listed, grill)}
+    assert without_filler("Meet the Weber Kettle Grill. Enjoy it. Buy now.") == "Meet the Weber Kettle Grill. Buy now."
