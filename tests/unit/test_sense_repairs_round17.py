@@ -193,3 +193,11 @@ def test_a_list_whose_item_has_its_own_and_is_caught_and_enjoy_it_is_filler() ->
               "bowl and One-Touch cleaning system.")
     assert "sense.disfluent_list_two_ands" in {f.rule_id for f in sense_findings(listed, grill)}
     assert without_filler("Meet the Weber Kettle Grill. Enjoy it. Buy now.") == "Meet the Weber Kettle Grill. Buy now."
+
+
+def test_a_name_that_holds_a_facts_words_is_no_mix_of_facts() -> None:
+    book = Brief(product_name="Atomic Habits by James Clear (Hardcover)", short_name="Atomic Habits",
+                 category="Books > Self-Help", channel="social_post",
+                 features=["written by James Clear", "practical framework for building good habits"])
+    text = "Meet Atomic Habits by James Clear. It has a practical framework for building good habits. Buy now."
+    assert sense_findings(text, book) == []

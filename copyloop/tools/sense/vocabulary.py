@@ -149,6 +149,7 @@ def _mixed_facts(text: str, spans: list[tuple[str, tuple[int, int]]], wanted: li
     """A fact's head with another fact's modifier in front: "built-in lid and bowl" from the brief's "built-in lid
     thermometer" and "porcelain-enameled lid and bowl" says something neither fact says."""
     others = {w.lower() for other in ctx.brief.features if other != fact for w in words(other)}
+    named = [m.span() for name in ctx.names for m in re.finditer(re.escape(name), text)]  # "Atomic Habits by …"
     findings = []
     for lead in (1, 2):  # "built-in" is two words to the tokeniser
         tail = wanted[lead:]
@@ -157,8 +158,9 @@ def _mixed_facts(text: str, spans: list[tuple[str, tuple[int, int]]], wanted: li
         for start in range(len(spans) - len(wanted) + 1):
             window = [w for w, _ in spans[start:start + len(wanted)]]
             head = window[:lead]
-            if window[lead:] == tail and all(w in others and w not in wanted for w in head):
-                span = (spans[start][1][0], spans[start + len(wanted) - 1][1][1])
+            span = (spans[start][1][0], spans[start + len(wanted) - 1][1][1])
+            if window[lead:] == tail and all(w in others and w not in wanted for w in head) \
+                    and not any(s < span[1] and span[0] < e for s, e in named):
                 findings.append(Finding(rule_id="sense.invented_word", severity="block", span=span,
                                         matched=text[span[0]:span[1]],
                                         message=f"{text[span[0]:span[1]]!r} mixes two of the brief's facts into "
