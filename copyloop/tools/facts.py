@@ -215,11 +215,16 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def and_list(items: list[str]) -> str:
+    """Items as a sentence lists them, the last joined by "and": "S, M and L"."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
 def lower_items(value: str) -> str:
     """A list value as a sentence says it: each item lower-cased where English writes it so, the last joined by
     "and" ("Fleece, LumaTech™, Spandex, Wool" -> "fleece, LumaTech™, spandex and wool")."""
     items = [lower_first(item.strip()) for item in value.split(", ") if item.strip()]
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else (items[0] if items else value)
+    return and_list(items) if items else value
 
 
 def sentence_value(key: str, value: str) -> str | None:
@@ -287,7 +292,7 @@ def attribute_fact(key: str, value: str) -> Fact:
     items = [item.strip() for item in value.split(",") if item.strip()]
     values = {"value": value.strip(), "value_lower": lower_items(value.strip()), "key": key.strip().lower(),
               "Key": key.strip()[:1].upper() + key.strip()[1:],
-              "value_list": ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else value.strip()}
+              "value_list": and_list(items) if len(items) > 1 else value.strip()}
     if len(items) > 1 and "sentence_many" in form:  # "It comes in sizes S, M and L", not "Size: S, M, L."
         form = {"phrase": form.get("phrase_many", form["phrase"]), "sentence": form["sentence_many"]}
     phrase = form["phrase"].format(**values)

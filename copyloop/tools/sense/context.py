@@ -116,6 +116,12 @@ def name_forms(brief: Brief) -> tuple[str, ...]:
     return tuple(sorted(dict.fromkeys(f for f in forms if f), key=len, reverse=True))
 
 
+def name_spans(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where the product's exact names sit: a name may say a fact or hold a frame's words ("… with MagSlider Lid",
+    "Atomic Habits by James Clear")."""
+    return [m.span() for name in names for m in re.finditer(re.escape(name), text)]
+
+
 def names_in(text: str, names: tuple[str, ...]) -> list[str]:
     """The name forms the text calls the product by, each occurrence taken by the longest form that covers it: "the
     Maldon Sea Salt Flakes" calls it by that plural name, not by the singular "Maldon Sea Salt" inside it."""

@@ -22,7 +22,7 @@ from copyloop.tools.facts import (
     with_article,
 )
 from copyloop.tools.grounding import phrase_regex, stemmed_words
-from copyloop.tools.sense.context import BriefContext, names_in
+from copyloop.tools.sense.context import BriefContext, name_spans, names_in
 from copyloop.tools.sense.lexicons import product_types
 
 _HAVE = r"(?:has|have|had|comes with|come with|includes|include|features|feature|offers|with)"
@@ -106,15 +106,10 @@ def _frame(fact: Fact) -> tuple[str, str] | None:
     return (rf"\b(?:{'|'.join(wrong)})\b", f"it {fact.text}") if wrong else None
 
 
-def _names_at(text: str, ctx: BriefContext) -> list[tuple[int, int]]:
-    """Where the product's exact names sit: a name may say a fact or hold a frame's words ("… with MagSlider Lid")."""
-    return [m.span() for name in ctx.names for m in re.finditer(re.escape(name), text)]
-
-
 def fact_frame_findings(text: str, ctx: BriefContext) -> list[Finding]:
     """A brief's fact said in a frame its grammar does not fit, which misstates it or reads as broken English."""
     findings = []
-    named = _names_at(text, ctx)
+    named = name_spans(text, ctx.names)
     for fact in brief_facts(ctx.brief):
         frame = _frame(fact)
         if frame is None:
@@ -166,7 +161,7 @@ def _own_type_findings(text: str, ctx: BriefContext) -> list[Finding]:
     types = product_types()
     own_groups = types.groups_in(ctx.brief.product_name) or types.groups_in(
         re.split(r"[>/|]", ctx.brief.category or "")[-1])  # "Torque Power Short": its category says "Shorts"
-    named = _names_at(text, ctx)
+    named = name_spans(text, ctx.names)
     findings = []
     for match in types.scan.finditer(text):
         if types.group_of.get(types.key(match.group(0))) not in own_groups or any(
@@ -227,7 +222,7 @@ def repeated_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
     if is_list(text):
         return []
     findings = []
-    named = _names_at(text, ctx)
+    named = name_spans(text, ctx.names)
     for fact in brief_facts(ctx.brief):
         whole = (fact.value or fact.text).strip()
         measures = _MEASURE.findall(fact.text)  # "57 oz (1.7 l)" in "has a capacity of …" and "can hold …"

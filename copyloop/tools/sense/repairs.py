@@ -19,7 +19,7 @@ import re
 
 from copyloop.brief import Brief
 from copyloop.result import Finding
-from copyloop.tools.facts import Fact, agree, brief_facts, is_plural_name, lower_items, with_article
+from copyloop.tools.facts import Fact, agree, and_list, brief_facts, is_plural_name, lower_items, with_article
 from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.context import name_forms
@@ -83,8 +83,8 @@ def _fix(text: str, finding: Finding, brief: Brief) -> str | None:
     if at is None or end <= start:
         return None
     begin, stop = spans[at]
-    said = _said_in_a_sentence(text[begin:stop], brief)
-    if said and finding.rule_id in ("sense.disfluent_spec_label", "sense.disfluent_those_who_love"):
+    if finding.rule_id in ("sense.disfluent_spec_label", "sense.disfluent_those_who_love") \
+            and (said := _said_in_a_sentence(text[begin:stop], brief)):
         return text[:begin] + said + text[stop:]
     if finding.rule_id in _CUT_LATER and at > 0:
         return (text[:begin].rstrip() + " " + text[stop:].lstrip()).strip()
@@ -104,7 +104,7 @@ def _said_in_a_sentence(sentence: str, brief: Brief) -> str | None:
             listed = lower_items(", ".join(items))
         else:
             plural_kind = kind if kind.endswith("s") or len(items) == 1 else f"{kind}s"
-            listed = f"{plural_kind} {', '.join(items[:-1]) + ' and ' + items[-1] if len(items) > 1 else items[0]}"
+            listed = f"{plural_kind} {and_list(items)}"
         return f"{subject} {agree('comes', plural)} in {listed}."
     fans = _FOR_FANS.match(sentence)
     if fans and fans["name"].lower() in {n.lower() for n in name_forms(brief)}:

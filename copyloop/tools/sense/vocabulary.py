@@ -14,7 +14,7 @@ from copyloop.brief import Channel
 from copyloop.result import Finding
 from copyloop.tools.grounding import content_tokens
 from copyloop.tools.rulebook import load_rules, rule_cache
-from copyloop.tools.sense.context import BriefContext
+from copyloop.tools.sense.context import BriefContext, name_spans
 from copyloop.tools.sense.lexicons import product_types
 from copyloop.tools.words import bare, lemmas, word_spans, words, zipf
 
@@ -149,7 +149,7 @@ def _mixed_facts(text: str, spans: list[tuple[str, tuple[int, int]]], wanted: li
     """A fact's head with another fact's modifier in front: "built-in lid and bowl" from the brief's "built-in lid
     thermometer" and "porcelain-enameled lid and bowl" says something neither fact says."""
     others = {w.lower() for other in ctx.brief.features if other != fact for w in words(other)}
-    named = [m.span() for name in ctx.names for m in re.finditer(re.escape(name), text)]  # "Atomic Habits by …"
+    named = name_spans(text, ctx.names)  # "Atomic Habits by James Clear" is the name, not a mix of facts
     findings = []
     for lead in (1, 2):  # "built-in" is two words to the tokeniser
         tail = wanted[lead:]
