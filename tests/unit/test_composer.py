@@ -83,21 +83,6 @@ def test_a_long_name_still_gives_search_headlines_that_say_something() -> None:
     assert not any(text.startswith("Shop") for slot in range(4) for text in compose_texts(learn, slot))
 
 
-def test_search_headlines_open_with_each_lead_verb_in_turn_and_that_opening_is_their_cta() -> None:
-    """Round 18: every search headline was "Name - Buy Now" or "Shop the Name"; "See the Frankie Sweatshirt" is as
-    short, reads as an ad and the click model puts it above both. Sibling slots open with different verbs."""
-    sweat = Brief(product_name="Frankie Sweatshirt", category="Apparel > Sweatshirts", features=["hand pockets"],
-                  price=55, channel="search_ad_headline", cta_goal="buy")
-    firsts = [compose_texts(sweat, slot)[0] for slot in range(3)]
-    assert firsts[1:] == ["See the Frankie Sweatshirt", "Shop the Frankie Sweatshirt"], firsts
-    assert finish(firsts[1], sweat, 1) == "See the Frankie Sweatshirt"  # its opening is its CTA: none is added
-    assert not shipping_problems(firsts[1], sweat)
-    post = sweat.model_copy(update={"channel": Channel.SOCIAL_POST})
-    assert find_cta("See the Frankie Sweatshirt. It has hand pockets.", post.cta_goal) is None  # not in a post
-    subscribe = sweat.model_copy(update={"cta_goal": "subscribe"})  # a goal without a lead verb opens with none
-    assert not any(text.startswith(("See", "Shop")) for text in compose_texts(subscribe, 1))
-
-
 def test_a_title_adds_its_category_only_where_the_name_does_not_say_it() -> None:
     sandal = Brief(product_name="Birkenstock Arizona Soft Footbed Suede Leather Sandal", brand="Birkenstock",
                    category="Shoes > Sandals", features=["EVA sole"], channel="product_title")
