@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from copyloop.brief import Brief
 from copyloop.tools.channels import channel_spec
-from copyloop.tools.cta import cta_leads, cta_room, find_cta, takes_cta
+from copyloop.tools.cta import cta_lead, cta_room, takes_cta
 from copyloop.tools.facts import (
     Fact,
     brief_facts,
@@ -152,7 +152,8 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
              "audience_title": title_case(audience) if audience else None, "is": "are" if plural else "is",
              "category_title": _category_title(brief, name if "{name}" in template else short
                                                 if "{short}" in template else "", last_resort),
-             "they": "they" if plural else "it", "They": "They" if plural else "It", "them": "them" if plural else "it"}
+             "they": "they" if plural else "it", "They": "They" if plural else "It", "them": "them" if plural else "it",
+             "cta_lead": cta_lead(brief.cta_goal) if takes_cta(brief) else None}
     missing = False
 
     def fill(match: re.Match[str]) -> str:
@@ -167,7 +168,7 @@ def render(template: str, brief: Brief, facts: list[Fact], short: str | None = N
         return value or ""
 
     text = tidy(_SLOT.sub(fill, template))
-    room = 0 if find_cta(text, brief.cta_goal) else cta_room(brief)  # a text that opens with its CTA needs no more
+    room = 0 if "{cta_lead}" in template else cta_room(brief)  # a text that opens with its CTA needs no more
     return None if missing or len(text) + room > spec.max_chars else text
 
 
@@ -190,10 +191,10 @@ def compose_texts(brief: Brief, slot: int, brand_alone: bool = False) -> list[st
     too. Only with `brand_alone` (the composer's last resort) does a headline call the product by the brand alone
     and a title add a category its name already says ("… Leather Sandal - Sandals", which readers cut)."""
     facts = ordered_facts(brief, slot)
-    pool = with_leads(templates(brief.channel.value), brief)
+    pool = templates(brief.channel.value)
     if not pool:
         return []
-    fallbacks = with_leads(templates(brief.channel.value, "fallbacks"), brief)
+    fallbacks = templates(brief.channel.value, "fallbacks")
     start = slot % len(pool)
     first_fallback = slot % len(fallbacks) if fallbacks else 0
     names = name_choices(brief, brand_alone) if channel_spec(brief.channel).sentences == 1 else [fitting_name(brief)]
@@ -207,16 +208,6 @@ def compose_texts(brief: Brief, slot: int, brand_alone: bool = False) -> list[st
                 if text and text not in texts:
                     texts.append(text)
     return texts
-
-
-def with_leads(structures: list[str], brief: Brief) -> list[str]:
-    """The structures with each one that opens with its CTA's verb ("{cta_lead} the {lead_name}") written out once
-    per verb of the brief's goal, in place (rules/ctas.yaml `lead`: "See the …", then "Shop the …"), so sibling
-    slots open differently; such a structure is dropped where the goal has no verb or the channel takes no CTA."""
-    leads = cta_leads(brief.cta_goal) if takes_cta(brief) else []
-    return [written for structure in structures
-            for written in ([structure.replace("{cta_lead}", verb) for verb in leads]
-                            if "{cta_lead}" in structure else [structure])]
 
 
 def benefit_sentences(brief: Brief) -> list[str]:

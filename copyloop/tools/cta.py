@@ -47,10 +47,10 @@ def _detectors(goal: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in [*entry.get("detect", []), *(rf"\b{x}\b" for x in literal)])
 
 
-def cta_leads(goal: CtaGoal) -> list[str]:
-    """The verbs a one-line ad may open with as its CTA ("See", "Shop"), in the order siblings take them."""
-    lead = _library()[CtaGoal(goal).value].get("lead") or []
-    return [str(verb) for verb in ([lead] if isinstance(lead, str) else lead)]
+def cta_lead(goal: CtaGoal) -> str | None:
+    """The verb a one-line ad may open with as its CTA ("Shop"), if the goal has one."""
+    lead = _library()[CtaGoal(goal).value].get("lead")
+    return str(lead) if lead else None
 
 
 def cta_spans(text: str, goal: CtaGoal | None = None) -> list[tuple[int, int]]:
@@ -150,8 +150,7 @@ def place_cta(text: str, brief: Brief, rotation: int = 0) -> CtaPlacement:
     spec = channel_spec(brief.channel)
     phrases = cta_phrases(brief.cta_goal, brief.channel)
     if is_plural_name(brief.product_name):  # "Add them to your cart" for the Sea Salt Flakes
-        phrases = [re.sub(r"\b(i)t\b", lambda m: "them" if m[1] == "i" else "Them", p, flags=re.IGNORECASE)
-                   for p in phrases]
+        phrases = [re.sub(r"\bit\b", "them", p) for p in phrases]
     ordered = phrases[rotation % len(phrases):] + phrases[:rotation % len(phrases)]
     body = text.rstrip()
     for cta in ordered:
