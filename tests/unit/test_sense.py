@@ -180,8 +180,9 @@ BOOK = Brief(product_name="Atomic Habits by James Clear (Hardcover)", category="
            features=["practical framework for building good habits"], channel="social_post"),
      "Good news for readers: Atomic Habits by James Clear, with a practical framework for building good habits. "
      "Buy now.", "disfluent"),
-    (Brief(product_name="Maldon Sea Salt Flakes, 250 g", brand="Maldon", category="Grocery > Salt", audience="home cooks",
-           features=["harvested in Maldon, Essex"], channel="social_post"),  # round 18: a participle after the name
+    (Brief(product_name="Maldon Sea Salt Flakes, 250 g", brand="Maldon", category="Grocery > Salt",
+           audience="home cooks", features=["harvested in Maldon, Essex"],
+           channel="social_post"),  # round 18: a participle after the name
      "Good news for home cooks: the Maldon Sea Salt Flakes, harvested in Maldon, Essex. Shop now.", "disfluent"),
     (Brief(product_name="Olaplex No. 3 Hair Perfector", brand="Olaplex", category="Beauty > Hair Care",
            features=["for all hair types"], attributes={"size": "3.3 fl oz / 100 ml"}, channel="social_post",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from copyloop.brief import Brief
+from copyloop.brief import Brief, Channel
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.repairs import repaired
 from copyloop.tools.words import split_sentences
@@ -201,3 +201,19 @@ def test_a_name_that_holds_a_facts_words_is_no_mix_of_facts() -> None:
                  features=["written by James Clear", "practical framework for building good habits"])
     text = "Meet Atomic Habits by James Clear. It has a practical framework for building good habits. Buy now."
     assert sense_findings(text, book) == []
+
+
+def rule_ids(text: str, brief: Brief) -> set[str]:
+    return {finding.rule_id for finding in sense_findings(text, brief)}
+
+
+def test_a_measure_the_name_already_says_is_not_added_beside_it() -> None:
+    """Round 18, unseen products: "Lodge 10.25 Inch Cast Iron Skillet, 10.25 in diameter" shipped as a title."""
+    skillet = Brief(product_name="Lodge 10.25 Inch Cast Iron Skillet", short_name="Lodge Skillet", brand="Lodge",
+                    category="Home & Kitchen > Cookware > Skillets", features=["made in the USA"],
+                    attributes={"diameter": "10.25 in"}, channel="product_title")
+    assert "sense.disfluent_repeated_fact" in rule_ids("Lodge 10.25 Inch Cast Iron Skillet, 10.25 in diameter", skillet)
+    assert "sense.disfluent_repeated_fact" not in rule_ids("Lodge 10.25 Inch Cast Iron Skillet, US Made", skillet)
+    post = skillet.model_copy(update={"channel": Channel.SOCIAL_POST})  # a short name that does not say it
+    assert "sense.disfluent_repeated_fact" not in rule_ids(
+        "Meet the Lodge Skillet. It is 10.25 in across and made in the USA. Shop now.", post)
