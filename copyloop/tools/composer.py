@@ -68,12 +68,23 @@ def name_choices(brief: Brief, brand_alone: bool = False) -> list[str]:
         generic = set(derived_short_names(brief)) - {f for f in specific if _names_model(f, brief)} \
             if brief.short_name else set()
         specific = [f for f in specific if f not in generic] or specific
+        specific = [f for f in specific if f not in _vaguer_names(brief)] or specific
         if spec.name == "any":  # a subject line: a name that leaves room to say something beside it, the short
             roomy = sorted((f for f in specific if len(f) <= budget), key=lambda f: f != brief.short_name)  # name
             specific = roomy + [f for f in reversed(specific) if len(f) > budget]                        # first
         return specific + [f for f in allowed if f not in specific and (brand_alone or not specific)]
     roomy = [f for f in sorted(allowed, key=len, reverse=True) if len(f) <= budget and "," not in f and "(" not in f]
     return roomy + [f for f in sorted(allowed, key=len) if f not in roomy]
+
+
+def _vaguer_names(brief: Brief) -> set[str]:
+    """The brand with the name's last word where the brand with the whole type fits beside a CTA too: "Carhartt
+    Pant" beside "Carhartt Work Pant - Buy Now" (both round 18 readers cut "Carhartt Pant"; "Fiskars Shears" stays
+    where "Fiskars Pruning Shears - Buy Now" would run past 30 characters)."""
+    derived = derived_short_names(brief)
+    room = channel_spec(brief.channel).max_chars - cta_room(brief)
+    return {short for short in derived for whole in derived
+            if len(short) < len(whole) <= room and whole.endswith(" " + short.split()[-1])}
 
 
 def _names_model(name: str, brief: Brief) -> bool:

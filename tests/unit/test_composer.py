@@ -78,6 +78,11 @@ def test_a_long_name_still_gives_search_headlines_that_say_something() -> None:
                  features=["firm cotton duck fabric"], price=69.99, channel="search_ad_headline", cta_goal="buy")
     shipped = {finish(text, pant, slot) for slot in range(4) for text in compose_texts(pant, slot)}
     assert {"Shop Carhartt Work Pants", "Shop the Carhartt Work Pant"} <= shipped
+    assert not any("Carhartt Pant" in text for text in shipped), shipped  # round 18: both readers cut it, and
+    shears = Brief(product_name="Fiskars Steel Bypass Pruning Shears", brand="Fiskars", category="Garden > Pruners",
+                   short_name="Fiskars Pruning Shears", features=["steel blade"], channel="search_ad_headline")
+    assert "Fiskars Shears - Shop Now" in {finish(t, shears, 0) for t in compose_texts(shears, 0)}  # where the
+    # whole type ("Fiskars Pruning Shears - Shop Now") runs past 30 characters the shorter name stays
     assert all(not shipping_problems(text, pant) and find_cta(text, pant.cta_goal) for text in shipped), shipped
     learn = pant.model_copy(update={"cta_goal": "learn_more"})  # a goal without a leading verb keeps its CTA last
     assert not any(text.startswith("Shop") for slot in range(4) for text in compose_texts(learn, slot))
