@@ -13,7 +13,7 @@ from copyloop.tools.channels import channel_spec, length_ok
 from copyloop.tools.compliance import check_compliance
 from copyloop.tools.composer import benefit_sentences
 from copyloop.tools.cta import cta_as_channel_wants, cta_room, find_cta, place_cta, takes_cta, without_cta
-from copyloop.tools.facts import brief_facts, is_plural_name, lower_items, sentence_value
+from copyloop.tools.facts import brief_facts, is_plural_name, lower_items, price_text, sentence_value
 from copyloop.tools.grounding import colour_words, content_tokens, phrase_regex
 from copyloop.tools.rulebook import load_rules, rule_cache
 from copyloop.tools.sense.checks import sense_findings
@@ -311,7 +311,21 @@ def form_problems(text: str, brief: Brief) -> list[str]:
         problems.append(f"length {len(text)} outside the {spec.label} limits {spec.min_chars}..{spec.max_chars}")
     if not cta_as_channel_wants(text, brief):
         problems.append("no call to action" if takes_cta(brief) else f"a call to action in a {spec.label}")
+    if says_nothing(text, brief):
+        problems.append(f"a {spec.label} that says no fact of the brief")
     return problems
+
+
+def says_nothing(text: str, brief: Brief) -> bool:
+    """Copy of several sentences that says none of the brief's facts (more than half of a fact's words count: "long
+    rounded hemline" says the shop's "Longer rounded hemline") nor its price, though the brief has facts its name
+    does not already say: "Treat yourself to the KONG Classic Dog Toy. Order now." and "Say hello to the YETI
+    Rambler … You'll love it." shipped in round 18 and read as filler (a one-line headline may be the name alone)."""
+    if channel_spec(brief.channel).sentences == 1 or (brief.price is not None and price_text(brief) in text):
+        return False
+    named, said = content_tokens(brief.product_name), content_tokens(text)
+    facts = [words - named for f in brief_facts(brief) if (words := content_tokens(f.value or f.text)) - named]
+    return bool(facts) and not any(len(words & said) * 2 > len(words) for words in facts)
 
 
 def shipping_problems(text: str, brief: Brief) -> list[str]:

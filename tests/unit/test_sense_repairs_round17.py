@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 from copyloop.brief import Brief, Channel
+from copyloop.tools.channels import channel_spec
+from copyloop.tools.finishing import says_nothing, shipping_problems
 from copyloop.tools.sense.checks import sense_findings
 from copyloop.tools.sense.repairs import repaired
 from copyloop.tools.words import split_sentences
@@ -217,3 +219,22 @@ def test_a_measure_the_name_already_says_is_not_added_beside_it() -> None:
     post = skillet.model_copy(update={"channel": Channel.SOCIAL_POST})  # a short name that does not say it
     assert "sense.disfluent_repeated_fact" not in rule_ids(
         "Meet the Lodge Skillet. It is 10.25 in across and made in the USA. Shop now.", post)
+
+
+@pytest.mark.parametrize(("text", "empty"), [
+    ("Treat yourself to the KONG Classic Dog Toy. Order now.", True),
+    ("Meet the KONG Classic Dog Toy. You'll love it. Add it to your cart today.", True),
+    ("Meet the KONG Classic Dog Toy. It is made of natural red rubber. Buy now.", False),
+    ("Meet the KONG Classic Dog Toy. It is made of red rubber. Buy now.", False),  # most of a fact's words say it
+    ("The KONG Classic Dog Toy is yours for $13.99. Buy now.", False),  # the price says something
+])
+def test_copy_of_several_sentences_must_say_a_fact(text: str, empty: bool) -> None:
+    """Round 18: "Treat yourself to the KONG Classic Dog Toy. Order now." shipped, saying nothing but the name."""
+    kong = Brief(product_name="KONG Classic Dog Toy, Medium", brand="KONG", category="Pet Supplies > Dog Toys",
+                 features=["natural red rubber", "unpredictable bounce for fetch", "dishwasher safe"], price=13.99,
+                 channel="push_notification")
+    assert says_nothing(text, kong) is empty
+    assert (f"a {channel_spec(kong.channel).label} that says no fact of the brief" in shipping_problems(text, kong)) \
+        is empty
+    headline = kong.model_copy(update={"channel": Channel.SEARCH_AD_HEADLINE})  # a headline may be the name alone
+    assert not says_nothing("KONG Classic Dog Toy - Buy Now", headline)
