@@ -12,6 +12,9 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, Field
 
+from copyloop.brief import Channel
+from copyloop.tools.channels import channel_spec
+
 
 class ScriptedChatModel(BaseChatModel):
     """Answers each conversation with `script(request_text, call_index)`; records every batch it was given."""
@@ -58,7 +61,24 @@ PLAIN = [
 
 
 def reply_for(request: str, index: int) -> str:
-    """Copy for the product the request is about, in the tone it asks for; distinct on every call."""
+    """Copy for the product the request is about, in the tone it asks for; distinct on every call. Copy of several
+    sentences says one of the bottle's facts, as it must to ship (`finishing.says_nothing`)."""
     name = "[product]"  # as the fine-tuned model writes it: copyloop fills in the exact name
     playful = re.search(r"Tone: (?:playful|enthusiastic)", request)
-    return (PLAYFUL if playful else PLAIN)[index % 8].format(n=name)
+    several = any(f"Write a {spec.label}" in request or f"Write an {spec.label}" in request
+                  for spec in map(channel_spec, Channel) if spec.sentences > 1)
+    lines = (PLAYFUL_SAYING if playful else PLAIN_SAYING) if several else (PLAYFUL if playful else PLAIN)
+    return lines[index % 8].format(n=name)
+# The same tones for a push notification or a post, each line saying one of the bottle's facts
+PLAYFUL_SAYING = [
+    "Love it: the {n} keeps drinks cold!", "Happy days, hikers! The {n} holds 750 ml.",
+    "Great news: cold drinks for 24 hours with the {n}!", "Hikers, with love: the {n}. It has a 750 ml capacity.",
+    "Love the {n}, hikers! It keeps drinks cold for 24 hours.", "750 ml, all great: the {n}!",
+    "The {n} is a great pick: it keeps drinks cold.", "Great news, happy hikers: 750 ml of cold drinks in the {n}!",
+]
+PLAIN_SAYING = [
+    "Enjoy the {n}: it keeps drinks cold.", "Take the {n} and enjoy 750 ml of cold drinks.",
+    "A good pick for hikers: the {n} keeps drinks cold for 24 hours.", "Cold drinks? The {n} keeps drinks cold.",
+    "Hikers, enjoy the {n}. It holds 750 ml.", "Meet the {n}, a good pick with a 750 ml capacity.",
+    "Enjoy cold drinks for 24 hours with the {n}.", "A good day out with the {n}: it holds 750 ml.",
+]
