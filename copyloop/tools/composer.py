@@ -68,7 +68,8 @@ def name_choices(brief: Brief, brand_alone: bool = False) -> list[str]:
         generic = set(derived_short_names(brief)) - {f for f in specific if _names_model(f, brief)} \
             if brief.short_name else set()
         specific = [f for f in specific if f not in generic] or specific
-        specific = [f for f in specific if f not in _vaguer_names(brief)] or specific
+        vaguer = _vaguer_names(brief)
+        specific = [f for f in specific if f not in vaguer] or specific
         if spec.name == "any":  # a subject line: a name that leaves room to say something beside it, the short
             roomy = sorted((f for f in specific if len(f) <= budget), key=lambda f: f != brief.short_name)  # name
             specific = roomy + [f for f in reversed(specific) if len(f) > budget]                        # first

@@ -230,7 +230,7 @@ def repeated_fact_findings(text: str, ctx: BriefContext) -> list[Finding]:
         for said in ([whole] if len(whole.split()) >= 3 else []) + measures + value:  # "Weave: Sateen. … sateen"
             places = [m.span() for m in re.finditer(rf"(?<!\w){re.escape(said)}(?!\w)", text, re.IGNORECASE)
                       if not any(s < m.end() and m.start() < e for s, e in named)]  # the name may say it too
-            sayers = [span for span in named if said in measures and _name_measures(text[span[0]:span[1]], said)]
+            sayers = [span for span in named if _name_measures(text[span[0]:span[1]], said)] if said in measures else []
             places = sayers[:1] + places  # the name said it: "Lodge 10.25 Inch Cast Iron Skillet, 10.25 in diameter"
             if len(places) > 1:
                 findings.append(Finding(rule_id="sense.disfluent_repeated_fact", severity="block", span=places[1],
